@@ -1,0 +1,570 @@
+//! The cross-check helper: an identity `lhs == rhs` decided by both engines.
+//!
+//! The symbolic engine tries to reduce `lhs − rhs` to 0. Independently, the numeric engine
+//! evaluates the **original** input at random points: first an outward-rounded enclosure of the
+//! residual (which can *certify* that it is nonzero), then MPFR values of both sides compared to
+//! the requested number of digits. The two answers are combined into a THEORY.md §4 status:
+//!
+//! | symbolic | numeric | status |
+//! |---|---|---|
+//! | reduced to 0 | agrees at every point | `proved` |
+//! | reduced to 0 | certified nonzero somewhere | `engine_disagreement` |
+//! | not reduced / failed | agrees at every point | `confirmed` |
+//! | not reduced / failed | certified nonzero somewhere | `refuted` |
+//! | anything | no usable point, or disagreement it cannot certify | `undetermined` |
+//!
+//! A symbolic "not zero" is never taken as a refutation on its own: the engine normalizes with
+//! non-polynomial parts treated as opaque symbols, so true identities such as
+//! `exp(a)·exp(b) = exp(a+b)` can fail to reduce. Only a certified numeric witness refutes.
+
+use crate::expr::Expr;
+use crate::numeric::{self, Assignment, EvalError, Interval, PointSampler, Precision, digits_of_agreement};
+use crate::symbolic::{self, Assumptions, ZeroTest};
+use rug::float::Round;
+use rug::{Float, Rational};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Sub;
+
+/// Where a variable is sampled from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Domain {
+    /// Positive reals, sampled log-uniformly in `[10^-1, 10^1]`.
+    Positive,
+    /// Reals, sampled uniformly in `[-3, 3]`.
+    Real,
+    /// Positive reals, sampled log-uniformly in `[10^lo, 10^hi]`.
+    PositiveRange {
+        /// Lower decade.
+        lo_exp10: i32,
+        /// Upper decade.
+        hi_exp10: i32,
+    },
+    /// Reals sampled uniformly in `[lo, hi]` (exact bounds).
+    Interval {
+        /// Lower bound.
+        lo: String,
+        /// Upper bound.
+        hi: String,
+    },
+    /// A fixed exact value (a parameter held constant).
+    Fixed(String),
+}
+
+/// An identity over declared variables.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Left-hand side.
+    pub lhs: Expr,
+    /// Right-hand side.
+    pub rhs: Expr,
+    /// Domain of each variable; variables not listed use `default_domain`.
+    pub domains: BTreeMap<String, Domain>,
+    /// Domain for variables without an explicit entry.
+    pub default_domain: Domain,
+}
+
+impl Identity {
+    /// `lhs == rhs` with every variable positive.
+    pub fn new(lhs: Expr, rhs: Expr) -> Identity {
+        Identity {
+            lhs,
+            rhs,
+            domains: BTreeMap::new(),
+            default_domain: Domain::Positive,
+        }
+    }
+
+    /// Sets the default domain.
+    pub fn with_domain_for_all(mut self, domain: Domain) -> Identity {
+        self.default_domain = domain;
+        self
+    }
+
+    /// Sets the domain of one variable.
+    pub fn with_domain(mut self, var: &str, domain: Domain) -> Identity {
+        self.domains.insert(var.to_string(), domain);
+        self
+    }
+
+    /// What the symbolic engine may assume: the variables whose domain is positive.
+    pub fn assumptions(&self) -> Assumptions {
+        let positive = self.variables().into_iter().filter(|v| {
+            match self.domains.get(v).unwrap_or(&self.default_domain) {
+                Domain::Positive | Domain::PositiveRange { .. } => true,
+                Domain::Fixed(value) => parse_rational(value).is_some_and(|q| q > 0),
+                Domain::Interval { lo, .. } => parse_rational(lo).is_some_and(|q| q > 0),
+                Domain::Real => false,
+            }
+        });
+        Assumptions::positive(positive)
+    }
+
+    /// All variables of both sides, sorted.
+    pub fn variables(&self) -> Vec<String> {
+        let mut vars = self.lhs.variables();
+        vars.extend(self.rhs.variables());
+        vars.into_iter().collect()
+    }
+}
+
+/// Knobs of a cross-check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Decimal digits that must agree at every point.
+    pub digits: u32,
+    /// Number of points at which both sides must be defined and agree.
+    pub points: u32,
+    /// Seed of the deterministic point sampler.
+    pub seed: u64,
+    /// Whether to ask the symbolic engine at all (off: the status can be at best `confirmed`).
+    pub use_symbolic: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            digits: 50,
+            points: 8,
+            seed: 0x5eed_2e40_0000_0001,
+            use_symbolic: true,
+        }
+    }
+}
+
+/// THEORY.md §4 verdict vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Symbolic reduction to 0, and numeric evaluation agrees.
+    Proved,
+    /// Symbolic reduction inconclusive; numeric agreement at `K` points to `D` digits.
+    Confirmed,
+    /// A certified witness: an enclosure of the residual that excludes 0.
+    Refuted,
+    /// Neither; the evidence says what was tried.
+    Undetermined,
+    /// The symbolic engine says 0, the numeric path certifies otherwise.
+    EngineDisagreement,
+}
+
+impl Status {
+    /// `proved` or `confirmed`.
+    pub fn holds(self) -> bool {
+        matches!(self, Status::Proved | Status::Confirmed)
+    }
+
+    /// The THEORY.md spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Proved => "proved",
+            Status::Confirmed => "confirmed",
+            Status::Refuted => "refuted",
+            Status::Undetermined => "undetermined",
+            Status::EngineDisagreement => "engine_disagreement",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the symbolic engine said.
+#[derive(Debug, Clone, Serialize)]
+pub struct SymbolicEvidence {
+    /// `zero`, `nonzero`, `failed` or `skipped`.
+    pub verdict: &'static str,
+    /// The engine's normal form of `lhs − rhs` when it did not reduce to 0.
+    pub normal_form: Option<String>,
+    /// Why the engine failed, if it did.
+    pub error: Option<String>,
+}
+
+/// A point where the residual is certified nonzero.
+#[derive(Debug, Clone, Serialize)]
+pub struct Witness {
+    /// The point, as exact rationals.
+    pub point: BTreeMap<String, String>,
+    /// `lhs` at the point (decimal, working precision).
+    pub lhs: String,
+    /// `rhs` at the point.
+    pub rhs: String,
+    /// Outward-rounded enclosure `[lo, hi]` of `lhs − rhs`; it excludes 0.
+    pub residual_enclosure: [String; 2],
+    /// `exact` when both sides were evaluated in exact rational arithmetic.
+    pub method: &'static str,
+}
+
+/// What the numeric engine found.
+#[derive(Debug, Clone, Serialize)]
+pub struct NumericEvidence {
+    /// Points at which both sides were defined and agreed to the requested digits.
+    pub points_agreeing: u32,
+    /// Points requested.
+    pub points_requested: u32,
+    /// Points sampled but skipped because a side is undefined there.
+    pub points_undefined: u32,
+    /// Points where the sides differ but not certifiably (enclosure too wide).
+    pub points_uncertified: u32,
+    /// Digits required.
+    pub digits_required: u32,
+    /// Fewest digits of agreement over agreeing points (capped at the working precision).
+    pub digits_confirmed: Option<u32>,
+    /// Working precision in bits.
+    pub precision_bits: u32,
+    /// A certified counterexample, if one was found.
+    pub witness: Option<Witness>,
+    /// Why points were undefined (first few reasons).
+    pub undefined_reasons: Vec<String>,
+}
+
+/// Result of [`check`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The identity as parsed, `lhs == rhs`.
+    pub identity: String,
+    /// The status.
+    pub status: Status,
+    /// Symbolic evidence.
+    pub symbolic: SymbolicEvidence,
+    /// Numeric evidence.
+    pub numeric: NumericEvidence,
+    /// One sentence saying why the status is what it is.
+    pub explanation: String,
+}
+
+impl Outcome {
+    /// A human-readable multi-line summary.
+    pub fn to_text(&self) -> String {
+        let mut s = format!("identity: {}\nstatus:   {}\n", self.identity, self.status);
+        s += &format!("symbolic: {}", self.symbolic.verdict);
+        if let Some(nf) = &self.symbolic.normal_form {
+            s += &format!(" (normal form of lhs - rhs: {nf})");
+        }
+        if let Some(err) = &self.symbolic.error {
+            s += &format!(" ({err})");
+        }
+        s += "\n";
+        let n = &self.numeric;
+        s += &format!(
+            "numeric:  {}/{} points agree to {} digits at {} bits",
+            n.points_agreeing, n.points_requested, n.digits_required, n.precision_bits
+        );
+        if let Some(d) = n.digits_confirmed {
+            s += &format!(" (at least {d} digits agreed)");
+        }
+        if n.points_undefined > 0 {
+            s += &format!("; {} points undefined", n.points_undefined);
+        }
+        s += "\n";
+        if let Some(w) = &n.witness {
+            let point: Vec<String> = w.point.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            s += &format!(
+                "witness:  at {}: lhs = {}, rhs = {}, lhs - rhs in [{}, {}] ({})\n",
+                point.join(", "),
+                w.lhs,
+                w.rhs,
+                w.residual_enclosure[0],
+                w.residual_enclosure[1],
+                w.method
+            );
+        }
+        s += &format!("why:      {}\n", self.explanation);
+        s
+    }
+}
+
+/// Extra bits beyond the requested digits: absorbs the rounding of a few dozen operations
+/// so that agreement to `digits` is not lost to the evaluation itself.
+const GUARD_BITS: u32 = 64;
+
+/// Maximum sampling attempts per requested point before giving up on undefined points.
+const ATTEMPTS_PER_POINT: u32 = 8;
+
+/// Decides `lhs == rhs` with both engines. Never panics on user input; engine failures are
+/// recorded as evidence.
+pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
+    let symbolic = if options.use_symbolic {
+        match symbolic::is_zero(
+            &identity.lhs.clone().sub(identity.rhs.clone()),
+            &identity.assumptions(),
+        ) {
+            Ok(ZeroTest::Zero) => SymbolicEvidence {
+                verdict: "zero",
+                normal_form: None,
+                error: None,
+            },
+            Ok(ZeroTest::NonZero(normal)) => SymbolicEvidence {
+                verdict: "nonzero",
+                normal_form: Some(normal),
+                error: None,
+            },
+            Err(e) => SymbolicEvidence {
+                verdict: "failed",
+                normal_form: None,
+                error: Some(e.to_string()),
+            },
+        }
+    } else {
+        SymbolicEvidence {
+            verdict: "skipped",
+            normal_form: None,
+            error: None,
+        }
+    };
+    let numeric = numeric_check(identity, options);
+    let (status, explanation) = combine(&symbolic, &numeric);
+    Outcome {
+        identity: format!("{} == {}", identity.lhs, identity.rhs),
+        status,
+        symbolic,
+        numeric,
+        explanation,
+    }
+}
+
+fn combine(symbolic: &SymbolicEvidence, numeric: &NumericEvidence) -> (Status, String) {
+    let sym_zero = symbolic.verdict == "zero";
+    let all_agree = numeric.points_agreeing >= numeric.points_requested && numeric.points_requested > 0;
+    let digits = numeric.digits_required;
+    let k = numeric.points_agreeing;
+    if numeric.witness.is_some() {
+        return if sym_zero {
+            (
+                Status::EngineDisagreement,
+                "the symbolic engine reduced lhs - rhs to 0, but a certified enclosure of the \
+                 residual excludes 0 at the witness point"
+                    .into(),
+            )
+        } else {
+            (
+                Status::Refuted,
+                "a certified enclosure of lhs - rhs excludes 0 at the witness point".into(),
+            )
+        };
+    }
+    if all_agree {
+        return if sym_zero {
+            (
+                Status::Proved,
+                format!(
+                    "symbolic reduction to 0, and both sides agree to {digits} digits at {k} random points"
+                ),
+            )
+        } else {
+            (
+                Status::Confirmed,
+                format!(
+                    "symbolic reduction inconclusive ({}); both sides agree to {digits} digits at {k} random points",
+                    symbolic.verdict
+                ),
+            )
+        };
+    }
+    let mut why = format!(
+        "only {k} of {} points agreed to {digits} digits",
+        numeric.points_requested
+    );
+    if numeric.points_undefined > 0 {
+        why += &format!("; {} sampled points were undefined", numeric.points_undefined);
+    }
+    if numeric.points_uncertified > 0 {
+        why += &format!(
+            "; at {} points the sides differ but the enclosure could not certify it",
+            numeric.points_uncertified
+        );
+    }
+    if sym_zero {
+        why += "; the symbolic engine reduced lhs - rhs to 0, which alone is not trusted";
+    }
+    (Status::Undetermined, why)
+}
+
+fn sample_point(
+    identity: &Identity,
+    vars: &[String],
+    sampler: &mut PointSampler,
+) -> Result<Assignment, String> {
+    let mut at = Assignment::new();
+    for v in vars {
+        let domain = identity.domains.get(v).unwrap_or(&identity.default_domain);
+        let value = match domain {
+            Domain::Positive => sampler.log_uniform(-1, 1, 12),
+            Domain::PositiveRange { lo_exp10, hi_exp10 } => sampler.log_uniform(*lo_exp10, *hi_exp10, 12),
+            Domain::Real => sampler.uniform(&Rational::from(-3), &Rational::from(3), 12),
+            Domain::Interval { lo, hi } => {
+                let lo: Rational = parse_rational(lo).ok_or_else(|| format!("bad bound {lo}"))?;
+                let hi: Rational = parse_rational(hi).ok_or_else(|| format!("bad bound {hi}"))?;
+                sampler.uniform(&lo, &hi, 12)
+            }
+            Domain::Fixed(value) => parse_rational(value).ok_or_else(|| format!("bad value {value}"))?,
+        };
+        at.insert(v.clone(), value);
+    }
+    Ok(at)
+}
+
+/// Parses `3`, `-3/2` or a decimal like `0.25` exactly.
+pub fn parse_rational(text: &str) -> Option<Rational> {
+    let t = text.trim();
+    if let Ok(q) = t.parse::<Rational>() {
+        return Some(q);
+    }
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let e = crate::input::parse(body).ok()?;
+    let q = match e {
+        Expr::Num(q) => q,
+        _ => return None,
+    };
+    Some(if neg { -q } else { q })
+}
+
+fn describe_error(e: &EvalError) -> String {
+    e.to_string()
+}
+
+fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence {
+    let precision = Precision::from_digits(options.digits);
+    let working = Precision::from_bits(precision.bits() + GUARD_BITS);
+    let vars = identity.variables();
+    let mut sampler = PointSampler::new(options.seed);
+    let mut evidence = NumericEvidence {
+        points_agreeing: 0,
+        points_requested: options.points,
+        points_undefined: 0,
+        points_uncertified: 0,
+        digits_required: options.digits,
+        digits_confirmed: None,
+        precision_bits: working.bits(),
+        witness: None,
+        undefined_reasons: Vec::new(),
+    };
+    let residual = identity.lhs.clone().sub(identity.rhs.clone());
+    let max_attempts = options.points.saturating_mul(ATTEMPTS_PER_POINT).max(1);
+    for _ in 0..max_attempts {
+        if evidence.points_agreeing >= options.points {
+            break;
+        }
+        let at = match sample_point(identity, &vars, &mut sampler) {
+            Ok(at) => at,
+            Err(reason) => {
+                evidence.undefined_reasons.push(reason);
+                break;
+            }
+        };
+        match point_verdict(identity, &residual, &at, working, options.digits) {
+            PointVerdict::Agree(d) => {
+                evidence.points_agreeing += 1;
+                evidence.digits_confirmed = Some(evidence.digits_confirmed.map_or(d, |m| m.min(d)));
+            }
+            PointVerdict::Witness(w) => {
+                evidence.witness = Some(w);
+                break;
+            }
+            PointVerdict::Undefined(reason) => {
+                evidence.points_undefined += 1;
+                if evidence.undefined_reasons.len() < 3 && !evidence.undefined_reasons.contains(&reason) {
+                    evidence.undefined_reasons.push(reason);
+                }
+            }
+            PointVerdict::Uncertified => evidence.points_uncertified += 1,
+        }
+    }
+    evidence
+}
+
+enum PointVerdict {
+    Agree(u32),
+    Witness(Witness),
+    Undefined(String),
+    Uncertified,
+}
+
+fn point_strings(at: &Assignment) -> BTreeMap<String, String> {
+    at.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+}
+
+fn decimal(x: &Float, digits: usize) -> String {
+    x.to_string_radix(10, Some(digits.max(2)))
+}
+
+fn point_verdict(
+    identity: &Identity,
+    residual: &Expr,
+    at: &Assignment,
+    working: Precision,
+    digits: u32,
+) -> PointVerdict {
+    // Exact arithmetic settles rational identities outright, without rounding questions.
+    if let (Some(l), Some(r)) = (
+        numeric::eval_exact(&identity.lhs, at),
+        numeric::eval_exact(&identity.rhs, at),
+    ) {
+        if l == r {
+            return PointVerdict::Agree(digits);
+        }
+        let diff = Rational::from(&l - &r);
+        return PointVerdict::Witness(Witness {
+            point: point_strings(at),
+            lhs: l.to_string(),
+            rhs: r.to_string(),
+            residual_enclosure: [diff.to_string(), diff.to_string()],
+            method: "exact",
+        });
+    }
+    let (lhs, rhs) = match (
+        numeric::eval_float(&identity.lhs, at, working),
+        numeric::eval_float(&identity.rhs, at, working),
+    ) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(e), _) | (_, Err(e)) => return PointVerdict::Undefined(describe_error(&e)),
+    };
+    // A certified difference outranks agreement to the requested digits: `exp(x)` and
+    // `exp(x) + 1e-60` agree to 50 digits, but they are not equal, and the enclosure at the
+    // working precision (which carries guard bits) can prove it.
+    if let Ok(enclosure) = numeric::eval_interval(residual, at, working)
+        && enclosure.excludes_zero()
+    {
+        return PointVerdict::Witness(witness(at, &lhs, &rhs, &enclosure, digits));
+    }
+    let agreed = digits_of_agreement(&lhs, &rhs);
+    if agreed >= digits {
+        return PointVerdict::Agree(agreed.min(working.digits()));
+    }
+    // The sides look different; only a certified enclosure may call it. Retry at higher
+    // precision before giving up, since wide enclosures usually come from cancellation.
+    for bits in [working.bits() * 2, working.bits() * 4] {
+        if let Ok(enclosure) = numeric::eval_interval(residual, at, Precision::from_bits(bits))
+            && enclosure.excludes_zero()
+        {
+            return PointVerdict::Witness(witness(at, &lhs, &rhs, &enclosure, digits));
+        }
+    }
+    PointVerdict::Uncertified
+}
+
+fn witness(at: &Assignment, lhs: &Float, rhs: &Float, enclosure: &Interval, digits: u32) -> Witness {
+    let shown = (digits as usize).min(30);
+    Witness {
+        point: point_strings(at),
+        lhs: decimal(lhs, shown),
+        rhs: decimal(rhs, shown),
+        // Printed with directed rounding so the shown interval still contains the true one.
+        residual_enclosure: [
+            enclosure.lo.to_string_radix_round(10, Some(12), Round::Down),
+            enclosure.hi.to_string_radix_round(10, Some(12), Round::Up),
+        ],
+        method: "interval",
+    }
+}
+
+#[cfg(test)]
+mod tests;

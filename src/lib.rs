@@ -1,0 +1,33 @@
+//! # renorm
+//!
+//! `renorm` verifies the conditions under which learning dynamics obey power laws. It checks a
+//! proposed spectral coupling or velocity field for log-shift covariance and time-rescaling
+//! covariance, derives the power law the GRSD rigidity theorem then forces, and confirms every
+//! symbolic conclusion on an independent arbitrary-precision numeric path.
+//!
+//! The mathematics is fixed in the project's `THEORY.md`; the modules map onto it:
+//!
+//! | module | role |
+//! |---|---|
+//! | [`expr`] | the project's own expression tree |
+//! | [`input`] | tokenizer, parser, limits and located diagnostics for formulas |
+//! | [`symbolic`] | the symbolic engine (Symbolica), confined to one thread behind a channel |
+//! | [`numeric`] | MPFR evaluation, exact rationals, dual numbers, interval enclosures |
+//! | [`crosscheck`] | identities checked by both engines, with THEORY.md §4 statuses |
+//!
+//! The symbolic and numeric modules never depend on each other: they are two independent
+//! witnesses, and [`crosscheck`] is where their answers meet.
+#![deny(missing_docs)]
+#![deny(clippy::float_cmp)]
+#![warn(rustdoc::broken_intra_doc_links)]
+
+pub mod atomic_write;
+pub mod crosscheck;
+pub mod demo;
+pub mod error;
+pub mod expr;
+pub mod input;
+pub mod numeric;
+pub mod symbolic;
+
+pub use error::{Error, Result};

@@ -1,0 +1,230 @@
+//! The `renorm` command-line tool. Exit codes: 0 success, 1 a checked claim does not hold,
+//! 2 invalid input or usage, 3 internal failure.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use renorm::crosscheck::{self, CheckOptions, Domain, Identity};
+use renorm::{Error, Result, input};
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "renorm",
+    version,
+    about = "Verify the conditions under which learning dynamics obey power laws",
+    long_about = "renorm checks proposed spectral couplings and velocity fields for log-shift and \
+time-rescaling covariance, derives the power law the GRSD rigidity theorem forces, and confirms \
+every symbolic conclusion with arbitrary-precision numerics.\n\n\
+Exit codes: 0 success; 1 a checked claim does not hold; 2 invalid input or usage; 3 internal failure.\n\n\
+Symbolica (the symbolic engine) runs restricted without a licence: non-commercial use and one \
+Symbolica thread per user. Set SYMBOLICA_LICENSE to use a licence key."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every capability on the built-in examples and write a report folder.
+    Demo {
+        /// Folder to write the reports into (created if missing).
+        #[arg(long, default_value = "renorm-demo")]
+        out: PathBuf,
+    },
+    /// Parse a formula and echo how it was read (plain text, LaTeX, variables).
+    Parse {
+        /// The formula, in the input language (see README).
+        #[arg(required_unless_present = "file", allow_hyphen_values = true)]
+        expr: Option<OsString>,
+        /// Read the formula from a file instead (`-` for standard input).
+        #[arg(long, conflicts_with = "expr")]
+        file: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Check an identity `LHS == RHS` with both engines and report a THEORY.md §4 status.
+    Identity {
+        /// Left-hand side.
+        #[arg(allow_hyphen_values = true)]
+        lhs: OsString,
+        /// Right-hand side.
+        #[arg(allow_hyphen_values = true)]
+        rhs: OsString,
+        /// Digits that must agree at each random point for `confirmed`/`proved`.
+        #[arg(long, default_value_t = 50)]
+        digits: u32,
+        /// Number of random points.
+        #[arg(long, default_value_t = 8)]
+        points: u32,
+        /// Sample variables over all reals instead of positive reals.
+        #[arg(long)]
+        real: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Exit with status 1 unless the identity is proved or confirmed.
+        #[arg(long)]
+        expect_holds: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    // Symbolica prints a banner on stdout unless told not to; machine-readable output must stay
+    // clean. This runs before any other thread exists, which is what makes `set_var` sound.
+    // The licence notice is printed on stderr instead (see `renorm::symbolic::license_notice`).
+    unsafe { std::env::set_var("SYMBOLICA_HIDE_BANNER", "1") };
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// Parses raw bytes so that invalid UTF-8 is reported at its byte offset, like any other
+/// formula error, instead of being rejected wholesale by the argument parser.
+fn parse_bytes(origin: &str, bytes: &[u8]) -> Result<renorm::expr::Expr> {
+    input::parse_bytes(bytes, &input::Limits::default())
+        .map_err(|e| Error::parse(origin, String::from_utf8_lossy(bytes), e))
+}
+
+fn os_bytes(s: &OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        s.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        s.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+fn read_formula_file(path: &PathBuf) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = input::Limits::default().max_bytes as u64;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit: enough to report the size problem without slurping an
+    // arbitrarily large file into memory.
+    let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?)
+    };
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(Error::parse(
+            path.display().to_string(),
+            "",
+            input::ParseError {
+                kind: input::ParseErrorKind::InputTooLong {
+                    bytes: usize::try_from(size).unwrap_or(usize::MAX),
+                    limit: limit as usize,
+                },
+                span: 0..0,
+            },
+        ));
+    }
+    Ok(bytes)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { out } => {
+            let summary = renorm::demo::run(&out)?;
+            print!("{summary}");
+            Ok(())
+        }
+        Command::Parse { expr, file, format } => {
+            let e = match (expr, file) {
+                (_, Some(path)) => parse_bytes(&path.display().to_string(), &read_formula_file(&path)?)?,
+                (Some(expr), None) => parse_bytes("<EXPR>", &os_bytes(&expr))?,
+                (None, None) => return Err(Error::Usage("give a formula or --file".into())),
+            };
+            let vars: Vec<String> = e.variables().into_iter().collect();
+            match format {
+                Format::Text => {
+                    println!("parsed:    {e}");
+                    println!("latex:     {}", e.to_latex());
+                    println!("variables: {}", vars.join(", "));
+                    println!("nodes:     {}", e.node_count());
+                }
+                Format::Json => {
+                    let doc = serde_json::json!({
+                        "schema": "renorm.parse/1",
+                        "parsed": e.to_string(),
+                        "latex": e.to_latex(),
+                        "variables": vars,
+                        "nodes": e.node_count(),
+                    });
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&doc).expect("JSON of plain values")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Identity {
+            lhs,
+            rhs,
+            digits,
+            points,
+            real,
+            format,
+            expect_holds,
+        } => {
+            let identity = Identity::new(
+                parse_bytes("<LHS>", &os_bytes(&lhs))?,
+                parse_bytes("<RHS>", &os_bytes(&rhs))?,
+            )
+            .with_domain_for_all(if real { Domain::Real } else { Domain::Positive });
+            let options = CheckOptions {
+                digits,
+                points,
+                ..CheckOptions::default()
+            };
+            let outcome = crosscheck::check(&identity, &options);
+            let mut stdout = std::io::stdout().lock();
+            let text = match format {
+                Format::Text => outcome.to_text(),
+                Format::Json => serde_json::to_string_pretty(&outcome).expect("JSON of plain values") + "\n",
+            };
+            stdout
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::io("<stdout>", e))?;
+            if expect_holds && !outcome.status.holds() {
+                return Err(Error::ClaimFailed {
+                    claim: outcome.identity.clone(),
+                    detail: format!("status is {}", outcome.status),
+                });
+            }
+            Ok(())
+        }
+    }
+}

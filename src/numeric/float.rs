@@ -1,0 +1,292 @@
+//! Round-to-nearest MPFR evaluation.
+
+use super::exact::exact_integer;
+use super::{Assignment, EvalError, Precision, finite, lookup, reason};
+use crate::expr::{BinOp, Expr, Func};
+use rug::float::Constant;
+use rug::ops::Pow;
+use rug::{Float, Integer};
+use std::cmp::Ordering;
+
+/// The value of `e` at `at`, every operation correctly rounded to nearest at `prec` bits.
+///
+/// Literals and point values enter through `Float::with_val(bits, &rational)`, so `0.1` is the
+/// correctly rounded image of `1/10`, not of the `f64` nearest to it. Each operation rounds once,
+/// so the result is accurate to a few ulps for well-conditioned expressions; use
+/// [`eval_interval`](super::eval_interval) when a guarantee is needed.
+///
+/// # Errors
+///
+/// The domain rules of [`crate::numeric`]: [`EvalError::Undefined`], [`EvalError::Unbound`],
+/// [`EvalError::Overflow`]. `tan` is additionally reported undefined when `cos` of its argument
+/// is numerically indistinguishable from zero (`|cos x| ≤ 2^(−bits/2)·max(1, |x|)`), because a
+/// float argument never lands exactly on the irrational pole and would otherwise return a huge
+/// finite number. Division has no such margin: `1/sin(pi)` returns a huge finite number here,
+/// and only [`eval_interval`](super::eval_interval) recognises it as uncertified.
+pub fn eval_float(e: &Expr, at: &Assignment, prec: Precision) -> Result<Float, EvalError> {
+    let bits = prec.bits();
+    let value = match e {
+        Expr::Num(q) => Float::with_val(bits, q),
+        Expr::Var(v) => Float::with_val(bits, lookup(at, v)?),
+        Expr::Pi => Float::with_val(bits, Constant::Pi),
+        Expr::Neg(a) => -eval_float(a, at, prec)?,
+        Expr::Bin(op, a, b) => {
+            let x = eval_float(a, at, prec)?;
+            match op {
+                BinOp::Add => Float::with_val(bits, &x + &eval_float(b, at, prec)?),
+                BinOp::Sub => Float::with_val(bits, &x - &eval_float(b, at, prec)?),
+                BinOp::Mul => Float::with_val(bits, &x * &eval_float(b, at, prec)?),
+                BinOp::Div => {
+                    let y = eval_float(b, at, prec)?;
+                    if y.is_zero() {
+                        return Err(EvalError::undefined(reason::DIV_ZERO));
+                    }
+                    Float::with_val(bits, &x / &y)
+                }
+                BinOp::Pow => match exact_integer(b, at) {
+                    Some(n) => integer_power(&x, &n, bits)?,
+                    None => real_power(&x, &eval_float(b, at, prec)?, bits)?,
+                },
+            }
+        }
+        Expr::Call(f, a) => apply(*f, &eval_float(a, at, prec)?, bits)?,
+    };
+    finite(value)
+}
+
+/// `x^n` for an exact integer `n` (negative bases allowed, `0^0 = 1`, `0^n` with `n < 0` undefined).
+pub(crate) fn integer_power(x: &Float, n: &Integer, bits: u32) -> Result<Float, EvalError> {
+    if x.is_zero() && n.cmp0() == Ordering::Less {
+        return Err(EvalError::undefined(reason::ZERO_NEG_POW));
+    }
+    finite(Float::with_val(bits, x.pow(n)))
+}
+
+/// `x^y` for an exponent that is not a proven integer: `exp(y ln x)` for `x > 0`, `0` for
+/// `x = 0, y > 0`, undefined otherwise.
+pub(crate) fn real_power(x: &Float, y: &Float, bits: u32) -> Result<Float, EvalError> {
+    match x.cmp0() {
+        Some(Ordering::Greater) => finite(Float::with_val(bits, x.pow(y))),
+        Some(Ordering::Equal) if y.cmp0() == Some(Ordering::Greater) => Ok(Float::new(bits)),
+        Some(Ordering::Equal) => Err(EvalError::undefined(reason::ZERO_NONPOS_REAL_POW)),
+        _ => Err(EvalError::undefined(reason::NEG_BASE)),
+    }
+}
+
+/// `f(x)` rounded to nearest, with the domain checks of [`crate::numeric`].
+pub(crate) fn apply(f: Func, x: &Float, bits: u32) -> Result<Float, EvalError> {
+    let value = match f {
+        Func::Exp => Float::with_val(bits, x.exp_ref()),
+        Func::Log if x.cmp0() != Some(Ordering::Greater) => return Err(EvalError::undefined(reason::LOG)),
+        Func::Log => Float::with_val(bits, x.ln_ref()),
+        Func::Sqrt if x.cmp0() == Some(Ordering::Less) => return Err(EvalError::undefined(reason::SQRT)),
+        Func::Sqrt => Float::with_val(bits, x.sqrt_ref()),
+        Func::Sin => Float::with_val(bits, x.sin_ref()),
+        Func::Cos => Float::with_val(bits, x.cos_ref()),
+        Func::Tan => tan_checked(x, bits)?,
+        Func::Tanh => Float::with_val(bits, x.tanh_ref()),
+        Func::Cosh => Float::with_val(bits, x.cosh_ref()),
+        Func::Sinh => Float::with_val(bits, x.sinh_ref()),
+        Func::Abs => Float::with_val(bits, x.abs_ref()),
+    };
+    finite(value)
+}
+
+/// `tan x`, refusing arguments whose cosine is below the noise floor of the argument.
+///
+/// A float argument already carries a relative error of at least half an ulp, so once
+/// `|cos x| ≤ 2^(−bits/2)·max(1, |x|)` a true pole (as in `tan(pi/2)`) cannot be told apart from a
+/// nearby regular point. Half the precision is a deliberately generous margin: genuine regular
+/// points that close to a pole need rationals with hundreds of digits.
+pub(crate) fn tan_checked(x: &Float, bits: u32) -> Result<Float, EvalError> {
+    let cos = Float::with_val(bits, x.cos_ref());
+    if near_zero_relative_to(&cos, x, bits) {
+        return Err(EvalError::undefined(reason::TAN_POLE));
+    }
+    finite(Float::with_val(bits, x.tan_ref()))
+}
+
+/// Whether `|c| ≤ 2^(−bits/2)·max(1, |x|)`, decided on binary exponents.
+fn near_zero_relative_to(c: &Float, x: &Float, bits: u32) -> bool {
+    let Some(exp_c) = c.get_exp() else {
+        return c.is_zero() || !c.is_finite();
+    };
+    let exp_x = x.get_exp().unwrap_or(0).max(1);
+    i64::from(exp_c) <= i64::from(exp_x) - i64::from(bits / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::numeric::digits_of_agreement;
+    use proptest::prelude::*;
+    use rug::Rational;
+    use std::ops::{Div, Mul, Neg, Sub};
+
+    fn p() -> Precision {
+        Precision::from_digits(60)
+    }
+
+    fn reference(s: &str) -> Float {
+        Float::with_val(p().bits(), Float::parse(s).expect("reference parses"))
+    }
+
+    fn eval(e: &Expr) -> Result<Float, EvalError> {
+        eval_float(e, &Assignment::new(), p())
+    }
+
+    fn assert_digits(e: &Expr, expected: &str, digits: u32) {
+        let got = eval(e).expect("defined");
+        let agree = digits_of_agreement(&got, &reference(expected));
+        assert!(
+            agree >= digits,
+            "{e} = {got}, expected {expected}: {agree} digits"
+        );
+    }
+
+    #[test]
+    fn known_constants() {
+        let one = Expr::int(1);
+        assert_digits(
+            &one.clone().call(Func::Exp),
+            "2.71828182845904523536028747135266249775724709369995",
+            50,
+        );
+        assert_digits(
+            &Expr::int(2).call(Func::Log),
+            "0.693147180559945309417232121458176568075500134360255",
+            50,
+        );
+        assert_digits(
+            &Expr::Pi,
+            "3.14159265358979323846264338327950288419716939937510",
+            50,
+        );
+        assert_digits(
+            &Expr::int(2).call(Func::Sqrt),
+            "1.41421356237309504880168872420969807856967187537694",
+            50,
+        );
+        assert_digits(
+            &one.clone().call(Func::Sin),
+            "0.841470984807896506652502321630298999622563060798371",
+            50,
+        );
+        assert_digits(
+            &one.clone().call(Func::Cos),
+            "0.540302305868139717400936607442976603732310420617922",
+            50,
+        );
+        assert_digits(
+            &one.clone().call(Func::Tan),
+            "1.55740772465490223050697480745836017308725077238152",
+            50,
+        );
+        assert_digits(
+            &one.clone().call(Func::Tanh),
+            "0.761594155955764888119458282604793590412768597257936551596810500",
+            50,
+        );
+        assert_digits(
+            &one.clone().call(Func::Cosh),
+            "1.54308063481524377847790562075706168260152911236586",
+            50,
+        );
+        assert_digits(
+            &one.call(Func::Sinh),
+            "1.17520119364380145688238185059560081515571798133410",
+            50,
+        );
+        // 2^(1/2) through the real-power path.
+        let half = Expr::int(1).div(Expr::int(2));
+        assert_digits(
+            &Expr::int(2).pow(half),
+            "1.41421356237309504880168872420969807856967187537694",
+            50,
+        );
+    }
+
+    #[test]
+    fn literals_are_exact_rationals_not_doubles() {
+        // 1/10 rounded once at 200 bits, not the double 0.1000000000000000055…
+        let tenth = Expr::Num(Rational::from((1, 10)));
+        let got = eval_float(&tenth, &Assignment::new(), Precision::from_bits(200)).expect("defined");
+        let expected = Float::with_val(200, Float::parse("0.1").expect("parses"));
+        assert_eq!(got.partial_cmp(&expected), Some(Ordering::Equal));
+    }
+
+    #[test]
+    fn integer_and_real_powers() {
+        let minus = |n: i64| Expr::int(n);
+        let third = Expr::int(1).div(Expr::int(3));
+        assert_eq!(
+            eval(&minus(-2).pow(Expr::int(3))).map(|v| v.to_integer()),
+            Ok(Some((-8).into()))
+        );
+        assert!(matches!(
+            eval(&minus(-8).pow(third.clone())),
+            Err(EvalError::Undefined { .. })
+        ));
+        assert!(eval(&Expr::int(0).pow(third.clone())).is_ok_and(|v| v.is_zero()));
+        assert!(matches!(
+            eval(&Expr::int(0).pow(third.neg())),
+            Err(EvalError::Undefined { .. })
+        ));
+        assert!(matches!(
+            eval(&Expr::int(0).pow(Expr::int(-1))),
+            Err(EvalError::Undefined { .. })
+        ));
+        assert!(eval(&Expr::int(0).pow(Expr::int(0))).is_ok_and(|v| v.cmp0() == Some(Ordering::Greater)));
+        // Huge exact exponents still work through MPFR's integer power.
+        let huge = Expr::Num(Rational::from(Integer::from(10u32).pow(40u32)));
+        assert!(eval(&Expr::int(-1).pow(huge.clone())).is_ok_and(|v| v.cmp0() == Some(Ordering::Greater)));
+        assert_eq!(eval(&Expr::int(2).pow(huge)), Err(EvalError::Overflow));
+    }
+
+    #[test]
+    fn domain_errors_not_nan() {
+        let undefined = |e: Expr| matches!(eval(&e), Err(EvalError::Undefined { .. }));
+        assert!(undefined(Expr::int(0).call(Func::Log)));
+        assert!(undefined(Expr::int(-1).call(Func::Log)));
+        assert!(undefined(Expr::int(-1).call(Func::Sqrt)));
+        assert!(undefined(Expr::int(1).div(Expr::int(0))));
+        assert!(undefined(Expr::int(1).div(Expr::Pi.sub(Expr::Pi))));
+        assert!(undefined(Expr::Pi.div(Expr::int(2)).call(Func::Tan)));
+        assert!(undefined(
+            Expr::Pi.mul(Expr::int(3)).div(Expr::int(2)).neg().call(Func::Tan)
+        ));
+        assert!(eval(&Expr::int(0).call(Func::Sqrt)).is_ok_and(|v| v.is_zero()));
+        assert_eq!(eval(&Expr::var("x")), Err(EvalError::Unbound("x".into())));
+        let big = Expr::Num(Rational::from(Integer::from(10u32).pow(20u32)));
+        assert_eq!(eval(&big.call(Func::Exp)), Err(EvalError::Overflow));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Wherever the exact evaluator has a value, the float evaluator agrees with it.
+        #[test]
+        fn float_agrees_with_exact(
+            e in crate::expr::strategies::expr(vec!["a", "b"], 4),
+            a in (-40i64..40, 1u64..12),
+            b in (-40i64..40, 1u64..12),
+        ) {
+            let at: Assignment = [("a", a), ("b", b)]
+                .into_iter()
+                .map(|(k, (n, d))| (k.to_string(), Rational::from((n, d))))
+                .collect();
+            if let Some(q) = crate::numeric::eval_exact(&e, &at) {
+                let prec = Precision::from_bits(512);
+                let got = eval_float(&e, &at, prec);
+                prop_assert!(got.is_ok(), "{e}: exact {q} but float {got:?}");
+                let got = got.unwrap_or_else(|_| Float::new(2));
+                // |float − q| ≤ 2^−300·max(1, |q|): rounding at 512 bits leaves ample slack for
+                // the cancellation these small random trees can produce.
+                let err = Float::with_val(600, &got - &q).abs();
+                let scale = Float::with_val(600, q.clone().abs()).max(&Float::with_val(600, 1));
+                let tolerance = scale >> 300u32;
+                prop_assert!(err <= tolerance, "{e}: exact {q}, float {got}");
+            }
+        }
+    }
+}

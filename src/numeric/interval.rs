@@ -1,0 +1,780 @@
+//! Outward-rounded interval evaluation: the rigorous evaluator.
+//!
+//! A "refuted" verdict rests on this module alone, so every rule here is chosen to be provably
+//! enclosing rather than tight; where a rule cannot decide, it returns an error instead of a
+//! guess. Each lower bound is computed with [`Round::Down`] and each upper bound with
+//! [`Round::Up`] (MPFR rounds every elementary function correctly in the requested direction),
+//! so the true real value always lies in `[lo, hi]`.
+//!
+//! The rule used at each node is documented on [`eval_interval`].
+
+use super::exact::exact_integer;
+use super::{Assignment, EvalError, Precision, lookup, reason};
+use crate::expr::{BinOp, Expr, Func};
+use rug::float::{Constant, Round};
+use rug::ops::{AssignRound, Pow};
+use rug::{Float, Integer, Rational};
+use std::cmp::Ordering;
+
+/// A closed interval `[lo, hi]` of reals with finite MPFR endpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    /// Lower bound (rounded down).
+    pub lo: Float,
+    /// Upper bound (rounded up).
+    pub hi: Float,
+}
+
+impl Interval {
+    /// The tightest interval at `prec` containing the exact rational `q`.
+    ///
+    /// Endpoints overflow to infinity only for rationals beyond MPFR's exponent range;
+    /// [`eval_interval`] turns that into [`EvalError::Overflow`].
+    pub fn point(q: &Rational, prec: Precision) -> Interval {
+        Interval {
+            lo: down(prec.bits(), q),
+            hi: up(prec.bits(), q),
+        }
+    }
+
+    /// Whether `0 ∈ [lo, hi]`.
+    pub fn contains_zero(&self) -> bool {
+        self.lo.cmp0() != Some(Ordering::Greater) && self.hi.cmp0() != Some(Ordering::Less)
+    }
+
+    /// Whether `0 ∉ [lo, hi]`, i.e. the enclosed value certainly has a definite sign. (Both
+    /// queries are `false`-safe for NaN endpoints, which [`eval_interval`] never produces.)
+    pub fn excludes_zero(&self) -> bool {
+        self.lo.cmp0() == Some(Ordering::Greater) || self.hi.cmp0() == Some(Ordering::Less)
+    }
+
+    /// Whether the enclosed value is certainly positive (`lo > 0`).
+    pub fn is_positive(&self) -> bool {
+        self.lo.cmp0() == Some(Ordering::Greater)
+    }
+
+    /// Whether the enclosed value is certainly negative (`hi < 0`).
+    pub fn is_negative(&self) -> bool {
+        self.hi.cmp0() == Some(Ordering::Less)
+    }
+
+    /// Whether `x ∈ [lo, hi]`.
+    pub fn contains(&self, x: &Float) -> bool {
+        self.lo <= *x && *x <= self.hi
+    }
+
+    /// Whether the exact rational `q` lies in `[lo, hi]`.
+    pub fn contains_rational(&self, q: &Rational) -> bool {
+        self.lo <= *q && self.hi >= *q
+    }
+
+    /// `hi − lo`, rounded up (an upper bound on the true width).
+    pub fn width(&self) -> Float {
+        up(self.lo.prec().max(self.hi.prec()), &self.hi - &self.lo)
+    }
+}
+
+/// An interval certainly containing the real value of `e` at `at`, with endpoints at `prec`.
+///
+/// Every lower bound is rounded down and every upper bound up; the rules per node (`[a, b]` is
+/// the argument enclosure):
+///
+/// * literals, point values and `pi` — the two directed roundings of the exact value;
+/// * `+ − ×` — endpoint formulas; `×` takes min/max over the four endpoint products;
+/// * `÷` — four endpoint quotients; a divisor enclosure containing zero is
+///   [`EvalError::NotCertified`] (or [`EvalError::Undefined`] if it is exactly `[0, 0]`);
+/// * `exp log sqrt sinh tanh` — monotone increasing, applied to the endpoints; `log` needs
+///   `a > 0`, `sqrt` needs `a ≥ 0`;
+/// * `cosh` (even, minimum `1` at `0`) and `abs` — case analysis on the sign of the endpoints;
+/// * `sin`, `cos`, `tan` — first try to **certify that no critical point lies in `[a, b]`**:
+///   the critical points of `sin` and the poles of `tan` are `(k + 1/2)π`, those of `cos` are
+///   `kπ`. We pick a candidate `k` from a rounded quotient and then *verify* with directed
+///   rounding (using `[π⁻, π⁺]` from MPFR) that `(k + c)π < a` and `b < (k + 1 + c)π`. A wrong
+///   guess of `k` can only make the check fail, never pass. Once certified, the function is
+///   monotone on `[a, b]` and the two directed endpoint values bound it (`tan` is increasing).
+///   Otherwise `sin`/`cos` fall back to the **mean-value rule**: with `m` the rounded midpoint and
+///   `r ≥ max(b − m, m − a)` (rounded up), `|sin x − sin m| ≤ |x − m| ≤ r` because `|sin'| ≤ 1`,
+///   so the range lies in `[sin m − r, sin m + r] ∩ [−1, 1]` (likewise for `cos`); and `tan` is
+///   `NotCertified` ("may contain a pole");
+/// * `x^n` with `n` an exact integer (decided by [`eval_exact`](super::eval_exact) on the exponent
+///   subtree, as in every evaluator) — the endpoint powers bound the range because `x^n` is
+///   monotone on any interval not containing zero, and for even `n > 0` straddling zero the
+///   minimum is `0`; `n < 0` with a base enclosure containing zero is `NotCertified`;
+/// * `x^y` otherwise — for a base enclosure with `a > 0`, `x^y` is monotone in `x` for fixed `y`
+///   and monotone in `y` for fixed `x`, so its range over the box is attained at the four corners,
+///   each evaluated with directed MPFR `pow`; a base enclosure `[0, b]` is handled the same way
+///   when `y > 0` (`0^y = 0`); a base enclosure entirely below zero is `Undefined`, and one that
+///   reaches below zero otherwise is `NotCertified`.
+///
+/// # Errors
+///
+/// [`EvalError::Undefined`] when the expression is certainly undefined at the point,
+/// [`EvalError::NotCertified`] when an enclosure is too wide to decide a domain condition,
+/// [`EvalError::Unbound`], and [`EvalError::Overflow`] for bounds beyond MPFR's exponent range.
+pub fn eval_interval(e: &Expr, at: &Assignment, prec: Precision) -> Result<Interval, EvalError> {
+    Enclose {
+        at,
+        bits: prec.bits(),
+    }
+    .eval(e)
+}
+
+/// `val` rounded down to `bits`.
+fn down<T>(bits: u32, val: T) -> Float
+where
+    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
+{
+    Float::with_val_round(bits, val, Round::Down).0
+}
+
+/// `val` rounded up to `bits`.
+fn up<T>(bits: u32, val: T) -> Float
+where
+    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
+{
+    Float::with_val_round(bits, val, Round::Up).0
+}
+
+fn min<const N: usize>(values: [Float; N]) -> Float {
+    values
+        .into_iter()
+        .reduce(|acc, v| if v < acc { v } else { acc })
+        .unwrap_or_else(|| Float::with_val(2, rug::float::Special::Nan))
+}
+
+fn max<const N: usize>(values: [Float; N]) -> Float {
+    values
+        .into_iter()
+        .reduce(|acc, v| if v > acc { v } else { acc })
+        .unwrap_or_else(|| Float::with_val(2, rug::float::Special::Nan))
+}
+
+fn is_exact_zero(x: &Interval) -> bool {
+    x.lo.is_zero() && x.hi.is_zero()
+}
+
+struct Enclose<'a> {
+    at: &'a Assignment,
+    bits: u32,
+}
+
+impl Enclose<'_> {
+    fn eval(&self, e: &Expr) -> Result<Interval, EvalError> {
+        let bits = self.bits;
+        let iv = match e {
+            Expr::Num(q) => Interval::point(q, Precision::from_bits(bits)),
+            Expr::Var(v) => Interval::point(lookup(self.at, v)?, Precision::from_bits(bits)),
+            Expr::Pi => Interval {
+                lo: down(bits, Constant::Pi),
+                hi: up(bits, Constant::Pi),
+            },
+            Expr::Neg(a) => {
+                let a = self.eval(a)?;
+                Interval { lo: -a.hi, hi: -a.lo }
+            }
+            Expr::Bin(op, a, b) => self.binary(*op, a, b)?,
+            Expr::Call(f, a) => self.call(*f, &self.eval(a)?)?,
+        };
+        checked(iv)
+    }
+
+    fn binary(&self, op: BinOp, a: &Expr, b: &Expr) -> Result<Interval, EvalError> {
+        let bits = self.bits;
+        let x = self.eval(a)?;
+        if op == BinOp::Pow {
+            return match exact_integer(b, self.at) {
+                Some(n) => self.integer_power(&x, &n),
+                None => self.real_power(&x, &self.eval(b)?),
+            };
+        }
+        let y = &self.eval(b)?;
+        let x = &x;
+        Ok(match op {
+            BinOp::Add => Interval {
+                lo: down(bits, &x.lo + &y.lo),
+                hi: up(bits, &x.hi + &y.hi),
+            },
+            BinOp::Sub => Interval {
+                lo: down(bits, &x.lo - &y.hi),
+                hi: up(bits, &x.hi - &y.lo),
+            },
+            BinOp::Mul => Interval {
+                lo: min([
+                    down(bits, &x.lo * &y.lo),
+                    down(bits, &x.lo * &y.hi),
+                    down(bits, &x.hi * &y.lo),
+                    down(bits, &x.hi * &y.hi),
+                ]),
+                hi: max([
+                    up(bits, &x.lo * &y.lo),
+                    up(bits, &x.lo * &y.hi),
+                    up(bits, &x.hi * &y.lo),
+                    up(bits, &x.hi * &y.hi),
+                ]),
+            },
+            BinOp::Div => {
+                if is_exact_zero(y) {
+                    return Err(EvalError::undefined(reason::DIV_ZERO));
+                }
+                if y.contains_zero() {
+                    return Err(EvalError::not_certified("divisor interval contains zero"));
+                }
+                Interval {
+                    lo: min([
+                        down(bits, &x.lo / &y.lo),
+                        down(bits, &x.lo / &y.hi),
+                        down(bits, &x.hi / &y.lo),
+                        down(bits, &x.hi / &y.hi),
+                    ]),
+                    hi: max([
+                        up(bits, &x.lo / &y.lo),
+                        up(bits, &x.lo / &y.hi),
+                        up(bits, &x.hi / &y.lo),
+                        up(bits, &x.hi / &y.hi),
+                    ]),
+                }
+            }
+            BinOp::Pow => match exact_integer(b, self.at) {
+                Some(n) => self.integer_power(x, &n)?,
+                None => self.real_power(x, y)?,
+            },
+        })
+    }
+
+    /// `x^n` for an exact integer `n`.
+    fn integer_power(&self, x: &Interval, n: &Integer) -> Result<Interval, EvalError> {
+        let bits = self.bits;
+        match n.cmp0() {
+            Ordering::Equal => return Ok(Interval::point(&Rational::from(1), Precision::from_bits(bits))),
+            Ordering::Less if is_exact_zero(x) => return Err(EvalError::undefined(reason::ZERO_NEG_POW)),
+            Ordering::Less if x.contains_zero() => {
+                return Err(EvalError::not_certified(
+                    "base interval of a negative power contains zero",
+                ));
+            }
+            _ => {}
+        }
+        // Monotone on [lo, hi] unless n is even, positive and the interval straddles zero.
+        let lo = min([down(bits, (&x.lo).pow(n)), down(bits, (&x.hi).pow(n))]);
+        let hi = max([up(bits, (&x.lo).pow(n)), up(bits, (&x.hi).pow(n))]);
+        let straddles = x.lo.cmp0() == Some(Ordering::Less) && x.hi.cmp0() == Some(Ordering::Greater);
+        if straddles && n.is_even() && n.cmp0() == Ordering::Greater {
+            return Ok(Interval {
+                lo: Float::new(bits),
+                hi,
+            });
+        }
+        Ok(Interval { lo, hi })
+    }
+
+    /// `x^y` for an exponent that is not a proven integer.
+    fn real_power(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        let bits = self.bits;
+        if x.is_negative() {
+            return Err(EvalError::undefined(reason::NEG_BASE));
+        }
+        if x.lo.cmp0() == Some(Ordering::Less) {
+            return Err(EvalError::not_certified(
+                "base interval of a non-integer power reaches below zero",
+            ));
+        }
+        if x.lo.is_zero() && !y.is_positive() {
+            if is_exact_zero(x) && y.hi.cmp0() != Some(Ordering::Greater) {
+                return Err(EvalError::undefined(reason::ZERO_NONPOS_REAL_POW));
+            }
+            return Err(EvalError::not_certified(
+                "zero base with an exponent not certainly positive",
+            ));
+        }
+        // Now lo > 0, or lo = 0 with y > 0 where 0^y = 0: x^y is monotone in each argument on the
+        // box, so the corners bound it.
+        let corners = |round: Round| -> [Float; 4] {
+            let pow = |b: &Float, e: &Float| Float::with_val_round(bits, b.pow(e), round).0;
+            [
+                pow(&x.lo, &y.lo),
+                pow(&x.lo, &y.hi),
+                pow(&x.hi, &y.lo),
+                pow(&x.hi, &y.hi),
+            ]
+        };
+        Ok(Interval {
+            lo: min(corners(Round::Down)),
+            hi: max(corners(Round::Up)),
+        })
+    }
+
+    fn call(&self, f: Func, x: &Interval) -> Result<Interval, EvalError> {
+        let bits = self.bits;
+        let increasing = |g: &dyn Fn(&Float, Round) -> Float| Interval {
+            lo: g(&x.lo, Round::Down),
+            hi: g(&x.hi, Round::Up),
+        };
+        Ok(match f {
+            Func::Exp => increasing(&|v, r| Float::with_val_round(bits, v.exp_ref(), r).0),
+            Func::Sinh => increasing(&|v, r| Float::with_val_round(bits, v.sinh_ref(), r).0),
+            Func::Tanh => increasing(&|v, r| Float::with_val_round(bits, v.tanh_ref(), r).0),
+            Func::Log => {
+                if x.hi.cmp0() != Some(Ordering::Greater) {
+                    return Err(EvalError::undefined(reason::LOG));
+                }
+                if !x.is_positive() {
+                    return Err(EvalError::not_certified("log argument interval reaches zero"));
+                }
+                increasing(&|v, r| Float::with_val_round(bits, v.ln_ref(), r).0)
+            }
+            Func::Sqrt => {
+                if x.is_negative() {
+                    return Err(EvalError::undefined(reason::SQRT));
+                }
+                if x.lo.cmp0() == Some(Ordering::Less) {
+                    return Err(EvalError::not_certified(
+                        "sqrt argument interval reaches below zero",
+                    ));
+                }
+                increasing(&|v, r| Float::with_val_round(bits, v.sqrt_ref(), r).0)
+            }
+            Func::Cosh => {
+                let cosh = |v: &Float, r| Float::with_val_round(bits, v.cosh_ref(), r).0;
+                if x.lo.cmp0() != Some(Ordering::Less) {
+                    Interval {
+                        lo: cosh(&x.lo, Round::Down),
+                        hi: cosh(&x.hi, Round::Up),
+                    }
+                } else if x.hi.cmp0() != Some(Ordering::Greater) {
+                    Interval {
+                        lo: cosh(&x.hi, Round::Down),
+                        hi: cosh(&x.lo, Round::Up),
+                    }
+                } else {
+                    let far = if x.lo.cmp_abs(&x.hi) == Some(Ordering::Greater) {
+                        &x.lo
+                    } else {
+                        &x.hi
+                    };
+                    Interval {
+                        lo: Float::with_val(bits, 1u32),
+                        hi: cosh(far, Round::Up),
+                    }
+                }
+            }
+            Func::Abs => {
+                if x.lo.cmp0() != Some(Ordering::Less) {
+                    x.clone()
+                } else if x.hi.cmp0() != Some(Ordering::Greater) {
+                    Interval {
+                        lo: Float::with_val(bits, -&x.hi),
+                        hi: Float::with_val(bits, -&x.lo),
+                    }
+                } else {
+                    let far = if x.lo.cmp_abs(&x.hi) == Some(Ordering::Greater) {
+                        -x.lo.clone()
+                    } else {
+                        x.hi.clone()
+                    };
+                    Interval {
+                        lo: Float::new(bits),
+                        hi: far,
+                    }
+                }
+            }
+            Func::Sin => {
+                let sin = |v: &Float, r| Float::with_val_round(bits, v.sin_ref(), r).0;
+                if self.avoids_pi_grid(x, &Rational::from((1, 2))) {
+                    self.monotone(x, &sin)
+                } else {
+                    self.mean_value(x, &sin)
+                }
+            }
+            Func::Cos => {
+                let cos = |v: &Float, r| Float::with_val_round(bits, v.cos_ref(), r).0;
+                if self.avoids_pi_grid(x, &Rational::new()) {
+                    self.monotone(x, &cos)
+                } else {
+                    self.mean_value(x, &cos)
+                }
+            }
+            Func::Tan => {
+                if !self.avoids_pi_grid(x, &Rational::from((1, 2))) {
+                    return Err(EvalError::not_certified(
+                        "tan argument interval may contain a pole",
+                    ));
+                }
+                increasing(&|v, r| Float::with_val_round(bits, v.tan_ref(), r).0)
+            }
+        })
+    }
+
+    /// Whether `[x.lo, x.hi]` certainly contains no point `(k + offset)·π`, `k` an integer.
+    fn avoids_pi_grid(&self, x: &Interval, offset: &Rational) -> bool {
+        let bits = self.bits;
+        let pi_lo: Float = down(bits, Constant::Pi);
+        let pi_hi: Float = up(bits, Constant::Pi);
+        // Candidate k ≈ ⌊lo/π − offset⌋; it is only a guess, verified below.
+        let guess = Float::with_val(bits, Float::with_val(bits, &x.lo / &pi_lo) - offset).floor();
+        let Some(k) = guess.to_integer() else { return false };
+        // (c·π)⁺ and (c·π)⁻ for a rational c of either sign.
+        let grid_up = |c: &Rational| {
+            if c.cmp0() == Ordering::Less {
+                up(bits, &pi_lo * c)
+            } else {
+                up(bits, &pi_hi * c)
+            }
+        };
+        let grid_down = |c: &Rational| {
+            if c.cmp0() == Ordering::Less {
+                down(bits, &pi_hi * c)
+            } else {
+                down(bits, &pi_lo * c)
+            }
+        };
+        // Rounding in the guess can be off by one in either direction near a grid point.
+        [Integer::from(&k - 1u32), k.clone(), k + 1u32]
+            .into_iter()
+            .any(|k| {
+                let left = Rational::from(k) + offset;
+                let right = Rational::from(&left + 1u32);
+                grid_up(&left) < x.lo && x.hi < grid_down(&right)
+            })
+    }
+
+    /// Enclosure of a function known to be monotone (either way) on `x`.
+    fn monotone(&self, x: &Interval, g: &dyn Fn(&Float, Round) -> Float) -> Interval {
+        Interval {
+            lo: min([g(&x.lo, Round::Down), g(&x.hi, Round::Down)]),
+            hi: max([g(&x.lo, Round::Up), g(&x.hi, Round::Up)]),
+        }
+    }
+
+    /// Enclosure of `g` over `x` for a function with `|g'| ≤ 1` and range `[−1, 1]` (sin, cos),
+    /// by the mean-value theorem around the rounded midpoint.
+    fn mean_value(&self, x: &Interval, g: &dyn Fn(&Float, Round) -> Float) -> Interval {
+        let bits = self.bits;
+        let unit = Interval {
+            lo: Float::with_val(bits, -1i32),
+            hi: Float::with_val(bits, 1u32),
+        };
+        // The midpoint need not be exact: r is measured from whatever m turns out to be.
+        let m = Float::with_val(bits, &x.lo + &x.hi) >> 1u32;
+        if !m.is_finite() {
+            return unit;
+        }
+        let r = up(bits, &x.hi - &m).max(&up(bits, &m - &x.lo));
+        if r >= 2u32 {
+            return unit;
+        }
+        let lo = down(bits, &g(&m, Round::Down) - &r);
+        let hi = up(bits, &g(&m, Round::Up) + &r);
+        Interval {
+            lo: lo.max(&unit.lo),
+            hi: hi.min(&unit.hi),
+        }
+    }
+}
+
+fn checked(iv: Interval) -> Result<Interval, EvalError> {
+    if iv.lo.is_nan() || iv.hi.is_nan() {
+        return Err(EvalError::undefined(reason::NAN));
+    }
+    if !iv.lo.is_finite() || !iv.hi.is_finite() {
+        return Err(EvalError::Overflow);
+    }
+    Ok(iv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::numeric::{eval_exact, eval_float};
+    use proptest::prelude::*;
+    use std::ops::{Div, Mul, Neg, Sub};
+
+    fn p() -> Precision {
+        Precision::from_bits(128)
+    }
+
+    fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
+        pairs
+            .iter()
+            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
+            .collect()
+    }
+
+    fn iv(e: &Expr) -> Result<Interval, EvalError> {
+        eval_interval(e, &Assignment::new(), p())
+    }
+
+    fn make(lo: i64, hi: i64) -> Interval {
+        Interval {
+            lo: Float::with_val(128, lo),
+            hi: Float::with_val(128, hi),
+        }
+    }
+
+    fn enc() -> Enclose<'static> {
+        static EMPTY: Assignment = Assignment::new();
+        Enclose {
+            at: &EMPTY,
+            bits: 128,
+        }
+    }
+
+    fn reference(s: &str) -> Float {
+        Float::with_val(400, Float::parse(s).expect("reference parses"))
+    }
+
+    fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
+        matches!(r, Err(EvalError::Undefined { .. }))
+    }
+
+    fn not_certified<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
+        matches!(r, Err(EvalError::NotCertified { .. }))
+    }
+
+    #[test]
+    fn encloses_known_constants_tightly() {
+        let one = Expr::int(1);
+        let cases = [
+            (
+                Expr::Pi,
+                "3.14159265358979323846264338327950288419716939937510582",
+            ),
+            (
+                one.clone().call(Func::Exp),
+                "2.71828182845904523536028747135266249775724709369995957",
+            ),
+            (
+                Expr::int(2).call(Func::Log),
+                "0.693147180559945309417232121458176568075500134360255254",
+            ),
+            (
+                Expr::int(2).call(Func::Sqrt),
+                "1.41421356237309504880168872420969807856967187537694807",
+            ),
+            (
+                one.clone().call(Func::Sin),
+                "0.841470984807896506652502321630298999622563060798371065",
+            ),
+            (
+                one.clone().call(Func::Cos),
+                "0.540302305868139717400936607442976603732310420617922227",
+            ),
+            (
+                one.clone().call(Func::Tan),
+                "1.55740772465490223050697480745836017308725077238152003",
+            ),
+            (
+                one.clone().call(Func::Cosh),
+                "1.54308063481524377847790562075706168260152911236586370",
+            ),
+            (
+                Expr::int(2).pow(Expr::int(1).div(Expr::int(2))),
+                "1.41421356237309504880168872420969807856967187537694807",
+            ),
+            (
+                Expr::int(1).div(Expr::int(3)),
+                "0.333333333333333333333333333333333333333333333333333333",
+            ),
+        ];
+        for (e, value) in cases {
+            let got = iv(&e).expect("defined");
+            assert!(got.contains(&reference(value)), "{e}: [{}, {}]", got.lo, got.hi);
+            // Tight: a few ulps at 128 bits.
+            assert!(
+                got.width() < Float::with_val(128, 1u32) >> 120u32,
+                "{e}: width {}",
+                got.width()
+            );
+        }
+    }
+
+    #[test]
+    fn exp_of_log_product() {
+        // exp(log a · log b) at a = 2, b = 3.
+        let e = Expr::var("a")
+            .call(Func::Log)
+            .mul(Expr::var("b").call(Func::Log))
+            .call(Func::Exp);
+        let at = point(&[("a", (2, 1)), ("b", (3, 1))]);
+        let got = eval_interval(&e, &at, p()).expect("defined");
+        let high = eval_float(&e, &at, Precision::from_bits(400)).expect("defined");
+        let same = eval_float(&e, &at, p()).expect("defined");
+        assert!(got.contains(&high) && got.contains(&same));
+        assert!(got.excludes_zero() && got.is_positive() && !got.contains_zero());
+    }
+
+    #[test]
+    fn exact_rationals_are_contained() {
+        let e = Expr::int(3)
+            .div(Expr::int(2))
+            .pow(Expr::int(2))
+            .sub(Expr::int(9).div(Expr::int(4)));
+        let got = iv(&e).expect("defined");
+        assert!(got.contains_zero() && got.contains_rational(&Rational::new()));
+        // A dyadic point is exact, so a − a is exactly [0, 0]; 1/10 is not, so the enclosure of
+        // a − a is a genuine (tiny) interval around 0.
+        let e = Expr::var("a").sub(Expr::var("a"));
+        let got = eval_interval(&e, &point(&[("a", (1, 4))]), p()).expect("defined");
+        assert!(got.lo.is_zero() && got.hi.is_zero());
+        let got = eval_interval(&e, &point(&[("a", (1, 10))]), p()).expect("defined");
+        assert!(got.contains_zero() && got.lo.cmp0() == Some(Ordering::Less));
+        assert!(not_certified(eval_interval(
+            &Expr::int(1).div(e),
+            &point(&[("a", (1, 10))]),
+            p()
+        )));
+    }
+
+    #[test]
+    fn domain_errors() {
+        assert!(undefined(iv(&Expr::int(1).div(Expr::int(0)))));
+        assert!(not_certified(iv(&Expr::int(1).div(Expr::Pi.sub(Expr::Pi)))));
+        assert!(undefined(iv(&Expr::int(0).call(Func::Log))));
+        assert!(undefined(iv(&Expr::int(-1).call(Func::Log))));
+        assert!(not_certified(iv(&Expr::Pi.sub(Expr::Pi).call(Func::Log))));
+        assert!(undefined(iv(&Expr::int(-1).call(Func::Sqrt))));
+        assert!(not_certified(iv(&Expr::Pi.sub(Expr::Pi).call(Func::Sqrt))));
+        assert!(iv(&Expr::int(0).call(Func::Sqrt)).is_ok());
+        assert!(not_certified(iv(&Expr::Pi.div(Expr::int(2)).call(Func::Tan))));
+        let third = Expr::int(1).div(Expr::int(3));
+        assert!(undefined(iv(&Expr::int(-8).pow(third.clone()))));
+        assert!(undefined(iv(&Expr::int(0).pow(third.clone().neg()))));
+        assert!(iv(&Expr::int(0).pow(third)).is_ok_and(|v| v.lo.is_zero() && v.hi.is_zero()));
+        assert!(undefined(iv(&Expr::int(0).pow(Expr::int(-2)))));
+        assert_eq!(iv(&Expr::var("x")), Err(EvalError::Unbound("x".into())));
+        let big = Expr::Num(Rational::from(Integer::from(10u32).pow(20u32)));
+        assert_eq!(iv(&big.call(Func::Exp)), Err(EvalError::Overflow));
+    }
+
+    #[test]
+    fn integer_powers_of_intervals() {
+        let minus_two_cubed = iv(&Expr::int(-2).pow(Expr::int(3))).expect("defined");
+        assert_eq!(minus_two_cubed.lo.to_integer(), Some(Integer::from(-8)));
+        assert_eq!(minus_two_cubed.hi.to_integer(), Some(Integer::from(-8)));
+        let e = enc();
+        let pow = |x: Interval, n: i32| e.integer_power(&x, &Integer::from(n));
+        let bounds = |v: Interval| (v.lo.to_integer(), v.hi.to_integer());
+        let i = |n: i32| Some(Integer::from(n));
+        assert_eq!(pow(make(-1, 2), 2).map(bounds), Ok((i(0), i(4))));
+        assert_eq!(pow(make(-3, 2), 2).map(bounds), Ok((i(0), i(9))));
+        assert_eq!(pow(make(-1, 2), 3).map(bounds), Ok((i(-1), i(8))));
+        assert_eq!(pow(make(-3, -2), 2).map(bounds), Ok((i(4), i(9))));
+        assert_eq!(pow(make(-3, -2), 3).map(bounds), Ok((i(-27), i(-8))));
+        assert_eq!(pow(make(-3, 2), 0).map(bounds), Ok((i(1), i(1))));
+        assert!(not_certified(pow(make(-1, 2), -1)));
+        let v = pow(make(-3, -2), -2).expect("defined");
+        assert!(v.contains_rational(&Rational::from((1, 9))) && v.contains_rational(&Rational::from((1, 4))));
+        assert!(v.lo <= Rational::from((1, 9)) && v.hi >= Rational::from((1, 4)));
+        let v = pow(make(2, 4), -1).expect("defined");
+        assert!(v.contains_rational(&Rational::from((1, 4))) && v.contains_rational(&Rational::from((1, 2))));
+    }
+
+    #[test]
+    fn real_powers_use_corners() {
+        let e = enc();
+        let half_to_two = Interval {
+            lo: Float::with_val(128, 0.5),
+            hi: Float::with_val(128, 2u32),
+        };
+        // [1/4, 4]^[1/2, 2] spans [1/16, 16].
+        let base = Interval {
+            lo: Float::with_val(128, 0.25),
+            hi: Float::with_val(128, 4u32),
+        };
+        let v = e.real_power(&base, &half_to_two).expect("defined");
+        assert!(v.contains_rational(&Rational::from((1, 16))) && v.contains_rational(&Rational::from(16)));
+        assert!(v.lo >= Rational::from((1, 17)) && v.hi <= 17u32);
+        assert!(undefined(e.real_power(&make(-3, -1), &half_to_two)));
+        assert!(not_certified(e.real_power(&make(-1, 1), &half_to_two)));
+        let v = e
+            .real_power(&make(0, 4), &half_to_two)
+            .expect("zero base, positive exponent");
+        assert!(v.lo.is_zero() && v.hi >= 16u32);
+        assert!(not_certified(e.real_power(&make(0, 4), &make(-1, 1))));
+    }
+
+    #[test]
+    fn trig_on_wide_and_thin_intervals() {
+        let e = enc();
+        // sin over [0, 4] reaches 1 at π/2 and sin 4 ≈ −0.757 at the right end.
+        let v = e.call(Func::Sin, &make(0, 4)).expect("defined");
+        for k in 0..=400 {
+            let x = Float::with_val(128, k) / 100u32;
+            assert!(v.contains(&Float::with_val(128, x.sin_ref())));
+        }
+        assert!(v.lo >= -1i32 && v.hi <= 1u32);
+        // cos over a period or more is exactly [−1, 1].
+        let v = e.call(Func::Cos, &make(-10, 10)).expect("defined");
+        assert_eq!(
+            (v.lo.to_integer(), v.hi.to_integer()),
+            (Some(Integer::from(-1)), Some(Integer::from(1)))
+        );
+        // tan across the pole at π/2 is refused; within a branch it is monotone.
+        assert!(not_certified(e.call(Func::Tan, &make(1, 2))));
+        let v = e.call(Func::Tan, &make(-1, 1)).expect("defined");
+        assert!(
+            v.contains(&reference("1.5574077246549022305"))
+                && v.contains(&reference("-1.5574077246549022305"))
+        );
+        // cosh and abs across zero.
+        let v = e.call(Func::Cosh, &make(-1, 2)).expect("defined");
+        assert!(v.lo >= 1u32 && v.contains(&reference("3.76219569108363145956")));
+        let v = e.call(Func::Abs, &make(-3, 2)).expect("defined");
+        assert_eq!(
+            (v.lo.to_integer(), v.hi.to_integer()),
+            (Some(Integer::from(0)), Some(Integer::from(3)))
+        );
+    }
+
+    fn rational_point() -> impl Strategy<Value = (i64, u64)> {
+        (-40i64..40, 1u64..12)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// The enclosure at 128 bits contains a 512-bit float wherever both are defined, and
+        /// contains the exact value wherever there is one.
+        #[test]
+        fn encloses_high_precision_value(
+            e in crate::expr::strategies::expr(vec!["a", "b"], 4),
+            a in rational_point(),
+            b in rational_point(),
+        ) {
+            let at = point(&[("a", a), ("b", b)]);
+            if let Ok(v) = eval_interval(&e, &at, p()) {
+                prop_assert!(v.lo <= v.hi);
+                if let Ok(f) = eval_float(&e, &at, Precision::from_bits(512)) {
+                    prop_assert!(v.contains(&f), "{e}: {f} not in [{}, {}]", v.lo, v.hi);
+                }
+                if let Some(q) = eval_exact(&e, &at) {
+                    prop_assert!(v.contains_rational(&q), "{e}: {q} not in [{}, {}]", v.lo, v.hi);
+                }
+            }
+            // Certain errors agree with the float evaluator.
+            if let Err(EvalError::Undefined { .. }) = eval_interval(&e, &at, p()) {
+                let f = eval_float(&e, &at, Precision::from_bits(512));
+                prop_assert!(f.is_err(), "{e}: interval undefined but float {f:?}");
+            }
+        }
+
+        /// On trees defined on the positive orthant the enclosure always exists and is narrow.
+        #[test]
+        fn positive_trees_certify_tightly(
+            e in crate::expr::strategies::positive_expr(vec!["a", "b"], 3),
+            a in 1u64..50,
+            b in 1u64..50,
+        ) {
+            let at = point(&[("a", (a as i64, 10)), ("b", (b as i64, 10))]);
+            let prec = Precision::from_bits(256);
+            if eval_float(&e, &at, prec).is_ok() {
+                let v = eval_interval(&e, &at, prec);
+                prop_assert!(v.is_ok(), "{e}: {v:?}");
+                let v = v.unwrap_or_else(|_| make(0, 0));
+                prop_assert!(v.is_positive() || v.lo.is_zero(), "{e}: [{}, {}]", v.lo, v.hi);
+                let scale = v.hi.clone().abs().max(&Float::with_val(256, 1u32));
+                let relative = Float::with_val(256, v.width() / scale);
+                prop_assert!(relative < Float::with_val(256, 1u32) >> 150u32, "{e}: [{}, {}]", v.lo, v.hi);
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Arbitrary-precision numeric evaluation of [`Expr`](crate::expr::Expr) trees with MPFR (via
+//! `rug`).
+//!
+//! The numeric engine is the independent second opinion next to the symbolic engine, so it reads
+//! the user's tree directly and never relies on simplification. It offers four evaluators that
+//! share one set of domain rules:
+//!
+//! * [`eval_exact`] — the exact rational value, when the expression is rational at the point;
+//! * [`eval_float`] — a round-to-nearest MPFR value at a chosen [`Precision`];
+//! * [`eval_dual`] — the value together with a directional derivative (forward-mode AD), used
+//!   for Euler operators such as `Σ λ_i ∂F/∂λ_i` and `t ∂F/∂t`;
+//! * [`eval_interval`] — an outward-rounded [`Interval`] guaranteed to contain the true real
+//!   value. This is the only evaluator whose output may certify a "refuted" verdict.
+//!
+//! Points are always exact rationals ([`Assignment`]), so that a point printed in a report can be
+//! re-evaluated bit-for-bit; [`PointSampler`] generates such points deterministically.
+//!
+//! # Domain semantics
+//!
+//! All evaluators implement the same real-valued semantics:
+//!
+//! * `log(x)` requires `x > 0`; `sqrt(x)` requires `x ≥ 0`; `a/b` requires `b ≠ 0`;
+//!   `tan(x)` requires `cos x ≠ 0`. Violations are [`EvalError::Undefined`].
+//! * `x^y` is decided by the *exponent subtree*: if [`eval_exact`] proves that `y` is exactly
+//!   an integer `n` at the point, `x^n` is an integer power and a negative base is allowed
+//!   (`(-2)^3 = -8`); `0^0 = 1`; `0^n` with `n < 0` is undefined. Otherwise `y` is treated as a
+//!   real exponent: `x > 0` gives `exp(y ln x)`, `x = 0` with `y > 0` gives `0`, and every other
+//!   case is undefined. In particular real odd roots are **not** taken: `(-8)^(1/3)` is
+//!   undefined, as it is for `exp((1/3) ln x)`. An exponent that is an integer only after
+//!   transcendental cancellation (say `log(exp(2))`) is a real exponent under this rule; the rule
+//!   is syntactic on purpose so that all evaluators agree without having to decide equalities.
+//! * A variable missing from the [`Assignment`] is [`EvalError::Unbound`].
+//! * No NaN or infinity ever escapes: an MPFR overflow becomes [`EvalError::Overflow`]. (Exponent
+//!   underflow, far beyond anything a physical formula produces, rounds towards zero as MPFR
+//!   does; in [`eval_interval`] the directed rounding keeps that rigorous.)
+//! * [`eval_interval`] reports [`EvalError::NotCertified`] when the enclosure is too wide to
+//!   decide a domain condition (a divisor interval containing zero, a `log` argument interval
+//!   reaching zero, …) and `Undefined` only when the violation is certain.
+
+mod dual;
+mod exact;
+mod float;
+mod interval;
+mod precision;
+mod sample;
+
+pub use dual::{Dual, eval_dual};
+pub use exact::eval_exact;
+pub use float::eval_float;
+pub use interval::{Interval, eval_interval};
+pub use precision::Precision;
+pub use sample::{PointSampler, SampleRange};
+
+use rug::{Float, Rational};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// Values of the variables at one evaluation point. Points are always exact rationals.
+pub type Assignment = BTreeMap<String, Rational>;
+
+/// Why an expression could not be evaluated at a point.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    /// The expression has no real value at the point (e.g. `log` of a non-positive number).
+    #[error("undefined: {reason}")]
+    Undefined {
+        /// Human-readable explanation, e.g. "log of a non-positive number".
+        reason: String,
+    },
+    /// A variable has no value in the assignment.
+    #[error("variable `{0}` has no value at this point")]
+    Unbound(String),
+    /// An intermediate result exceeded the floating-point exponent range.
+    #[error("numeric overflow")]
+    Overflow,
+    /// Interval evaluation could not certify a domain condition (the true value may still exist).
+    #[error("not certified: {reason}")]
+    NotCertified {
+        /// Human-readable explanation, e.g. "divisor interval contains zero".
+        reason: String,
+    },
+}
+
+impl EvalError {
+    pub(crate) fn undefined(reason: &str) -> EvalError {
+        EvalError::Undefined {
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(crate) fn not_certified(reason: &str) -> EvalError {
+        EvalError::NotCertified {
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Reasons shared by the evaluators, so that the same violation reads the same everywhere.
+pub(crate) mod reason {
+    pub const LOG: &str = "log of a non-positive number";
+    pub const SQRT: &str = "square root of a negative number";
+    pub const DIV_ZERO: &str = "division by zero";
+    pub const ZERO_NEG_POW: &str = "zero raised to a negative power";
+    pub const ZERO_NONPOS_REAL_POW: &str = "zero raised to a non-positive non-integer power";
+    pub const NEG_BASE: &str = "negative base with non-integer exponent";
+    pub const TAN_POLE: &str = "tan at a pole (cos of the argument is zero)";
+    pub const NAN: &str = "result is not a number";
+}
+
+/// Looks a variable up, turning absence into [`EvalError::Unbound`].
+pub(crate) fn lookup<'a>(at: &'a Assignment, name: &str) -> Result<&'a Rational, EvalError> {
+    at.get(name).ok_or_else(|| EvalError::Unbound(name.to_string()))
+}
+
+/// Rejects non-finite MPFR results so that no NaN or infinity reaches a caller.
+pub(crate) fn finite(x: Float) -> Result<Float, EvalError> {
+    if x.is_finite() {
+        Ok(x)
+    } else if x.is_nan() {
+        Err(EvalError::undefined(reason::NAN))
+    } else {
+        Err(EvalError::Overflow)
+    }
+}
+
+/// Number of significant decimal digits to which `a` and `b` agree, in the relative-error sense.
+///
+/// Precisely: with `cap` = [`Precision::digits`] of the larger of the two precisions,
+///
+/// * both exactly zero, or `a` and `b` identical → `cap`;
+/// * either is NaN or infinite, or the signs differ (including exactly one of them being zero)
+///   → `0`;
+/// * otherwise `min(cap, max(0, ⌊−log10(|a − b| / max(|a|, |b|))⌋))`.
+///
+/// Because the measure is relative error, `9.995` and `10.0` agree to 3 digits although their
+/// leading digits differ, while `1.0` and `1.9` agree to 0 digits. The computation is done in
+/// MPFR at a few guard bits above the inputs' precision, so it never goes through `f64`.
+pub fn digits_of_agreement(a: &Float, b: &Float) -> u32 {
+    let input_bits = a.prec().max(b.prec());
+    let cap = Precision::from_bits(input_bits).digits();
+    if !a.is_finite() || !b.is_finite() {
+        return 0;
+    }
+    match (a.cmp0(), b.cmp0()) {
+        (Some(Ordering::Equal), Some(Ordering::Equal)) => return cap,
+        (Some(sa), Some(sb)) if sa != sb => return 0,
+        (Some(_), Some(_)) => {}
+        _ => return 0,
+    }
+    let work = Precision::from_bits(input_bits.saturating_add(32)).bits();
+    let diff = Float::with_val(work, a - b).abs();
+    if diff.is_zero() {
+        return cap;
+    }
+    let scale = if a.cmp_abs(b) == Some(Ordering::Less) {
+        b.clone().abs()
+    } else {
+        a.clone().abs()
+    };
+    let relative = Float::with_val(work, &diff / &scale);
+    let digits = Float::with_val(work, -relative.log10()).floor();
+    if digits.cmp0() != Some(Ordering::Greater) {
+        return 0;
+    }
+    digits.to_u32_saturating().map_or(0, |d| d.min(cap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(bits: u32, s: &str) -> Float {
+        Float::with_val(bits, Float::parse(s).expect("test literal parses"))
+    }
+
+    #[test]
+    fn identical_and_zero_give_cap() {
+        let cap = Precision::from_bits(200).digits();
+        assert_eq!(digits_of_agreement(&f(200, "1.5"), &f(200, "1.5")), cap);
+        assert_eq!(digits_of_agreement(&Float::new(200), &Float::new(200)), cap);
+        assert_eq!(digits_of_agreement(&Float::new(200), &Float::new(100)), cap);
+    }
+
+    #[test]
+    fn sign_or_zero_mismatch_gives_zero() {
+        assert_eq!(digits_of_agreement(&f(100, "1"), &f(100, "-1")), 0);
+        assert_eq!(digits_of_agreement(&f(100, "0"), &f(100, "1e-30")), 0);
+        assert_eq!(digits_of_agreement(&f(100, "1.0"), &f(100, "1.9")), 0);
+        let inf = Float::with_val(100, rug::float::Special::Infinity);
+        assert_eq!(digits_of_agreement(&inf, &inf), 0);
+        let nan = Float::with_val(100, rug::float::Special::Nan);
+        assert_eq!(digits_of_agreement(&nan, &f(100, "1")), 0);
+    }
+
+    #[test]
+    fn relative_error_digits() {
+        assert_eq!(digits_of_agreement(&f(200, "1.0"), &f(200, "1.0000001")), 7);
+        assert_eq!(digits_of_agreement(&f(200, "-3.14159"), &f(200, "-3.14160")), 5);
+        assert_eq!(digits_of_agreement(&f(200, "9.995"), &f(200, "10.0")), 3);
+        assert_eq!(digits_of_agreement(&f(200, "1e40"), &f(200, "1.001e40")), 3);
+        // Never exceeds what the precision can represent.
+        let cap = Precision::from_bits(60).digits();
+        assert!(digits_of_agreement(&f(60, "1"), &f(60, "1.0000000000000000000000000001")) <= cap);
+    }
+
+    #[test]
+    fn error_messages_are_readable() {
+        assert_eq!(
+            EvalError::undefined(reason::LOG).to_string(),
+            "undefined: log of a non-positive number"
+        );
+        assert_eq!(
+            EvalError::Unbound("x".into()).to_string(),
+            "variable `x` has no value at this point"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The symbolic engine: Symbolica, confined to one thread per process.
+//!
+//! Without a licence key Symbolica allows one Symbolica thread per user and aborts a second
+//! one, so every call in this crate runs on a single dedicated engine thread that the public
+//! functions here reach through a channel. They are safe to call from any number of threads at
+//! once: requests queue and are answered in order. No Symbolica value ever leaves this module —
+//! results come back as the project's [`Expr`] or as strings.
+//!
+//! The engine is a *witness*, not an oracle: computer-algebra systems have bugs (in the pinned
+//! version `exp(log(a)*log(b))` simplifies to `0`), so callers cross-check every conclusion on
+//! the independent numeric path (see [`crate::crosscheck`]).
+//!
+//! Licensing: Symbolica is source-available; this project does not include or transfer any
+//! runtime rights. Unlicensed use is restricted to non-commercial use and one Symbolica thread
+//! per user. Licensed users set `SYMBOLICA_LICENSE` in the environment. When it is not set,
+//! a one-line notice is written to standard error when the engine starts.
+
+mod convert;
+mod engine;
+
+use crate::expr::Expr;
+pub use engine::{EngineError, engine_timeout, set_engine_timeout};
+use std::collections::BTreeSet;
+
+/// Outcome of asking the engine whether an expression is identically zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZeroTest {
+    /// The engine reduced the expression to 0.
+    Zero,
+    /// The engine's normal form is not 0 (printed). Not a proof of non-vanishing: non-polynomial
+    /// parts are treated as independent symbols during normalization.
+    NonZero(String),
+}
+
+/// The one-line notice about restricted-mode Symbolica, or `None` when a licence key is set.
+pub fn license_notice() -> Option<&'static str> {
+    if std::env::var_os("SYMBOLICA_LICENSE").is_some() {
+        None
+    } else {
+        Some(
+            "note: Symbolica (symbolic engine) runs unlicensed: non-commercial use only, one \
+             Symbolica thread per user; set SYMBOLICA_LICENSE to use a licence key",
+        )
+    }
+}
+
+/// What the engine may assume about the variables of a request.
+///
+/// Only positivity is expressible; every other variable is a plain complex symbol to the
+/// engine, so an assumption can only enable simplifications, never change a variable's meaning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assumptions {
+    /// Variables known to be positive reals.
+    pub positive: BTreeSet<String>,
+}
+
+impl Assumptions {
+    /// No assumptions.
+    pub fn none() -> Assumptions {
+        Assumptions::default()
+    }
+
+    /// The given variables are positive.
+    pub fn positive<I, S>(vars: I) -> Assumptions
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Assumptions {
+            positive: vars.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Every variable of `e` is positive.
+    pub fn all_positive(e: &Expr) -> Assumptions {
+        Assumptions {
+            positive: e.variables(),
+        }
+    }
+}
+
+/// Asks the engine whether `e` is identically zero: first by expansion, then by normalizing it
+/// as a rational function (non-polynomial parts become independent symbols).
+pub fn is_zero(e: &Expr, assumptions: &Assumptions) -> Result<ZeroTest, EngineError> {
+    let (e, a) = (e.clone(), assumptions.clone());
+    engine::run(move |cx| {
+        cx.set_assumptions(&a);
+        cx.is_zero(&e)
+    })
+}
+
+/// The engine's rational normal form of `e` (common denominator, cancelled), as an [`Expr`].
+pub fn normalize(e: &Expr, assumptions: &Assumptions) -> Result<Expr, EngineError> {
+    let (e, a) = (e.clone(), assumptions.clone());
+    engine::run(move |cx| {
+        cx.set_assumptions(&a);
+        cx.normalize(&e)
+    })
+}
+
+/// The expansion of `e` (products and integer powers of sums multiplied out).
+pub fn expand(e: &Expr, assumptions: &Assumptions) -> Result<Expr, EngineError> {
+    let (e, a) = (e.clone(), assumptions.clone());
+    engine::run(move |cx| {
+        cx.set_assumptions(&a);
+        cx.expand(&e)
+    })
+}
+
+/// `∂e/∂var`, as computed by the engine.
+pub fn derivative(e: &Expr, var: &str, assumptions: &Assumptions) -> Result<Expr, EngineError> {
+    let (e, var, a) = (e.clone(), var.to_string(), assumptions.clone());
+    engine::run(move |cx| {
+        cx.set_assumptions(&a);
+        cx.derivative(&e, &var)
+    })
+}
+
+/// `e` with every occurrence of the variable `var` replaced by `with`, simplified by the engine.
+pub fn substitute(e: &Expr, var: &str, with: &Expr, assumptions: &Assumptions) -> Result<Expr, EngineError> {
+    let (e, var, with, a) = (e.clone(), var.to_string(), with.clone(), assumptions.clone());
+    engine::run(move |cx| {
+        cx.set_assumptions(&a);
+        cx.substitute(&e, &var, &with)
+    })
+}
+
+/// LaTeX of `e` after the engine's automatic simplification.
+pub fn to_latex(e: &Expr, assumptions: &Assumptions) -> Result<String, EngineError> {
+    let (e, a) = (e.clone(), assumptions.clone());
+    engine::run(move |cx| {
+        cx.set_assumptions(&a);
+        cx.print(&e, true)
+    })
+}
+
+/// Plain text of `e` after the engine's automatic simplification, with the user's names.
+pub fn to_text(e: &Expr, assumptions: &Assumptions) -> Result<String, EngineError> {
+    let (e, a) = (e.clone(), assumptions.clone());
+    engine::run(move |cx| {
+        cx.set_assumptions(&a);
+        cx.print(&e, false)
+    })
+}
+
+/// The Symbolica version the engine runs.
+pub fn engine_version() -> Result<String, EngineError> {
+    engine::run(|_| Ok(symbolica::license::LicenseManager::get_version().to_string()))
+}
+
+#[cfg(test)]
+mod tests;

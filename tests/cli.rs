@@ -1,0 +1,159 @@
+//! End-to-end tests of the `renorm` binary.
+//!
+//! Unlicensed Symbolica aborts a second process that uses it at the same time, so these tests
+//! run the binary strictly one at a time (a process-wide lock) and this test process never
+//! touches the engine itself.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn renorm(args: &[&str]) -> Output {
+    renorm_os(args.iter().map(|s| std::ffi::OsString::from(*s)).collect())
+}
+
+fn renorm_os(args: Vec<std::ffi::OsString>) -> Output {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    Command::new(env!("CARGO_BIN_EXE_renorm"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the renorm binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("renorm-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn help_and_version() {
+    let help = renorm(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("demo"));
+    assert!(stdout(&help).contains("SYMBOLICA_LICENSE"));
+    let version = renorm(&["--version"]);
+    assert_eq!(version.status.code(), Some(0));
+    assert!(stdout(&version).contains(env!("CARGO_PKG_VERSION")));
+    assert_eq!(renorm(&["no-such-command"]).status.code(), Some(2));
+}
+
+#[test]
+fn demo_writes_reports_and_keeps_stdout_clean() {
+    let dir = scratch_dir("demo");
+    let out = renorm(&["demo", "--out", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.contains("Symbolica instance"),
+        "engine banner leaked to stdout: {text}"
+    );
+    assert!(text.contains("engine_disagreement"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["schema"], "renorm.demo/1");
+    assert!(
+        std::fs::read_to_string(dir.join("report.md"))
+            .unwrap()
+            .contains("| identity |")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn identity_json_is_machine_readable() {
+    let out = renorm(&["identity", "(x+1)^2", "x^2+2*x+1", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is pure JSON");
+    assert_eq!(json["status"], "proved");
+    assert_eq!(json["numeric"]["points_agreeing"], 8);
+}
+
+#[test]
+fn failed_claims_exit_1() {
+    let out = renorm(&["identity", "sin(x)", "x", "--expect-holds"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("claim does not hold"));
+}
+
+fn assert_located_error(out: &Output, needle: &str, started: Instant) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
+    let err = stderr(out);
+    assert!(err.contains(needle), "missing {needle:?} in {err}");
+    assert!(err.contains(" --> "), "no location in {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_located_message() {
+    for (input, needle) in [
+        ("lam^^2", "1:5"),
+        ("lam*foo(x)", "unknown function `foo`"),
+        ("@@@ garbage ###", "unexpected character"),
+        ("(a+b", "unclosed parenthesis"),
+        ("2x", "missing operator"),
+        ("x^99999", "constant exponent"),
+    ] {
+        let started = Instant::now();
+        let out = renorm(&["parse", input]);
+        assert_located_error(&out, needle, started);
+    }
+
+    let dir = scratch_dir("bad-input");
+    let parens = dir.join("parens.txt");
+    std::fs::write(&parens, "(".repeat(1 << 20)).unwrap();
+    let started = Instant::now();
+    let out = renorm(&["parse", "--file", parens.to_str().unwrap()]);
+    assert_located_error(&out, "the limit is 65536 bytes", started);
+
+    let deep = dir.join("deep.txt");
+    std::fs::write(&deep, format!("{}x{}", "(".repeat(5000), ")".repeat(5000))).unwrap();
+    let started = Instant::now();
+    let out = renorm(&["parse", "--file", deep.to_str().unwrap()]);
+    assert_located_error(&out, "nests deeper", started);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        let started = Instant::now();
+        let out = renorm_os(vec![
+            "parse".into(),
+            std::ffi::OsString::from_vec(b"lam*\xff".to_vec()),
+        ]);
+        assert_located_error(&out, "not valid UTF-8", started);
+        let out = renorm_os(vec![
+            "identity".into(),
+            std::ffi::OsString::from_vec(b"\xc3".to_vec()),
+            "1".into(),
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+    }
+}
+
+#[test]
+fn parse_echoes_how_the_input_was_read() {
+    let out = renorm(&["parse", "-x^2 + 3/2", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["parsed"], "-x^2 + 3/2");
+    assert_eq!(json["variables"][0], "x");
+}
