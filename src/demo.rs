@@ -1,5 +1,5 @@
 //! `renorm demo`: runs the capabilities that exist on built-in examples and writes a report
-//! folder (`report.md`, `report.json`). Later capabilities add their sections here.
+//! folder (`report.md`, `report.json`, `report.tex`). Later capabilities add their sections here.
 
 use crate::atomic_write::write_atomic;
 use crate::crosscheck::{self, CheckOptions, Domain, Identity, Outcome, Status};
@@ -68,6 +68,86 @@ const IDENTITIES: &[Example] = &[
     },
 ];
 
+/// The gallery specs, compiled into the binary.
+const GALLERY: &[(&str, &str)] = &[
+    (
+        "examples/couplings/01_power_law_rational.toml",
+        include_str!("../examples/couplings/01_power_law_rational.toml"),
+    ),
+    (
+        "examples/couplings/02_power_law_symbolic.toml",
+        include_str!("../examples/couplings/02_power_law_symbolic.toml"),
+    ),
+    (
+        "examples/couplings/03_linear_velocity.toml",
+        include_str!("../examples/couplings/03_linear_velocity.toml"),
+    ),
+    (
+        "examples/couplings/04_weak_form.toml",
+        include_str!("../examples/couplings/04_weak_form.toml"),
+    ),
+    (
+        "examples/couplings/05_weak_form_drifting_exponent.toml",
+        include_str!("../examples/couplings/05_weak_form_drifting_exponent.toml"),
+    ),
+    (
+        "examples/couplings/06_coupling_scaling_function.toml",
+        include_str!("../examples/couplings/06_coupling_scaling_function.toml"),
+    ),
+    (
+        "examples/couplings/07_coupling_gaussian_in_log_ratio.toml",
+        include_str!("../examples/couplings/07_coupling_gaussian_in_log_ratio.toml"),
+    ),
+    (
+        "examples/couplings/08_time_covariant_only.toml",
+        include_str!("../examples/couplings/08_time_covariant_only.toml"),
+    ),
+    (
+        "examples/couplings/09_two_power_sum.toml",
+        include_str!("../examples/couplings/09_two_power_sum.toml"),
+    ),
+    (
+        "examples/couplings/10_log_periodic.toml",
+        include_str!("../examples/couplings/10_log_periodic.toml"),
+    ),
+    (
+        "examples/couplings/11_lam2_exp.toml",
+        include_str!("../examples/couplings/11_lam2_exp.toml"),
+    ),
+    (
+        "examples/couplings/12_engine_trap.toml",
+        include_str!("../examples/couplings/12_engine_trap.toml"),
+    ),
+    (
+        "examples/couplings/13_sqrt_form.toml",
+        include_str!("../examples/couplings/13_sqrt_form.toml"),
+    ),
+    (
+        "examples/couplings/14_exp_log_form.toml",
+        include_str!("../examples/couplings/14_exp_log_form.toml"),
+    ),
+    (
+        "examples/couplings/15_energy.toml",
+        include_str!("../examples/couplings/15_energy.toml"),
+    ),
+    (
+        "examples/couplings/16_log_velocity.toml",
+        include_str!("../examples/couplings/16_log_velocity.toml"),
+    ),
+    (
+        "examples/couplings/17_saturating_coupling.toml",
+        include_str!("../examples/couplings/17_saturating_coupling.toml"),
+    ),
+    (
+        "examples/couplings/18_explicit_weight.toml",
+        include_str!("../examples/couplings/18_explicit_weight.toml"),
+    ),
+    (
+        "examples/couplings/19_nowhere_defined.toml",
+        include_str!("../examples/couplings/19_nowhere_defined.toml"),
+    ),
+];
+
 const ENGINE_TRAP: &str = "exp(log(a)*log(b))";
 
 const TRAP_EXAMPLE: Example = Example {
@@ -120,9 +200,56 @@ pub fn run(out: &Path) -> Result<String> {
     }
     rows.push((&TRAP_EXAMPLE, trap_outcome));
 
-    let md = markdown(&rows, &options);
+    // The gallery of proposed fields (`examples/couplings/`, compiled in so the demo runs from
+    // any directory), each with the verdict it claims.
+    let knobs = crate::check::Knobs {
+        digits: options.digits,
+        points: options.points,
+        seed: options.seed,
+    };
+    let mut gallery = Vec::new();
+    for (file, text) in GALLERY {
+        let spec = crate::check::Spec::from_toml(text, file)?;
+        let report = crate::check::run(&spec, &knobs);
+        if let Some(claim) = report.failed_claim() {
+            mismatches.push(format!(
+                "{file}: {} expected {}, found {}",
+                claim.claim, claim.expected, claim.found
+            ));
+        }
+        gallery.push(report);
+    }
+
+    let mut md = markdown(&rows, &options);
+    md += "\n## Gallery: does the rigidity argument force a power law?\n\n";
+    md +=
+        "| spec | verdict | log-shift | degree | time-rescaling | forced form |\n|---|---|---|---|---|---|\n";
+    for r in &gallery {
+        md += &format!(
+            "| {} | **{}** | {} ({}) | {} | {} | {} |\n",
+            r.name,
+            r.verdict.class,
+            r.checks.log_shift.kind,
+            r.checks.log_shift.status,
+            r.checks.log_shift.degree.clone().unwrap_or_else(|| "—".into()),
+            r.checks.time_rescaling.status,
+            r.verdict
+                .forced_form
+                .clone()
+                .map(|f| format!("`{f}`"))
+                .unwrap_or_else(|| "—".into()),
+        );
+    }
+    let detail = crate::check::render(&gallery, crate::check::render::Format::Markdown);
+    md += "\n";
+    md += detail.trim_start_matches("# renorm check report\n\n");
+    write_atomic(
+        &out.join("report.tex"),
+        crate::check::render(&gallery, crate::check::render::Format::Latex).as_bytes(),
+    )?;
     let json = serde_json::json!({
         "schema": "renorm.demo/1",
+        "gallery": gallery,
         "identities": rows.iter().map(|(ex, o)| serde_json::json!({
             "expected": ex.expected,
             "why": ex.why,
@@ -137,10 +264,15 @@ pub fn run(out: &Path) -> Result<String> {
     for (_, o) in &rows {
         summary += &format!("  {:<20} {}\n", o.status.as_str(), o.identity);
     }
+    summary += "renorm demo: gallery of proposed fields (renorm check)\n";
+    for r in &gallery {
+        summary += &format!("  {:<22} {}\n", r.verdict.class, r.name);
+    }
     summary += &format!(
-        "reports: {}, {}\n",
+        "reports: {}, {}, {}\n",
         out.join("report.md").display(),
-        out.join("report.json").display()
+        out.join("report.json").display(),
+        out.join("report.tex").display()
     );
     if !mismatches.is_empty() {
         return Err(Error::ClaimFailed {
@@ -185,4 +317,22 @@ fn markdown(rows: &[(&Example, Outcome)], options: &CheckOptions) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_compiled_in_gallery_matches_the_folder() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/couplings");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .map(|n| format!("examples/couplings/{n}"))
+            .collect();
+        on_disk.sort();
+        let compiled: Vec<String> = super::GALLERY.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(compiled, on_disk, "update GALLERY in src/demo.rs");
+    }
 }

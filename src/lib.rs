@@ -14,6 +14,8 @@
 //! | [`symbolic`] | the symbolic engine (Symbolica), confined to one thread behind a channel |
 //! | [`numeric`] | MPFR evaluation, exact rationals, dual numbers, interval enclosures |
 //! | [`crosscheck`] | identities checked by both engines, with THEORY.md §4 statuses |
+//! | [`rules`] | a domain-free rule engine: facts, rules, fixpoint, derivation trail |
+//! | [`check`] | log-shift and time-rescaling covariance, and the forced power law |
 //!
 //! The symbolic and numeric modules never depend on each other: they are two independent
 //! witnesses, and [`crosscheck`] is where their answers meet.
@@ -22,12 +24,14 @@
 #![warn(rustdoc::broken_intra_doc_links)]
 
 pub mod atomic_write;
+pub mod check;
 pub mod crosscheck;
 pub mod demo;
 pub mod error;
 pub mod expr;
 pub mod input;
 pub mod numeric;
+pub mod rules;
 pub mod symbolic;
 
 pub use error::{Error, Result};

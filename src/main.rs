@@ -2,6 +2,8 @@
 //! 2 invalid input or usage, 3 internal failure.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use renorm::check::render::Format as RenderFormat;
+use renorm::check::{self, InlineSpec, Spec};
 use renorm::crosscheck::{self, CheckOptions, Domain, Identity};
 use renorm::{Error, Result, input};
 use std::ffi::{OsStr, OsString};
@@ -32,6 +34,14 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Md,
+    Json,
+    Tex,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run every capability on the built-in examples and write a report folder.
@@ -39,6 +49,44 @@ enum Command {
         /// Folder to write the reports into (created if missing).
         #[arg(long, default_value = "renorm-demo")]
         out: PathBuf,
+    },
+    /// Check proposed fields for log-shift and time-rescaling covariance and the forced power law.
+    ///
+    /// Give spec files (TOML, see README), or one inline field with --expr. Exits 1 if a claim in
+    /// a spec's [expect] table does not hold, naming the claim.
+    Check {
+        /// Spec files.
+        specs: Vec<PathBuf>,
+        /// Inline formula (instead of spec files).
+        #[arg(long, allow_hyphen_values = true, conflicts_with = "specs")]
+        expr: Option<String>,
+        /// Inline: spectral variables, comma-separated.
+        #[arg(long, value_delimiter = ',', requires = "expr")]
+        spectral: Vec<String>,
+        /// Inline: time variable.
+        #[arg(long, requires = "expr")]
+        time: Option<String>,
+        /// Inline: velocity (weight 2), coupling (1), log_velocity (1) or energy (0).
+        #[arg(long, requires = "expr")]
+        kind: Option<String>,
+        /// Inline: explicit rational weight.
+        #[arg(long, requires = "expr")]
+        weight: Option<String>,
+        /// Inline: parameter `name=value` (exact) or `name=lo..hi` (sampled); repeatable.
+        #[arg(long = "param", requires = "expr")]
+        params: Vec<String>,
+        /// Digits that must agree in numeric confirmations.
+        #[arg(long, default_value_t = 50)]
+        digits: u32,
+        /// Random points per numeric check.
+        #[arg(long, default_value_t = 8)]
+        points: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+        /// Write the report to this file (atomically) instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Parse a formula and echo how it was read (plain text, LaTeX, variables).
     Parse {
@@ -158,6 +206,72 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo { out } => {
             let summary = renorm::demo::run(&out)?;
             print!("{summary}");
+            Ok(())
+        }
+        Command::Check {
+            specs,
+            expr,
+            spectral,
+            time,
+            kind,
+            weight,
+            params,
+            digits,
+            points,
+            format,
+            output,
+        } => {
+            if digits == 0 || points == 0 {
+                return Err(Error::Usage("--digits and --points must be positive".into()));
+            }
+            let mut parsed = Vec::new();
+            match expr {
+                Some(expr) => parsed.push(Spec::from_inline(&InlineSpec {
+                    expr,
+                    spectral,
+                    time,
+                    kind,
+                    weight,
+                    params,
+                })?),
+                None => {
+                    if specs.is_empty() {
+                        return Err(Error::Usage("give spec files or --expr".into()));
+                    }
+                    for path in &specs {
+                        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                        parsed.push(Spec::from_toml(&text, &path.display().to_string())?);
+                    }
+                }
+            }
+            let knobs = check::Knobs {
+                digits,
+                points,
+                seed: 0x5eed_2e40_0000_0001,
+            };
+            let reports: Vec<_> = parsed.iter().map(|s| check::run(s, &knobs)).collect();
+            let rendered = check::render(
+                &reports,
+                match format {
+                    ReportFormat::Text => RenderFormat::Text,
+                    ReportFormat::Md => RenderFormat::Markdown,
+                    ReportFormat::Json => RenderFormat::Json,
+                    ReportFormat::Tex => RenderFormat::Latex,
+                },
+            );
+            match output {
+                Some(path) => renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?,
+                None => std::io::stdout()
+                    .lock()
+                    .write_all(rendered.as_bytes())
+                    .map_err(|e| Error::io("<stdout>", e))?,
+            }
+            if let Some((report, claim)) = reports.iter().find_map(|r| r.failed_claim().map(|c| (r, c))) {
+                return Err(Error::ClaimFailed {
+                    claim: format!("{}: {}", report.name, claim.claim),
+                    detail: format!("expected {}, found {}", claim.expected, claim.found),
+                });
+            }
             Ok(())
         }
         Command::Parse { expr, file, format } => {

@@ -157,3 +157,75 @@ fn parse_echoes_how_the_input_was_read() {
     assert_eq!(json["parsed"], "-x^2 + 3/2");
     assert_eq!(json["variables"][0], "x");
 }
+
+#[test]
+fn check_reports_and_claims() {
+    let gallery = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/couplings/01_power_law_rational.toml"
+    );
+    let out = renorm(&["check", gallery, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is pure JSON");
+    assert_eq!(json["schema"], "renorm.check/1");
+    assert_eq!(json["verdict"]["class"], "power_law");
+    assert_eq!(json["checks"]["log_shift"]["degree"], "3/2");
+
+    // A wrong claim exits 1 and names the claim.
+    let dir = scratch_dir("check");
+    let wrong = dir.join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        "name = \"wrong degree\"\nkind = \"velocity\"\nexpr = \"lam^2/t^0\"\nspectral = [\"lam\"]\ntime = \"t\"\n[expect]\ndegree = \"3\"\n",
+    )
+    .unwrap();
+    let out = renorm(&["check", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("expect.degree"), "{}", stderr(&out));
+
+    // Malformed specs exit 2 naming the field.
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "kind = \"velocity\"\nexpr = \"lam^^2\"\nspectral = [\"lam\"]\n",
+    )
+    .unwrap();
+    let out = renorm(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("expr (value at line 2"), "{}", stderr(&out));
+
+    // Reports are written atomically where asked, in every format.
+    for (format, marker) in [
+        ("md", "# renorm check report"),
+        ("tex", "\\documentclass"),
+        ("text", "verdict:"),
+    ] {
+        let target = dir.join(format!("report.{format}"));
+        let out = renorm(&[
+            "check",
+            gallery,
+            "--format",
+            format,
+            "--output",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(std::fs::read_to_string(&target).unwrap().contains(marker));
+    }
+
+    // The inline form.
+    let out = renorm(&[
+        "check",
+        "--expr",
+        "lam^2*exp(-lam*t)",
+        "--spectral",
+        "lam",
+        "--time",
+        "t",
+        "--kind",
+        "velocity",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("not_power_law"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

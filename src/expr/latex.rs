@@ -123,3 +123,41 @@ fn wrap(e: &Expr, min_precedence: u8) -> String {
         render(e)
     }
 }
+
+/// Escapes prose for LaTeX text mode, mapping the Unicode symbols `renorm` uses in its messages
+/// (Greek letters, ∂, Σ, ⇒, ≥, …) to commands so that plain `pdflatex` can typeset them.
+pub(crate) fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\textbackslash{}"),
+            '{' | '}' | '$' | '&' | '#' | '_' | '%' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '^' => out.push_str("\\^{}"),
+            '~' => out.push_str("\\~{}"),
+            '—' => out.push_str("---"),
+            '–' => out.push_str("--"),
+            '−' => out.push('-'),
+            '…' => out.push_str("\\ldots{}"),
+            '·' => out.push_str("$\\cdot$"),
+            '∂' => out.push_str("$\\partial$"),
+            '√' => out.push_str("$\\surd$"),
+            '≥' => out.push_str("$\\geq$"),
+            '≤' => out.push_str("$\\leq$"),
+            '≈' => out.push_str("$\\approx$"),
+            '∧' => out.push_str("$\\wedge$"),
+            '⇒' => out.push_str("$\\Rightarrow$"),
+            '→' => out.push_str("$\\to$"),
+            '∈' => out.push_str("$\\in$"),
+            '′' => out.push('\''),
+            _ if c.is_ascii() => out.push(c),
+            _ => match GREEK.iter().find(|(_, ch, _)| *ch == c) {
+                Some((_, _, cmd)) => out.push_str(&format!("${cmd}$")),
+                None => out.push('?'),
+            },
+        }
+    }
+    out
+}

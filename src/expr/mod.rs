@@ -5,7 +5,7 @@
 //! what the user meant. The tree keeps the user's shape (no simplification happens here), which
 //! is what makes `parse ∘ print` a round trip and lets reports echo the input faithfully.
 
-mod latex;
+pub(crate) mod latex;
 mod print;
 
 use rug::Rational;
@@ -121,22 +121,24 @@ impl Expr {
         Expr::rational(&Rational::from(value))
     }
 
-    /// An exact rational, as `p` or `p/q` with a leading minus when negative.
+    /// An exact rational, as `p`, `-p`, `p/q` or `-p/q` (the minus on the numerator, so that
+    /// `t^(-1/2)` prints the way it is usually written).
     pub fn rational(value: &Rational) -> Expr {
         let (num, den) = (value.numer().clone(), value.denom().clone());
-        let magnitude = if den == 1 {
-            Expr::Num(Rational::from(num.clone().abs()))
-        } else {
-            Expr::Bin(
-                BinOp::Div,
-                Box::new(Expr::Num(Rational::from(num.clone().abs()))),
-                Box::new(Expr::Num(Rational::from(den))),
-            )
-        };
-        if num < 0 {
+        let magnitude = Expr::Num(Rational::from(num.clone().abs()));
+        let numerator = if num < 0 {
             Expr::Neg(Box::new(magnitude))
         } else {
             magnitude
+        };
+        if den == 1 {
+            numerator
+        } else {
+            Expr::Bin(
+                BinOp::Div,
+                Box::new(numerator),
+                Box::new(Expr::Num(Rational::from(den))),
+            )
         }
     }
 

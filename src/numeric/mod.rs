@@ -165,6 +165,31 @@ pub fn digits_of_agreement(a: &Float, b: &Float) -> u32 {
     digits.to_u32_saturating().map_or(0, |d| d.min(cap))
 }
 
+/// Decimal digits to which `a` and `b` agree **measured against `scale`**:
+/// `floor(−log10(|a − b| / scale))`, capped like [`digits_of_agreement`].
+///
+/// Use it where the natural size of the quantities is known and one of them may legitimately be
+/// zero: an Euler operator `Σ λ ∂F/∂λ − b F` that vanishes is compared against `|F|`, not against
+/// its own rounding noise. A non-positive or non-finite `scale` gives 0.
+pub fn digits_of_agreement_at_scale(a: &Float, b: &Float, scale: &Float) -> u32 {
+    let input_bits = a.prec().max(b.prec());
+    let cap = Precision::from_bits(input_bits).digits();
+    if !a.is_finite() || !b.is_finite() || !scale.is_finite() || scale.cmp0() != Some(Ordering::Greater) {
+        return 0;
+    }
+    let work = Precision::from_bits(input_bits.saturating_add(32)).bits();
+    let diff = Float::with_val(work, a - b).abs();
+    if diff.is_zero() {
+        return cap;
+    }
+    let relative = Float::with_val(work, &diff / scale);
+    let digits = Float::with_val(work, -relative.log10()).floor();
+    if digits.cmp0() != Some(Ordering::Greater) {
+        return 0;
+    }
+    digits.to_u32_saturating().map_or(0, |d| d.min(cap))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

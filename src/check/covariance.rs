@@ -1,0 +1,685 @@
+//! The covariance checks of THEORY.md §2.4–2.6, each decided by both engines.
+//!
+//! * **Continuous log-shift covariance (H1)** — Euler's condition `Σ λ_i ∂F/∂λ_i = b F` with `b`
+//!   free of every `λ_i`. The engine proposes `b = Σ λ_i ∂_i F / F`; the numeric path computes the
+//!   Euler ratio of the *original* input with dual numbers at pairs of spectral points sharing
+//!   `(t, params)`. A refutation is certified with finite shifts: an enclosure of
+//!   `F(e^σ λ) F(λ') − F(e^σ λ') F(λ)` that excludes 0 (witness `(σ, λ, λ', t)`).
+//! * **Discrete (log-periodic) covariance** — candidate periods `h` come from periodic functions
+//!   whose argument is linear in `ln λ` (`sin(ω ln λ + φ)` has `h = 2π/ω`); each candidate is
+//!   tested with finite shifts by `h`, and an irrational multiple `√2·h` must fail (certified)
+//!   for the covariance to be called discrete-only.
+//! * **Time-rescaling covariance (H2)** of weight `w` — `Σ λ_i ∂_i F − t ∂_t F = w F`, numerically
+//!   by dual numbers (seeds `λ_i` and `−t`); refuted by an enclosure of
+//!   `F(κ λ, t/κ) − κ^w F(λ, t)` that excludes 0 (witness `(κ, λ, t)`).
+
+use super::spec::Spec;
+use crate::crosscheck::Status;
+use crate::expr::{Expr, Func};
+use crate::numeric::{
+    Assignment, PointSampler, Precision, digits_of_agreement, digits_of_agreement_at_scale, eval_dual,
+    eval_exact, eval_float, eval_interval,
+};
+use crate::symbolic::{self, Assumptions, ZeroTest};
+use rug::float::Round;
+use rug::ops::Pow;
+use rug::{Float, Rational};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::ops::{Add, Div, Mul, Sub};
+
+/// Numeric knobs shared by the checks.
+#[derive(Debug, Clone)]
+pub struct Knobs {
+    /// Digits that must agree.
+    pub digits: u32,
+    /// Number of sample points (or point pairs).
+    pub points: u32,
+    /// Seed of the point sampler.
+    pub seed: u64,
+}
+
+/// Evidence common to every check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// THEORY.md §4 status.
+    pub status: Status,
+    /// What the symbolic engine said.
+    pub symbolic: String,
+    /// Points (or pairs) at which the numeric condition held to the requested digits.
+    pub points_agreeing: u32,
+    /// Points requested.
+    pub points_requested: u32,
+    /// Digits required.
+    pub digits_required: u32,
+    /// Fewest digits of agreement seen.
+    pub digits_confirmed: Option<u32>,
+    /// Points skipped because the field is undefined there.
+    pub points_undefined: u32,
+    /// A certified counterexample.
+    pub witness: Option<Witness>,
+}
+
+/// A certified counterexample: exact point and an enclosure of the residual excluding 0.
+#[derive(Debug, Clone, Serialize)]
+pub struct Witness {
+    /// The point (exact rationals; shifted copies of spectral variables are suffixed `'`).
+    pub point: BTreeMap<String, String>,
+    /// The residual that was enclosed, in words.
+    pub residual: String,
+    /// `[lo, hi]`, rounded outward.
+    pub enclosure: [String; 2],
+}
+
+/// Result of the continuous log-shift check.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogShift {
+    /// Evidence.
+    pub evidence: Evidence,
+    /// The degree `b` as a formula (engine), when it is free of the spectral variables.
+    pub degree: Option<String>,
+    /// The degree as an exact rational, when it is a constant.
+    pub degree_exact: Option<String>,
+    /// The numeric degree at the first sampled point (decimal), and its nearest small rational.
+    pub degree_numeric: Option<String>,
+    /// Whether the degree depends on time.
+    pub degree_depends_on_time: Option<bool>,
+    #[serde(skip)]
+    pub(crate) degree_expr: Option<Expr>,
+}
+
+/// Result of the discrete (log-periodic) check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Discrete {
+    /// Evidence for covariance under shifts by `h`.
+    pub evidence: Evidence,
+    /// The period `h` (formula), if one was found.
+    pub period: Option<String>,
+    /// Decimal value of the period.
+    pub period_value: Option<String>,
+    /// Candidate periods that were tried.
+    pub candidates: Vec<String>,
+    /// Certified failure at the irrational multiple `√2·h` (what makes it discrete-only).
+    pub irrational_shift_witness: Option<Witness>,
+}
+
+/// Result of the time-rescaling check.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeRescaling {
+    /// Evidence.
+    pub evidence: Evidence,
+    /// The weight checked.
+    pub weight: String,
+}
+
+/// Everything the checks need about the field.
+pub(crate) struct Field<'a> {
+    pub spec: &'a Spec,
+    pub f: Expr,
+    pub assumptions: Assumptions,
+}
+
+impl<'a> Field<'a> {
+    pub(crate) fn new(spec: &'a Spec) -> Field<'a> {
+        let f = spec.instantiated();
+        let mut positive: Vec<String> = spec.spectral.clone();
+        positive.extend(spec.time.clone());
+        positive.extend(
+            spec.free_params()
+                .into_iter()
+                .filter(|(_, lo, _)| *lo > 0)
+                .map(|(n, _, _)| n),
+        );
+        Field {
+            spec,
+            f,
+            assumptions: Assumptions::positive(positive),
+        }
+    }
+
+    /// A context: time and free parameters, sampled.
+    fn context(&self, sampler: &mut PointSampler) -> Assignment {
+        let mut at = Assignment::new();
+        if let Some(t) = &self.spec.time {
+            at.insert(t.clone(), sampler.log_uniform(-1, 1, 12));
+        }
+        for (name, lo, hi) in self.spec.free_params() {
+            at.insert(name, sampler.uniform(&lo, &hi, 12));
+        }
+        at
+    }
+
+    fn spectral_point(&self, sampler: &mut PointSampler, suffix: &str, at: &mut Assignment) {
+        for s in &self.spec.spectral {
+            at.insert(format!("{s}{suffix}"), sampler.log_uniform(-1, 1, 12));
+        }
+    }
+
+    /// `F` with every spectral variable renamed with `suffix` and multiplied by `factor`.
+    fn shifted(&self, suffix: &str, factor: Option<&Expr>) -> Expr {
+        self.f.map_vars(&mut |v| {
+            if self.spec.spectral.iter().any(|s| s == v) {
+                let renamed = Expr::var(&format!("{v}{suffix}"));
+                Some(match factor {
+                    Some(k) => k.clone().mul(renamed),
+                    None => renamed,
+                })
+            } else {
+                None
+            }
+        })
+    }
+
+    fn euler_seeds(
+        &self,
+        at: &Assignment,
+        suffix: &str,
+        time_sign: Option<i32>,
+    ) -> BTreeMap<String, Rational> {
+        let mut seeds = BTreeMap::new();
+        for s in &self.spec.spectral {
+            let name = format!("{s}{suffix}");
+            if let Some(v) = at.get(&name) {
+                seeds.insert(name, v.clone());
+            }
+        }
+        if let (Some(sign), Some(t)) = (time_sign, &self.spec.time)
+            && let Some(v) = at.get(t)
+        {
+            seeds.insert(t.clone(), Rational::from(v * sign));
+        }
+        seeds
+    }
+}
+
+fn prec(knobs: &Knobs) -> Precision {
+    Precision::from_digits(knobs.digits).with_guard_bits(64)
+}
+
+fn point_strings(at: &Assignment) -> BTreeMap<String, String> {
+    at.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+}
+
+/// An enclosure of `residual` at `at` that excludes 0, tried at growing precision.
+fn certify(residual: &Expr, at: &Assignment, knobs: &Knobs, describe: &str) -> Option<Witness> {
+    let base = prec(knobs).bits();
+    for bits in [base, base * 2, base * 4] {
+        if let Ok(iv) = eval_interval(residual, at, Precision::from_bits(bits))
+            && iv.excludes_zero()
+        {
+            return Some(Witness {
+                point: point_strings(at),
+                residual: describe.to_string(),
+                enclosure: [
+                    iv.lo.to_string_radix_round(10, Some(12), Round::Down),
+                    iv.hi.to_string_radix_round(10, Some(12), Round::Up),
+                ],
+            });
+        }
+    }
+    None
+}
+
+fn euler_ratio(field: &Field, at: &Assignment, suffix: &str, knobs: &Knobs) -> Option<Float> {
+    let expr = if suffix.is_empty() {
+        field.f.clone()
+    } else {
+        field.shifted(suffix, None)
+    };
+    let d = eval_dual(&expr, at, &field.euler_seeds(at, suffix, None), prec(knobs)).ok()?;
+    if d.value.is_zero() {
+        return None;
+    }
+    Some(d.deriv / d.value)
+}
+
+fn new_evidence(knobs: &Knobs, symbolic: String) -> Evidence {
+    Evidence {
+        status: Status::Undetermined,
+        symbolic,
+        points_agreeing: 0,
+        points_requested: knobs.points,
+        digits_required: knobs.digits,
+        digits_confirmed: None,
+        points_undefined: 0,
+        witness: None,
+    }
+}
+
+fn note_agreement(ev: &mut Evidence, digits: u32) {
+    ev.points_agreeing += 1;
+    ev.digits_confirmed = Some(ev.digits_confirmed.map_or(digits, |d| d.min(digits)));
+}
+
+/// THEORY.md §4 combination of the two engines' answers.
+fn combine(ev: &mut Evidence, engine_says_zero: bool) {
+    ev.status = if ev.witness.is_some() {
+        if engine_says_zero {
+            Status::EngineDisagreement
+        } else {
+            Status::Refuted
+        }
+    } else if ev.points_agreeing >= ev.points_requested && ev.points_requested > 0 {
+        if engine_says_zero {
+            Status::Proved
+        } else {
+            Status::Confirmed
+        }
+    } else {
+        Status::Undetermined
+    };
+}
+
+/// `Σ λ_i ∂F/∂λ_i` computed by the engine (with `time_sign`, also `± t ∂F/∂t`).
+fn engine_euler(field: &Field, time_sign: Option<i64>) -> Result<Expr, symbolic::EngineError> {
+    let mut total: Option<Expr> = None;
+    let mut add = |term: Expr| {
+        total = Some(match total.take() {
+            None => term,
+            Some(acc) => acc.add(term),
+        });
+    };
+    for s in &field.spec.spectral {
+        add(Expr::var(s).mul(symbolic::derivative(&field.f, s, &field.assumptions)?));
+    }
+    if let (Some(sign), Some(t)) = (time_sign, &field.spec.time) {
+        add(Expr::int(sign)
+            .mul(Expr::var(t))
+            .mul(symbolic::derivative(&field.f, t, &field.assumptions)?));
+    }
+    Ok(total.unwrap_or_else(|| Expr::int(0)))
+}
+
+/// Digits of agreement of two degrees (dimensionless, typically of order one, possibly zero):
+/// measured against `max(1, |a|, |b|)`.
+fn degree_digits(a: &Float, b: &Float) -> u32 {
+    let mut scale = Float::with_val(a.prec(), 1);
+    for x in [a, b] {
+        if x.cmp_abs(&scale) == Some(std::cmp::Ordering::Greater) {
+            scale = Float::with_val(a.prec(), x.abs_ref());
+        }
+    }
+    digits_of_agreement_at_scale(a, b, &scale)
+}
+
+fn nearest_small_rational(x: &Float, digits: u32) -> Option<Rational> {
+    // Five digits of slack: the measured ratio carries the rounding of the dual evaluation.
+    let exponent = -i32::try_from(digits.saturating_sub(5)).unwrap_or(i32::MAX);
+    let tolerance = Float::with_val(x.prec(), 10).pow(exponent);
+    for q in 1u32..=1000 {
+        let scaled = Float::with_val(x.prec(), x * q);
+        let p = scaled.to_integer()?;
+        let candidate = Rational::from((p, q));
+        let diff = Float::with_val(x.prec(), x - &candidate).abs();
+        if diff < tolerance {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// Continuous log-shift covariance (H1).
+pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
+    let spectral = &field.spec.spectral;
+    // Symbolic proposal for the degree: b = (Σ λ ∂F/∂λ) / F, normalized.
+    let mut symbolic_note;
+    let mut degree_expr: Option<Expr> = None;
+    let mut engine_zero = false;
+    let mut engine_operator: Option<Expr> = None;
+    match engine_euler(field, None).and_then(|e| {
+        let ratio = symbolic::normalize(&e.clone().div(field.f.clone()), &field.assumptions)?;
+        Ok((e, ratio))
+    }) {
+        Ok((euler, ratio)) => {
+            engine_operator = Some(euler.clone());
+            if spectral.iter().any(|s| ratio.mentions(s)) {
+                symbolic_note = format!("Σλ∂F/∂λ / F = {ratio} depends on the spectral variables");
+            } else {
+                symbolic_note = format!("Σλ∂F/∂λ / F = {ratio}");
+                let residual = euler.sub(ratio.clone().mul(field.f.clone()));
+                match symbolic::is_zero(&residual, &field.assumptions) {
+                    Ok(ZeroTest::Zero) => {
+                        engine_zero = true;
+                        symbolic_note += "; Σλ∂F/∂λ − b F reduces to 0";
+                    }
+                    Ok(ZeroTest::NonZero(nf)) => {
+                        symbolic_note += &format!("; Σλ∂F/∂λ − b F normalizes to {nf}")
+                    }
+                    Err(e) => symbolic_note += &format!("; zero test failed: {e}"),
+                }
+                degree_expr = Some(ratio);
+            }
+        }
+        Err(e) => symbolic_note = format!("engine failed: {e}"),
+    }
+
+    let mut ev = new_evidence(knobs, symbolic_note.clone());
+    let mut sampler = PointSampler::new(knobs.seed);
+    let mut first_ratio: Option<Float> = None;
+    let mut ratio_varies_with_context = false;
+    let sigma = Expr::rational(&Rational::from((1, 2)));
+    let e_sigma = sigma.clone().call(Func::Exp);
+    for _ in 0..knobs.points.saturating_mul(4).max(1) {
+        if ev.points_agreeing >= knobs.points || ev.witness.is_some() {
+            break;
+        }
+        let mut at = field.context(&mut sampler);
+        field.spectral_point(&mut sampler, "", &mut at);
+        field.spectral_point(&mut sampler, "'", &mut at);
+        let (Some(ra), Some(rb)) = (
+            euler_ratio(field, &at, "", knobs),
+            euler_ratio(field, &at, "'", knobs),
+        ) else {
+            ev.points_undefined += 1;
+            continue;
+        };
+        let agree_pair = degree_digits(&ra, &rb);
+        // The engine's degree, evaluated on our numeric path, must match the measured ratio.
+        let agree_engine = match &degree_expr {
+            Some(b) => match eval_float(b, &at, prec(knobs)) {
+                Ok(bv) => degree_digits(&ra, &bv),
+                Err(_) => 0,
+            },
+            None => agree_pair,
+        };
+        if agree_pair >= knobs.digits && agree_engine >= knobs.digits {
+            note_agreement(&mut ev, agree_pair.min(agree_engine).min(prec(knobs).digits()));
+            if first_ratio
+                .as_ref()
+                .is_some_and(|r| degree_digits(r, &ra) < knobs.digits)
+            {
+                ratio_varies_with_context = true;
+            }
+            first_ratio.get_or_insert(ra);
+            continue;
+        }
+        // Certify: either the ratio varies with λ (no degree at all) or the engine's b is wrong.
+        let cross = field
+            .shifted("", Some(&e_sigma))
+            .mul(field.shifted("'", None))
+            .sub(field.shifted("'", Some(&e_sigma)).mul(field.shifted("", None)));
+        let mut witness_at = at.clone();
+        witness_at.insert("σ".into(), Rational::from((1, 2)));
+        ev.witness = certify(&cross, &at, knobs, "F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ), σ = 1/2")
+            .map(|mut w| {
+                w.point = point_strings(&witness_at);
+                w
+            })
+            .or_else(|| {
+                let b = degree_expr.as_ref()?;
+                let residual = field.shifted("", Some(&e_sigma)).sub(
+                    b.clone()
+                        .mul(sigma.clone())
+                        .call(Func::Exp)
+                        .mul(field.shifted("", None)),
+                );
+                certify(
+                    &residual,
+                    &at,
+                    knobs,
+                    "F(e^σ λ) − e^(b σ) F(λ) with the engine's b, σ = 1/2",
+                )
+                .map(|mut w| {
+                    w.point = point_strings(&witness_at);
+                    w
+                })
+            });
+    }
+    // The engine may fail to cancel its ratio (e.g. with half-integer powers) even though the
+    // numeric ratio is a constant. Recover the constant as a small rational from the numerics
+    // and let the engine test that candidate directly.
+    if degree_expr.is_none()
+        && ev.witness.is_none()
+        && ev.points_agreeing >= knobs.points
+        && !ratio_varies_with_context
+        && let Some(q) = first_ratio
+            .as_ref()
+            .and_then(|r| nearest_small_rational(r, knobs.digits))
+    {
+        let candidate = Expr::rational(&q);
+        ev.symbolic += &format!("; numeric ratio is the constant {q}");
+        if let Some(euler) = &engine_operator {
+            match symbolic::is_zero(
+                &euler.clone().sub(candidate.clone().mul(field.f.clone())),
+                &field.assumptions,
+            ) {
+                Ok(ZeroTest::Zero) => {
+                    engine_zero = true;
+                    ev.symbolic += &format!("; Σλ∂F/∂λ − ({q}) F reduces to 0");
+                }
+                Ok(ZeroTest::NonZero(_)) => {
+                    ev.symbolic += &format!("; the engine cannot reduce Σλ∂F/∂λ − ({q}) F")
+                }
+                Err(e) => ev.symbolic += &format!("; zero test failed: {e}"),
+            }
+        }
+        degree_expr = Some(candidate);
+    }
+    combine(&mut ev, engine_zero);
+
+    let holds = ev.status.holds();
+    let degree_exact = degree_expr
+        .as_ref()
+        .filter(|_| holds)
+        .and_then(|b| eval_exact(b, &Assignment::new()));
+    let degree_numeric = first_ratio.filter(|_| holds).map(|r| {
+        let shown = r.to_string_radix(10, Some(20.min(knobs.digits as usize).max(2)));
+        match nearest_small_rational(&r, knobs.digits) {
+            Some(q) => format!("{shown} (= {q} to {} digits)", knobs.digits),
+            None => shown,
+        }
+    });
+    let degree_depends_on_time = degree_expr
+        .as_ref()
+        .filter(|_| holds)
+        .map(|b| field.spec.time.as_ref().is_some_and(|t| b.mentions(t)));
+    LogShift {
+        evidence: ev,
+        degree: degree_expr.as_ref().filter(|_| holds).map(|b| b.to_string()),
+        degree_exact: degree_exact.map(|q| q.to_string()),
+        degree_numeric,
+        degree_depends_on_time,
+        degree_expr: degree_expr.filter(|_| holds),
+    }
+}
+
+/// Time-rescaling covariance (H2) of the spec's weight.
+pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
+    let w = field.spec.weight.clone();
+    let w_expr = Expr::rational(&w);
+    let mut engine_zero = false;
+    let symbolic_note = match engine_euler(field, Some(-1)) {
+        Ok(op) => {
+            let residual = op.sub(w_expr.clone().mul(field.f.clone()));
+            match symbolic::is_zero(&residual, &field.assumptions) {
+                Ok(ZeroTest::Zero) => {
+                    engine_zero = true;
+                    "Σλ∂F/∂λ − t∂F/∂t − w F reduces to 0".to_string()
+                }
+                Ok(ZeroTest::NonZero(nf)) => format!("Σλ∂F/∂λ − t∂F/∂t − w F normalizes to {nf}"),
+                Err(e) => format!("zero test failed: {e}"),
+            }
+        }
+        Err(e) => format!("engine failed: {e}"),
+    };
+    let mut ev = new_evidence(knobs, symbolic_note);
+    let mut sampler = PointSampler::new(knobs.seed ^ 0x2);
+    for _ in 0..knobs.points.saturating_mul(4).max(1) {
+        if ev.points_agreeing >= knobs.points || ev.witness.is_some() {
+            break;
+        }
+        let mut at = field.context(&mut sampler);
+        field.spectral_point(&mut sampler, "", &mut at);
+        let Ok(d) = eval_dual(&field.f, &at, &field.euler_seeds(&at, "", Some(-1)), prec(knobs)) else {
+            ev.points_undefined += 1;
+            continue;
+        };
+        let expected = Float::with_val(d.value.prec(), &d.value * &w);
+        // Both sides scale like |F|·max(1, |w|); either may vanish exactly (weight 0).
+        let mut scale = Float::with_val(d.value.prec(), d.value.abs_ref());
+        if w.clone().abs() > 1 {
+            scale *= Float::with_val(d.value.prec(), w.clone().abs());
+        }
+        let agreed = digits_of_agreement_at_scale(&d.deriv, &expected, &scale);
+        if agreed >= knobs.digits {
+            note_agreement(&mut ev, agreed.min(prec(knobs).digits()));
+            continue;
+        }
+        for kappa in [Rational::from(2), Rational::from((1, 2)), Rational::from((3, 2))] {
+            let k = Expr::rational(&kappa);
+            let scaled = field.f.map_vars(&mut |v| {
+                if field.spec.spectral.iter().any(|s| s == v) {
+                    Some(k.clone().mul(Expr::var(v)))
+                } else if field.spec.time.as_deref() == Some(v) {
+                    Some(Expr::var(v).div(k.clone()))
+                } else {
+                    None
+                }
+            });
+            let residual = scaled.sub(k.clone().pow(w_expr.clone()).mul(field.f.clone()));
+            if let Some(mut wit) = certify(&residual, &at, knobs, "F(κλ, t/κ) − κ^w F(λ, t)") {
+                wit.point.insert("κ".into(), kappa.to_string());
+                ev.witness = Some(wit);
+                break;
+            }
+        }
+    }
+    combine(&mut ev, engine_zero);
+    TimeRescaling {
+        evidence: ev,
+        weight: w.to_string(),
+    }
+}
+
+/// Candidate angular frequencies `ω` (per unit `ln λ`) of periodic functions of the spectral
+/// scale, with the period factor (2π for sin/cos, π for tan).
+fn frequency_candidates(field: &Field, knobs: &Knobs) -> Vec<(Expr, Expr)> {
+    let mut calls = Vec::new();
+    field.f.visit(&mut |e| {
+        if let Expr::Call(func @ (Func::Sin | Func::Cos | Func::Tan), arg) = e
+            && field.spec.spectral.iter().any(|s| arg.mentions(s))
+        {
+            calls.push((*func, (**arg).clone()));
+        }
+    });
+    let mut out = Vec::new();
+    for (func, arg) in calls {
+        // ω = Σ λ_i ∂(arg)/∂λ_i must be a constant for the argument to be linear in ln λ.
+        let Ok(omega) = engine_euler(
+            &Field {
+                spec: field.spec,
+                f: arg.clone(),
+                assumptions: field.assumptions.clone(),
+            },
+            None,
+        )
+        .and_then(|e| symbolic::normalize(&e, &field.assumptions)) else {
+            continue;
+        };
+        if !omega.variables().is_empty() {
+            continue;
+        }
+        // The period is 2π/|ω|; fix the sign here so the engine can simplify the quotient.
+        let omega = match eval_float(&omega, &Assignment::new(), prec(knobs)) {
+            Ok(v) if v.is_sign_negative() => -omega,
+            Ok(v) if !v.is_zero() => omega,
+            _ => continue,
+        };
+        let half_turns = if func == Func::Tan {
+            Expr::Pi
+        } else {
+            Expr::int(2).mul(Expr::Pi)
+        };
+        out.push((omega, half_turns));
+    }
+    out
+}
+
+/// Discrete (log-periodic) covariance: only meaningful when H1 is not established.
+pub(crate) fn discrete(field: &Field, knobs: &Knobs) -> Discrete {
+    let mut candidates: Vec<Expr> = Vec::new();
+    for (omega, turn) in frequency_candidates(field, knobs) {
+        let h = turn.div(omega);
+        let h = symbolic::normalize(&h, &Assumptions::none()).unwrap_or(h);
+        if !candidates.contains(&h) {
+            candidates.push(h);
+        }
+    }
+    // Several frequencies: their periods must share a common multiple; try small multiples.
+    let mut tried: Vec<Expr> = candidates.clone();
+    if candidates.len() > 1 {
+        for m in 2..=6 {
+            for h in &candidates {
+                tried.push(Expr::int(m).mul(h.clone()));
+            }
+        }
+    }
+    let mut result = Discrete {
+        evidence: new_evidence(knobs, "period candidates from periodic functions of ln λ".into()),
+        period: None,
+        period_value: None,
+        candidates: candidates.iter().map(|c| c.to_string()).collect(),
+        irrational_shift_witness: None,
+    };
+    if candidates.is_empty() {
+        result.evidence.symbolic = "no periodic function of ln λ found; no candidate period".into();
+        return result;
+    }
+    for h in tried {
+        let ev = shift_covariance(field, knobs, &h);
+        if ev.status.holds() {
+            // Discrete-only needs a certified failure at an irrational multiple of h.
+            let irrational = Expr::int(2).call(Func::Sqrt).mul(h.clone());
+            let irr = shift_covariance(field, knobs, &irrational);
+            result.period_value = eval_float(&h, &Assignment::new(), Precision::from_digits(30))
+                .ok()
+                .map(|v| v.to_string_radix(10, Some(20)));
+            result.period = Some(h.to_string());
+            result.irrational_shift_witness = irr.witness;
+            result.evidence = ev;
+            return result;
+        }
+        if result.evidence.witness.is_none() {
+            result.evidence = ev;
+        }
+    }
+    result
+}
+
+/// Whether `F(e^h λ)·F(λ') = F(e^h λ')·F(λ)` (covariance under the single shift `h`).
+fn shift_covariance(field: &Field, knobs: &Knobs, h: &Expr) -> Evidence {
+    let factor = h.clone().call(Func::Exp);
+    let cross_a = field.shifted("", Some(&factor)).mul(field.shifted("'", None));
+    let cross_b = field.shifted("'", Some(&factor)).mul(field.shifted("", None));
+    let mut ev = new_evidence(knobs, format!("numeric test of the shift h = {h}"));
+    let mut sampler = PointSampler::new(knobs.seed ^ 0x3);
+    for _ in 0..knobs.points.saturating_mul(4).max(1) {
+        if ev.points_agreeing >= knobs.points || ev.witness.is_some() {
+            break;
+        }
+        let mut at = field.context(&mut sampler);
+        field.spectral_point(&mut sampler, "", &mut at);
+        field.spectral_point(&mut sampler, "'", &mut at);
+        let (Ok(a), Ok(b)) = (
+            eval_float(&cross_a, &at, prec(knobs)),
+            eval_float(&cross_b, &at, prec(knobs)),
+        ) else {
+            ev.points_undefined += 1;
+            continue;
+        };
+        let agreed = digits_of_agreement(&a, &b);
+        if agreed >= knobs.digits {
+            note_agreement(&mut ev, agreed.min(prec(knobs).digits()));
+        } else {
+            ev.witness = certify(
+                &cross_a.clone().sub(cross_b.clone()),
+                &at,
+                knobs,
+                &format!("F(e^h λ)·F(λ') − F(e^h λ')·F(λ), h = {h}"),
+            );
+        }
+    }
+    // Shifts by a transcendental h are beyond the engine; the status rests on numerics.
+    combine(&mut ev, false);
+    ev
+}

@@ -1,0 +1,573 @@
+//! `renorm check`: does the GRSD rigidity argument force a proposed field into a power law?
+//!
+//! The checks of [`covariance`] become facts (H1, H1-discrete, H2) in the domain-free
+//! [`crate::rules`] engine; the rules below — Theorem 1, its weak form, and the non-power-law
+//! rules of THEORY.md §2.7 — turn them into a verdict with a derivation trail. A power-law
+//! verdict is then confirmed by evaluating the user's original input against the forced form.
+
+pub mod covariance;
+pub mod render;
+pub mod spec;
+
+pub use covariance::Knobs;
+pub use render::render;
+pub use spec::{InlineSpec, Spec};
+
+use crate::crosscheck::{self, CheckOptions, Domain, Identity, Status};
+use crate::expr::Expr;
+use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, Step, StopReason, Truth};
+use crate::symbolic;
+use covariance::{Discrete, Field, LogShift, TimeRescaling, Witness};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::ops::{Div, Mul, Sub};
+
+/// JSON schema identifier of [`CheckReport`].
+pub const SCHEMA: &str = "renorm.check/1";
+
+/// The log-shift section of a report: continuous check, and the discrete one when it ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogShiftSection {
+    /// Status of *continuous* log-shift covariance (H1).
+    pub status: Status,
+    /// `continuous`, `discrete`, `none` or `undetermined`.
+    pub kind: &'static str,
+    /// Degree formula `b` (continuous covariance).
+    pub degree: Option<String>,
+    /// Degree as an exact rational, when constant.
+    pub degree_exact: Option<String>,
+    /// Numeric degree at a sample point.
+    pub degree_numeric: Option<String>,
+    /// Period `h` of discrete covariance.
+    pub period: Option<String>,
+    /// Certified witness against continuous covariance `(σ, λ, λ', t)`.
+    pub witness: Option<Witness>,
+    /// Full continuous-check result.
+    pub continuous: LogShift,
+    /// Full discrete-check result, when it ran.
+    pub discrete: Option<Discrete>,
+}
+
+/// The time-rescaling section of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeSection {
+    /// Status of H2.
+    pub status: Status,
+    /// The weight `w`.
+    pub weight: String,
+    /// Certified witness `(κ, λ, t)` against H2.
+    pub witness: Option<Witness>,
+    /// Full result.
+    pub detail: TimeRescaling,
+}
+
+/// Both checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checks {
+    /// Log-shift covariance.
+    pub log_shift: LogShiftSection,
+    /// Time-rescaling covariance.
+    pub time_rescaling: TimeSection,
+}
+
+/// The verdict and, for power laws, the forced form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// One of [`spec::CLASSES`].
+    pub class: String,
+    /// The forced form, e.g. `C*lam^b*t^(b - 2)`.
+    pub forced_form: Option<String>,
+    /// `b`.
+    pub exponent_spectral: Option<String>,
+    /// `b − w`.
+    pub exponent_time: Option<String>,
+    /// `C = F(1, …, 1; t = 1)`.
+    pub amplitude: Option<String>,
+    /// `G(u_2, …) = F(1, u_2, …; 1) / C` with `u_i = λ_i/λ_1` (several spectral variables).
+    pub scaling_function: Option<String>,
+    /// Why.
+    pub explanation: String,
+}
+
+/// Numeric confirmation of the forced form against the original input.
+#[derive(Debug, Clone, Serialize)]
+pub struct Confirmation {
+    /// The identity `F == forced form` that was checked.
+    pub identity: String,
+    /// Its status.
+    pub status: Status,
+    /// Points that agreed.
+    pub points: u32,
+    /// Digits required at each point.
+    pub digits: u32,
+    /// Fewest digits seen.
+    pub digits_confirmed: Option<u32>,
+}
+
+/// One `[expect]` claim and whether it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationResult {
+    /// Claim name, e.g. `expect.degree`.
+    pub claim: String,
+    /// What the spec claims.
+    pub expected: String,
+    /// What was found.
+    pub found: String,
+    /// Whether the claim holds.
+    pub holds: bool,
+}
+
+/// The complete result of checking one spec.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// Spec name.
+    pub name: String,
+    /// Formula as written.
+    pub source: String,
+    /// Formula as parsed.
+    pub parsed: String,
+    /// LaTeX of the parsed formula.
+    pub parsed_latex: String,
+    /// Formula with exact parameters substituted.
+    pub instantiated: String,
+    /// Field kind.
+    pub kind: Option<spec::FieldKind>,
+    /// Spectral variables.
+    pub spectral: Vec<String>,
+    /// Time variable.
+    pub time: Option<String>,
+    /// Parameters (exact values or ranges).
+    pub params: BTreeMap<String, String>,
+    /// The checks.
+    pub checks: Checks,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Confirmation of the forced form.
+    pub confirmation: Option<Confirmation>,
+    /// Facts of the rule engine.
+    pub facts: Vec<Fact>,
+    /// The derivation trail.
+    pub trail: Vec<Step>,
+    /// Why the rule engine stopped.
+    pub stop_reason: StopReason,
+    /// `[expect]` claims.
+    pub expectations: Vec<ExpectationResult>,
+}
+
+impl CheckReport {
+    /// The first claim that does not hold, if any.
+    pub fn failed_claim(&self) -> Option<&ExpectationResult> {
+        self.expectations.iter().find(|e| !e.holds)
+    }
+}
+
+fn truth(status: Status) -> Truth {
+    match status {
+        Status::Proved | Status::Confirmed => Truth::True,
+        Status::Refuted => Truth::False,
+        Status::Undetermined | Status::EngineDisagreement => Truth::Unknown,
+    }
+}
+
+fn verdict_rule(
+    name: &str,
+    description: &str,
+    premises: Vec<Premise>,
+    class: &'static str,
+    explanation: String,
+) -> Rule {
+    Rule {
+        name: name.into(),
+        description: description.into(),
+        premises,
+        conclude: Box::new(move |_| Conclusion {
+            name: "verdict".into(),
+            statement: format!("the field is classified `{class}`"),
+            truth: Truth::True,
+            status: class.into(),
+            value: json!({ "class": class, "explanation": explanation }),
+        }),
+    }
+}
+
+/// The domain rules of THEORY.md §2.7 (the engine itself knows none of this).
+fn rules(forced: &Option<String>, time_var: &Option<String>) -> Vec<Rule> {
+    let forced = forced.clone().unwrap_or_else(|| "C λ^b t^(b−w)".into());
+    let t = time_var.clone().unwrap_or_else(|| "t".into());
+    vec![
+        verdict_rule(
+            "theorem_1",
+            "H1 ∧ H2 ⇒ v = C λ^b t^(b−w) (rigidity, THEORY.md §2.7)",
+            vec![Premise::holds("H1"), Premise::holds("H2")],
+            "power_law",
+            format!("continuous log-shift covariance and time-rescaling covariance force {forced}"),
+        ),
+        verdict_rule(
+            "weak_form",
+            "H1 alone ⇒ v = c(t) λ^b(t) (power law in λ at each time)",
+            vec![Premise::holds("H1"), Premise::not_established("H2")],
+            "power_law_in_spectrum",
+            format!("log-shift covariant but not time-rescaling covariant: a power law in λ at each {t}, amplitude and exponent free in {t}"),
+        ),
+        verdict_rule(
+            "log_periodic",
+            "discrete H1 only ⇒ λ^b P(ln λ) with P periodic; no power law is forced",
+            vec![Premise::fails("H1"), Premise::holds("H1_discrete")],
+            "log_periodic",
+            "covariant only under shifts by multiples of the period h: a log-periodic modulation, not a power law".into(),
+        ),
+        verdict_rule(
+            "not_covariant",
+            "H1 refuted and no discrete covariance ⇒ not a power law in λ",
+            vec![Premise::fails("H1"), Premise::not_established("H1_discrete"), Premise::known("H2")],
+            "not_power_law",
+            "a certified witness breaks log-shift covariance, which every power law in λ satisfies".into(),
+        ),
+        verdict_rule(
+            "undetermined",
+            "H1 neither established nor refuted ⇒ no conclusion",
+            vec![Premise {
+                fact: "H1".into(),
+                truth: vec![Truth::Unknown],
+            }],
+            "undetermined",
+            "log-shift covariance could be neither established nor refuted".into(),
+        ),
+    ]
+}
+
+fn describe_params(spec: &Spec) -> BTreeMap<String, String> {
+    spec.params
+        .iter()
+        .map(|(k, p)| {
+            let v = match p {
+                spec::Param::Exact(q) => q.to_string(),
+                spec::Param::Range(lo, hi) => format!("[{lo}, {hi}]"),
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// The forced form of Theorem 1 built from the user's field: `λ₁^b t^(b−w) F(1, λ₂/λ₁, …; t=1)`
+/// (for one spectral variable this is `C λ^b t^(b−w)` with `C = F(1; 1)`).
+struct Forced {
+    expr: Expr,
+    display: String,
+    amplitude: Expr,
+    scaling_function: Option<Expr>,
+    exponent_time: Expr,
+}
+
+fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
+    let first = spec.spectral[0].clone();
+    let w = Expr::rational(&spec.weight);
+    let exponent_time = b.clone().sub(w);
+    let at_unit = |e: &Expr, ratio_names: bool| {
+        e.map_vars(&mut |v| {
+            if v == first || spec.time.as_deref() == Some(v) {
+                return Some(Expr::int(1));
+            }
+            spec.spectral.iter().position(|s| s == v).map(|i| {
+                if ratio_names {
+                    Expr::var(&format!("u{}", i + 1))
+                } else {
+                    Expr::var(v).div(Expr::var(&first))
+                }
+            })
+        })
+    };
+    let amplitude = f.map_vars(&mut |v| {
+        (spec.spectral.iter().any(|s| s == v) || spec.time.as_deref() == Some(v)).then(|| Expr::int(1))
+    });
+    let mut expr = at_unit(f, false).mul(Expr::var(&first).pow(b.clone()));
+    let mut shown = Expr::var("C").mul(Expr::var(&first).pow(b.clone()));
+    if let Some(t) = &spec.time {
+        expr = expr.mul(Expr::var(t).pow(exponent_time.clone()));
+        shown = shown.mul(Expr::var(t).pow(simplified_expr(&exponent_time, spec)));
+    }
+    let mut display = shown.to_string();
+    let scaling_function = (spec.spectral.len() > 1).then(|| at_unit(f, true).div(amplitude.clone()));
+    if spec.spectral.len() > 1 {
+        let args: Vec<String> = spec.spectral[1..]
+            .iter()
+            .map(|s| format!("{s}/{first}"))
+            .collect();
+        display += &format!("*G({})", args.join(", "));
+    }
+    Forced {
+        expr,
+        display,
+        amplitude,
+        scaling_function,
+        exponent_time,
+    }
+}
+
+/// The engine's normal form of `e` (or `e` itself if the engine fails); exact constants are
+/// folded to a single rational so that `3/2 - 2` reads `-1/2`.
+fn simplified_expr(e: &Expr, spec: &Spec) -> Expr {
+    if let Some(q) = crate::numeric::eval_exact(e, &crate::numeric::Assignment::new()) {
+        return Expr::rational(&q);
+    }
+    let field = Field::new(spec);
+    symbolic::normalize(e, &field.assumptions).unwrap_or_else(|_| e.clone())
+}
+
+fn simplified(e: &Expr, spec: &Spec) -> String {
+    match crate::numeric::eval_exact(e, &crate::numeric::Assignment::new()) {
+        Some(q) => q.to_string(),
+        None => simplified_expr(e, spec).to_string(),
+    }
+}
+
+/// Runs every check on one spec.
+pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
+    let field = Field::new(spec);
+    let h1 = covariance::log_shift(&field, knobs);
+    let h2 = covariance::time_rescaling(&field, knobs);
+    let discrete = (!h1.evidence.status.holds()).then(|| covariance::discrete(&field, knobs));
+
+    let forced = h1.degree_expr.as_ref().map(|b| forced_form(spec, &field.f, b));
+    let mut engine = Engine::new();
+    engine.assert_fact(Fact::measured(
+        "H1",
+        "continuous log-shift covariance: Σ λ_i ∂F/∂λ_i = b F with b free of every λ_i",
+        truth(h1.evidence.status),
+        h1.evidence.status.as_str(),
+        json!({ "degree": h1.degree, "degree_numeric": h1.degree_numeric }),
+        serde_json::to_value(&h1.evidence).unwrap_or_default(),
+    ));
+    engine.assert_fact(Fact::measured(
+        "H2",
+        format!(
+            "time-rescaling covariance of weight {}: Σ λ_i ∂F/∂λ_i − t ∂F/∂t = w F",
+            spec.weight
+        ),
+        truth(h2.evidence.status),
+        h2.evidence.status.as_str(),
+        json!({ "weight": spec.weight.to_string() }),
+        serde_json::to_value(&h2.evidence).unwrap_or_default(),
+    ));
+    if let Some(d) = &discrete {
+        engine.assert_fact(Fact::measured(
+            "H1_discrete",
+            "discrete log-shift covariance: F(e^h λ) = A F(λ) for one period h",
+            truth(d.evidence.status),
+            d.evidence.status.as_str(),
+            json!({ "period": d.period, "candidates": d.candidates }),
+            serde_json::to_value(&d.evidence).unwrap_or_default(),
+        ));
+    }
+    for rule in rules(&forced.as_ref().map(|f| f.display.clone()), &spec.time) {
+        engine.add_rule(rule);
+    }
+    let stop_reason = engine.run();
+    let verdict_fact = engine.fact("verdict").cloned();
+    let class = verdict_fact
+        .as_ref()
+        .map_or("undetermined".to_string(), |f| f.status.clone());
+    let mut explanation = verdict_fact
+        .as_ref()
+        .and_then(|f| f.value["explanation"].as_str().map(String::from))
+        .unwrap_or_else(|| "no rule applied".into());
+    if class == "not_power_law" && h2.evidence.status.holds() {
+        explanation += "; the field is time-rescaling covariant, which alone allows any t^(−w) F(λt): renormalizable is not power law";
+    }
+
+    let is_power_law = class == "power_law";
+    let mut verdict = Verdict {
+        class: class.clone(),
+        forced_form: None,
+        exponent_spectral: None,
+        exponent_time: None,
+        amplitude: None,
+        scaling_function: None,
+        explanation,
+    };
+    let mut confirmation = None;
+    if let (true, Some(forced), Some(b)) = (is_power_law, &forced, &h1.degree_expr) {
+        verdict.forced_form = Some(forced.display.clone());
+        verdict.exponent_spectral = Some(b.to_string());
+        verdict.exponent_time = spec
+            .time
+            .as_ref()
+            .map(|_| simplified(&forced.exponent_time, spec));
+        verdict.amplitude = Some(simplified(&forced.amplitude, spec));
+        verdict.scaling_function = forced.scaling_function.as_ref().map(|g| {
+            let legend: Vec<String> = spec.spectral[1..]
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("u{} = {s}/{}", i + 2, spec.spectral[0]))
+                .collect();
+            format!("{} (with {})", simplified(g, spec), legend.join(", "))
+        });
+        let mut identity = Identity::new(field.f.clone(), forced.expr.clone());
+        for (name, lo, hi) in spec.free_params() {
+            identity = identity.with_domain(
+                &name,
+                Domain::Interval {
+                    lo: lo.to_string(),
+                    hi: hi.to_string(),
+                },
+            );
+        }
+        let outcome = crosscheck::check(
+            &identity,
+            &CheckOptions {
+                digits: knobs.digits,
+                points: knobs.points,
+                seed: knobs.seed ^ 0x4,
+                use_symbolic: true,
+            },
+        );
+        confirmation = Some(Confirmation {
+            identity: outcome.identity.clone(),
+            status: outcome.status,
+            points: outcome.numeric.points_agreeing,
+            digits: knobs.digits,
+            digits_confirmed: outcome.numeric.digits_confirmed,
+        });
+    }
+
+    let kind = if h1.evidence.status.holds() {
+        "continuous"
+    } else if discrete.as_ref().is_some_and(|d| d.evidence.status.holds()) {
+        "discrete"
+    } else if h1.evidence.status == Status::Refuted {
+        "none"
+    } else {
+        "undetermined"
+    };
+    let log_shift = LogShiftSection {
+        status: h1.evidence.status,
+        kind,
+        degree: h1.degree.clone(),
+        degree_exact: h1.degree_exact.clone(),
+        degree_numeric: h1.degree_numeric.clone(),
+        period: discrete.as_ref().and_then(|d| d.period.clone()),
+        witness: h1.evidence.witness.clone(),
+        continuous: h1.clone(),
+        discrete,
+    };
+    let time_rescaling = TimeSection {
+        status: h2.evidence.status,
+        weight: h2.weight.clone(),
+        witness: h2.evidence.witness.clone(),
+        detail: h2,
+    };
+    let mut report = CheckReport {
+        schema: SCHEMA,
+        name: spec.name.clone(),
+        source: spec.source.clone(),
+        parsed: spec.expr.to_string(),
+        parsed_latex: spec.expr.to_latex(),
+        instantiated: field.f.to_string(),
+        kind: spec.kind,
+        spectral: spec.spectral.clone(),
+        time: spec.time.clone(),
+        params: describe_params(spec),
+        checks: Checks {
+            log_shift,
+            time_rescaling,
+        },
+        verdict,
+        confirmation,
+        facts: engine.facts().into_iter().cloned().collect(),
+        trail: engine.trail().to_vec(),
+        stop_reason,
+        expectations: Vec::new(),
+    };
+    report.expectations = expectations(spec, &report, &h1, knobs);
+    report
+}
+
+fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs) -> Vec<ExpectationResult> {
+    let mut out = Vec::new();
+    let e = &spec.expect;
+    if let Some(ls) = &e.log_shift {
+        let found = report.checks.log_shift.kind;
+        out.push(ExpectationResult {
+            claim: "expect.log_shift".into(),
+            expected: ls.clone(),
+            found: found.into(),
+            holds: ls == found,
+        });
+    }
+    if let Some((text, expected)) = &e.degree {
+        let (found, holds) = match &h1.degree_expr {
+            None => ("no degree established".to_string(), false),
+            Some(b) => {
+                let expected = expected.map_vars(&mut |v| match spec.params.get(v) {
+                    Some(spec::Param::Exact(q)) => Some(Expr::rational(q)),
+                    _ => None,
+                });
+                let mut identity = Identity::new(b.clone(), expected);
+                for (name, lo, hi) in spec.free_params() {
+                    identity = identity.with_domain(
+                        &name,
+                        Domain::Interval {
+                            lo: lo.to_string(),
+                            hi: hi.to_string(),
+                        },
+                    );
+                }
+                let outcome = crosscheck::check(
+                    &identity,
+                    &CheckOptions {
+                        digits: knobs.digits,
+                        points: knobs.points,
+                        seed: knobs.seed ^ 0x5,
+                        use_symbolic: true,
+                    },
+                );
+                (format!("{b} ({})", outcome.status), outcome.status.holds())
+            }
+        };
+        out.push(ExpectationResult {
+            claim: "expect.degree".into(),
+            expected: text.clone(),
+            found,
+            holds,
+        });
+    }
+    if let Some(tc) = e.time_covariant {
+        let status = report.checks.time_rescaling.status;
+        let holds = if tc {
+            status.holds()
+        } else {
+            status == Status::Refuted
+        };
+        out.push(ExpectationResult {
+            claim: "expect.time_covariant".into(),
+            expected: tc.to_string(),
+            found: status.to_string(),
+            holds,
+        });
+    }
+    if let Some(pl) = e.power_law {
+        let is = report.verdict.class == "power_law";
+        let confirmed = report.confirmation.as_ref().is_none_or(|c| c.status.holds());
+        out.push(ExpectationResult {
+            claim: "expect.power_law".into(),
+            expected: pl.to_string(),
+            found: report.verdict.class.clone(),
+            holds: if pl { is && confirmed } else { !is },
+        });
+    }
+    if let Some(c) = &e.class {
+        out.push(ExpectationResult {
+            claim: "expect.class".into(),
+            expected: c.clone(),
+            found: report.verdict.class.clone(),
+            holds: *c == report.verdict.class,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,535 @@
+//! The `renorm check` spec format (TOML) and its validation.
+//!
+//! ```toml
+//! name = "residual-like velocity"
+//! kind = "velocity"            # velocity (weight 2) | coupling (1) | log_velocity (1) | energy (0)
+//! # weight = "1/2"             # or an explicit rational weight
+//! expr = "c * lam^b * t^(b-2)"
+//! spectral = ["lam"]           # variables that scale together; one or more
+//! time = "t"                   # optional
+//! [params]                     # exact values, or a range to sample
+//! b = "3/2"
+//! c = { range = ["1/10", "10"] }
+//! [expect]                     # optional claims; `renorm check` exits 1 if one does not hold
+//! log_shift = "continuous"     # continuous | discrete | none
+//! degree = "3/2"
+//! time_covariant = true
+//! power_law = true
+//! ```
+//!
+//! Exact values are written as strings (`"3/2"`, `"0.25"`) or TOML integers; TOML floats are
+//! refused because a binary float cannot carry the exact value the user meant.
+
+use crate::crosscheck::parse_rational;
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::input;
+use rug::Rational;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The kind of field being checked; it fixes the time-rescaling weight (THEORY.md §2.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// `v = dλ/dt`, weight 2.
+    Velocity,
+    /// A coupling rate `K`, weight 1.
+    Coupling,
+    /// `V = d ln λ / dt`, weight 1.
+    LogVelocity,
+    /// Energy, loss or a dimensionless ratio, weight 0.
+    Energy,
+}
+
+impl FieldKind {
+    /// Parses the spec spelling.
+    pub fn from_name(name: &str) -> Option<FieldKind> {
+        match name {
+            "velocity" => Some(FieldKind::Velocity),
+            "coupling" => Some(FieldKind::Coupling),
+            "log_velocity" => Some(FieldKind::LogVelocity),
+            "energy" => Some(FieldKind::Energy),
+            _ => None,
+        }
+    }
+
+    /// The THEORY.md §2.6 weight.
+    pub fn weight(self) -> Rational {
+        match self {
+            FieldKind::Velocity => Rational::from(2),
+            FieldKind::Coupling | FieldKind::LogVelocity => Rational::from(1),
+            FieldKind::Energy => Rational::from(0),
+        }
+    }
+}
+
+/// A parameter: an exact value substituted before checking, or a range sampled numerically
+/// (the parameter then stays symbolic, and degrees come out as formulas in it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// An exact value.
+    Exact(Rational),
+    /// A closed range `[lo, hi]` with `lo < hi`.
+    Range(Rational, Rational),
+}
+
+/// Claims to check.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Expect {
+    /// `continuous`, `discrete` or `none`.
+    pub log_shift: Option<String>,
+    /// The degree `b`, as a formula (exact rational or in the parameters).
+    pub degree: Option<(String, Expr)>,
+    /// Whether the field is time-rescaling covariant of its weight.
+    pub time_covariant: Option<bool>,
+    /// Whether the verdict is `power_law`.
+    pub power_law: Option<bool>,
+    /// The verdict class.
+    pub class: Option<String>,
+}
+
+/// A validated spec.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Display name.
+    pub name: String,
+    /// Field kind, if given.
+    pub kind: Option<FieldKind>,
+    /// Time-rescaling weight.
+    pub weight: Rational,
+    /// The formula as written.
+    pub source: String,
+    /// The formula as parsed.
+    pub expr: Expr,
+    /// Spectral variables (scale together).
+    pub spectral: Vec<String>,
+    /// Time variable.
+    pub time: Option<String>,
+    /// Parameters.
+    pub params: BTreeMap<String, Param>,
+    /// Claims.
+    pub expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    name: Option<String>,
+    kind: Option<String>,
+    weight: Option<toml::Value>,
+    expr: toml::Spanned<String>,
+    spectral: Vec<String>,
+    time: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    expect: Option<RawExpect>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    log_shift: Option<String>,
+    degree: Option<toml::Value>,
+    time_covariant: Option<bool>,
+    power_law: Option<bool>,
+    class: Option<String>,
+}
+
+/// Inline-form options (`renorm check --expr … --spectral …`).
+#[derive(Debug, Clone, Default)]
+pub struct InlineSpec {
+    /// The formula.
+    pub expr: String,
+    /// Spectral variables.
+    pub spectral: Vec<String>,
+    /// Time variable.
+    pub time: Option<String>,
+    /// Kind.
+    pub kind: Option<String>,
+    /// Explicit weight.
+    pub weight: Option<String>,
+    /// `name=value` or `name=lo..hi` parameters.
+    pub params: Vec<String>,
+}
+
+fn invalid(location: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::InvalidInput {
+        location: location.into(),
+        message: message.into(),
+    }
+}
+
+/// Line and column (1-based) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn exact_value(v: &toml::Value, location: &str) -> Result<Rational> {
+    match v {
+        toml::Value::Integer(i) => Ok(Rational::from(*i)),
+        toml::Value::String(s) => parse_rational(s).ok_or_else(|| {
+            invalid(
+                location,
+                format!("`{s}` is not an exact number (write e.g. \"3/2\" or \"0.25\")"),
+            )
+        }),
+        toml::Value::Float(_) => Err(invalid(
+            location,
+            "TOML floats are not exact; write the value as a string, e.g. \"1.5\" or \"3/2\"",
+        )),
+        other => Err(invalid(
+            location,
+            format!("expected an exact number, found {}", other.type_str()),
+        )),
+    }
+}
+
+fn param(v: &toml::Value, location: &str) -> Result<Param> {
+    if let toml::Value::Table(t) = v {
+        let range = t
+            .get("range")
+            .ok_or_else(|| invalid(location, "a table parameter needs `range = [lo, hi]`"))?;
+        if let Some(key) = t.keys().find(|k| k.as_str() != "range") {
+            return Err(invalid(
+                location,
+                format!("unknown key `{key}` (only `range` is allowed)"),
+            ));
+        }
+        let items = range
+            .as_array()
+            .filter(|a| a.len() == 2)
+            .ok_or_else(|| invalid(format!("{location}.range"), "expected two bounds, [lo, hi]"))?;
+        let lo = exact_value(&items[0], &format!("{location}.range[0]"))?;
+        let hi = exact_value(&items[1], &format!("{location}.range[1]"))?;
+        if lo >= hi {
+            return Err(invalid(
+                format!("{location}.range"),
+                "lower bound must be below upper bound",
+            ));
+        }
+        return Ok(Param::Range(lo, hi));
+    }
+    exact_value(v, location).map(Param::Exact)
+}
+
+fn weight_for(
+    kind: Option<&str>,
+    weight: Option<Rational>,
+    location: &str,
+) -> Result<(Option<FieldKind>, Rational)> {
+    let kind = match kind {
+        Some(k) => Some(FieldKind::from_name(k).ok_or_else(|| {
+            invalid(
+                format!("{location}: kind"),
+                format!("unknown kind `{k}` (use velocity, coupling, log_velocity or energy)"),
+            )
+        })?),
+        None => None,
+    };
+    let weight = match (weight, kind) {
+        (Some(w), _) => w,
+        (None, Some(k)) => k.weight(),
+        (None, None) => {
+            return Err(invalid(
+                location,
+                "give `kind` (velocity, coupling, log_velocity, energy) or `weight`",
+            ));
+        }
+    };
+    Ok((kind, weight))
+}
+
+impl Spec {
+    /// Reads and validates a spec file. Errors name the file and the field (with line and
+    /// column for TOML syntax errors and formula errors).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Spec> {
+        let raw: RawSpec = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| line_col(text, s.start));
+            let location = match at {
+                Some((l, c)) => format!("{origin}:{l}:{c}"),
+                None => origin.to_string(),
+            };
+            invalid(location, e.message().trim().to_string())
+        })?;
+        let expr_span = raw.expr.span();
+        let (line, col) = line_col(text, expr_span.start);
+        let source = raw.expr.into_inner();
+        let expr = input::parse(&source).map_err(|e| {
+            Error::parse(
+                format!("{origin}: expr (value at line {line}, column {col})"),
+                &source,
+                e,
+            )
+        })?;
+        let weight = match &raw.weight {
+            Some(v) => Some(exact_value(v, &format!("{origin}: weight"))?),
+            None => None,
+        };
+        let (kind, weight) = weight_for(raw.kind.as_deref(), weight, origin)?;
+        let mut params = BTreeMap::new();
+        for (name, v) in &raw.params {
+            params.insert(name.clone(), param(v, &format!("{origin}: params.{name}"))?);
+        }
+        let expect = match raw.expect {
+            None => Expect::default(),
+            Some(e) => {
+                if let Some(ls) = &e.log_shift
+                    && !["continuous", "discrete", "none"].contains(&ls.as_str())
+                {
+                    return Err(invalid(
+                        format!("{origin}: expect.log_shift"),
+                        format!("`{ls}` is not one of continuous, discrete, none"),
+                    ));
+                }
+                if let Some(c) = &e.class
+                    && !CLASSES.contains(&c.as_str())
+                {
+                    return Err(invalid(
+                        format!("{origin}: expect.class"),
+                        format!("`{c}` is not one of {}", CLASSES.join(", ")),
+                    ));
+                }
+                let degree = match &e.degree {
+                    None => None,
+                    Some(v) => {
+                        let text = match v {
+                            toml::Value::String(s) => s.clone(),
+                            toml::Value::Integer(i) => i.to_string(),
+                            _ => {
+                                return Err(invalid(
+                                    format!("{origin}: expect.degree"),
+                                    "write the degree as a string, e.g. \"3/2\" or \"b\"",
+                                ));
+                            }
+                        };
+                        let parsed = input::parse(&text)
+                            .map_err(|err| Error::parse(format!("{origin}: expect.degree"), &text, err))?;
+                        Some((text, parsed))
+                    }
+                };
+                Expect {
+                    log_shift: e.log_shift,
+                    degree,
+                    time_covariant: e.time_covariant,
+                    power_law: e.power_law,
+                    class: e.class,
+                }
+            }
+        };
+        let spec = Spec {
+            name: raw.name.unwrap_or_else(|| origin.to_string()),
+            kind,
+            weight,
+            source,
+            expr,
+            spectral: raw.spectral,
+            time: raw.time,
+            params,
+            expect,
+        };
+        spec.validate(origin)?;
+        Ok(spec)
+    }
+
+    /// Builds a spec from command-line options.
+    pub fn from_inline(inline: &InlineSpec) -> Result<Spec> {
+        let expr = input::parse(&inline.expr).map_err(|e| Error::parse("--expr", &inline.expr, e))?;
+        let weight = match &inline.weight {
+            Some(w) => {
+                Some(parse_rational(w).ok_or_else(|| invalid("--weight", format!("`{w}` is not exact")))?)
+            }
+            None => None,
+        };
+        let (kind, weight) = weight_for(inline.kind.as_deref(), weight, "--kind/--weight")?;
+        let mut params = BTreeMap::new();
+        for p in &inline.params {
+            let (name, value) = p
+                .split_once('=')
+                .ok_or_else(|| invalid("--param", format!("`{p}`: write name=value or name=lo..hi")))?;
+            let location = format!("--param {name}");
+            let value = match value.split_once("..") {
+                Some((lo, hi)) => {
+                    let lo = parse_rational(lo)
+                        .ok_or_else(|| invalid(&location, format!("`{lo}` is not exact")))?;
+                    let hi = parse_rational(hi)
+                        .ok_or_else(|| invalid(&location, format!("`{hi}` is not exact")))?;
+                    if lo >= hi {
+                        return Err(invalid(&location, "lower bound must be below upper bound"));
+                    }
+                    Param::Range(lo, hi)
+                }
+                None => Param::Exact(
+                    parse_rational(value)
+                        .ok_or_else(|| invalid(&location, format!("`{value}` is not exact")))?,
+                ),
+            };
+            params.insert(name.trim().to_string(), value);
+        }
+        let spec = Spec {
+            name: inline.expr.clone(),
+            kind,
+            weight,
+            source: inline.expr.clone(),
+            expr,
+            spectral: inline.spectral.clone(),
+            time: inline.time.clone(),
+            params,
+            expect: Expect::default(),
+        };
+        spec.validate("command line")?;
+        Ok(spec)
+    }
+
+    fn validate(&self, origin: &str) -> Result<()> {
+        if self.spectral.is_empty() {
+            return Err(invalid(
+                format!("{origin}: spectral"),
+                "declare at least one spectral variable",
+            ));
+        }
+        let mut declared: Vec<&str> = self.spectral.iter().map(String::as_str).collect();
+        if let Some(t) = &self.time {
+            declared.push(t);
+        }
+        declared.extend(self.params.keys().map(String::as_str));
+        let mut seen = std::collections::BTreeSet::new();
+        for d in &declared {
+            if !seen.insert(*d) {
+                return Err(invalid(
+                    origin,
+                    format!("`{d}` is declared twice (spectral, time and params must be distinct)"),
+                ));
+            }
+        }
+        for v in self.expr.variables() {
+            if !declared.contains(&v.as_str()) {
+                return Err(invalid(
+                    format!("{origin}: expr"),
+                    format!("`{v}` is not declared: list it in `spectral`, as `time`, or under [params]"),
+                ));
+            }
+        }
+        for s in &self.spectral {
+            if !self.expr.mentions(s) {
+                return Err(invalid(
+                    format!("{origin}: spectral"),
+                    format!("`{s}` does not occur in the formula"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The formula with exact parameters substituted (range parameters stay symbolic).
+    pub fn instantiated(&self) -> Expr {
+        self.expr.map_vars(&mut |v| match self.params.get(v) {
+            Some(Param::Exact(q)) => Some(Expr::rational(q)),
+            _ => None,
+        })
+    }
+
+    /// Parameters that stay symbolic (sampled from their ranges).
+    pub fn free_params(&self) -> Vec<(String, Rational, Rational)> {
+        self.params
+            .iter()
+            .filter_map(|(k, p)| match p {
+                Param::Range(lo, hi) => Some((k.clone(), lo.clone(), hi.clone())),
+                Param::Exact(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// Verdict classes, as spelled in reports and `[expect] class`.
+pub const CLASSES: [&str; 5] = [
+    "power_law",
+    "power_law_in_spectrum",
+    "log_periodic",
+    "not_power_law",
+    "undetermined",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "residual-like velocity"
+kind = "velocity"
+expr = "c * lam^b * t^(b-2)"
+spectral = ["lam"]
+time = "t"
+[params]
+b = "3/2"
+c = { range = ["1/10", "10"] }
+[expect]
+log_shift = "continuous"
+degree = "3/2"
+time_covariant = true
+power_law = true
+"#;
+
+    #[test]
+    fn reads_the_documented_example() {
+        let s = Spec::from_toml(GOOD, "good.toml").unwrap();
+        assert_eq!(s.weight, 2);
+        assert_eq!(s.params["b"], Param::Exact(Rational::from((3, 2))));
+        assert_eq!(
+            s.params["c"],
+            Param::Range(Rational::from((1, 10)), Rational::from(10))
+        );
+        assert_eq!(s.instantiated().to_string(), "c*lam^(3/2)*t^(3/2 - 2)");
+        assert_eq!(s.expect.power_law, Some(true));
+    }
+
+    fn err(text: &str) -> String {
+        Spec::from_toml(text, "bad.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        assert!(
+            err("expr = \"lam\"\nspectral = [\"lam\"]\nkind = \"speed\"").contains("unknown kind `speed`")
+        );
+        let e = err("kind = \"energy\"\nspectral = [\"lam\"]\nexpr = \"lam^^2\"");
+        assert!(e.contains("bad.toml: expr (value at line 3, column 8)"), "{e}");
+        assert!(e.contains("1:5"), "{e}");
+        let e = err("kind = \"energy\"\nspectral = [\"lam\"]\nexpr = \"lam*x\"");
+        assert!(e.contains("`x` is not declared"), "{e}");
+        let e = err("kind = \"energy\"\nspectral = [\"lam\"]\nexpr = \"lam^b\"\n[params]\nb = 1.5");
+        assert!(e.contains("params.b") && e.contains("TOML floats"), "{e}");
+        let e = err("kind = \"energy\"\nspectral = [\"lam\"]\nexpr = \"lam\"\nbogus = 1");
+        assert!(e.contains("bad.toml:4:1") && e.contains("bogus"), "{e}");
+        let e = err(
+            "kind = \"energy\"\nspectral = [\"lam\"]\nexpr = \"lam\"\n[expect]\nlog_shift = \"sometimes\"",
+        );
+        assert!(e.contains("expect.log_shift"), "{e}");
+        let e = err("kind = \"energy\"\nspectral = [\"lam\", \"mu\"]\nexpr = \"lam\"");
+        assert!(e.contains("`mu` does not occur"), "{e}");
+        let e = err(
+            "kind = \"energy\"\nexpr = \"lam\"\nspectral = [\"lam\"]\n[params]\nc = { range = [\"2\", \"1\"] }",
+        );
+        assert!(e.contains("params.c.range"), "{e}");
+    }
+
+    #[test]
+    fn inline_form() {
+        let s = Spec::from_inline(&InlineSpec {
+            expr: "k*lam^a/mu".into(),
+            spectral: vec!["lam".into(), "mu".into()],
+            time: None,
+            kind: Some("coupling".into()),
+            weight: None,
+            params: vec!["a=2".into(), "k=1/2..3".into()],
+        })
+        .unwrap();
+        assert_eq!(s.weight, 1);
+        assert_eq!(s.free_params().len(), 1);
+    }
+}
