@@ -1,10 +1,10 @@
 //! `renorm demo`: runs the capabilities that exist on built-in examples and writes a report
-//! folder (`report.md`, `report.json`, `report.tex`). Later capabilities add their sections here.
+//! folder (`report.md`, `report.json`, `report.tex`, `report.html`). Later capabilities add their sections here.
 
-use crate::atomic_write::write_atomic;
 use crate::crosscheck::{self, CheckOptions, Domain, Identity, Outcome, Status};
 use crate::error::{Error, Result};
 use crate::input;
+use crate::report::{Document, Format, Report, code, strong, text};
 use std::path::Path;
 
 /// A built-in identity with the status it must receive and why it is in the demo.
@@ -148,6 +148,37 @@ const GALLERY: &[(&str, &str)] = &[
     ),
 ];
 
+/// The project's proof files, compiled into the binary.
+const PROOFS: &[(&str, &str)] = &[
+    ("gp_posterior.toml", include_str!("../proofs/gp_posterior.toml")),
+    (
+        "kato_couplings.toml",
+        include_str!("../proofs/kato_couplings.toml"),
+    ),
+    (
+        "learning_curve_constants.toml",
+        include_str!("../proofs/learning_curve_constants.toml"),
+    ),
+    (
+        "lemma1_shell_balance.toml",
+        include_str!("../proofs/lemma1_shell_balance.toml"),
+    ),
+    ("non_examples.toml", include_str!("../proofs/non_examples.toml")),
+    (
+        "proposition1_velocity.toml",
+        include_str!("../proofs/proposition1_velocity.toml"),
+    ),
+    (
+        "theorem1_rigidity.toml",
+        include_str!("../proofs/theorem1_rigidity.toml"),
+    ),
+    (
+        "theorem1_weak_form.toml",
+        include_str!("../proofs/theorem1_weak_form.toml"),
+    ),
+    ("tree_level.toml", include_str!("../proofs/tree_level.toml")),
+];
+
 const ENGINE_TRAP: &str = "exp(log(a)*log(b))";
 
 const TRAP_EXAMPLE: Example = Example {
@@ -220,45 +251,90 @@ pub fn run(out: &Path) -> Result<String> {
         gallery.push(report);
     }
 
-    let mut md = markdown(&rows, &options);
-    md += "\n## Gallery: does the rigidity argument force a power law?\n\n";
-    md +=
-        "| spec | verdict | log-shift | degree | time-rescaling | forced form |\n|---|---|---|---|---|---|\n";
-    for r in &gallery {
-        md += &format!(
-            "| {} | **{}** | {} ({}) | {} | {} | {} |\n",
-            r.name,
-            r.verdict.class,
-            r.checks.log_shift.kind,
-            r.checks.log_shift.status,
-            r.checks.log_shift.degree.clone().unwrap_or_else(|| "—".into()),
-            r.checks.time_rescaling.status,
-            r.verdict
-                .forced_form
-                .clone()
-                .map(|f| format!("`{f}`"))
-                .unwrap_or_else(|| "—".into()),
-        );
+    // The project's proofs (compiled in, written next to the report so that every step can be
+    // re-run with `renorm prove <DIR>/proofs`).
+    let proofs_dir = out.join("proofs");
+    std::fs::create_dir_all(&proofs_dir).map_err(|e| Error::io(&proofs_dir, e))?;
+    for (name, text) in PROOFS {
+        crate::atomic_write::write_atomic(&proofs_dir.join(name), text.as_bytes())?;
     }
-    let detail = crate::check::render(&gallery, crate::check::render::Format::Markdown);
-    md += "\n";
-    md += detail.trim_start_matches("# renorm check report\n\n");
-    write_atomic(
-        &out.join("report.tex"),
-        crate::check::render(&gallery, crate::check::render::Format::Latex).as_bytes(),
-    )?;
-    let json = serde_json::json!({
-        "schema": "renorm.demo/1",
-        "gallery": gallery,
-        "identities": rows.iter().map(|(ex, o)| serde_json::json!({
-            "expected": ex.expected,
-            "why": ex.why,
-            "outcome": o,
-        })).collect::<Vec<_>>(),
-    });
-    write_atomic(&out.join("report.md"), md.as_bytes())?;
-    let json_text = serde_json::to_string_pretty(&json).map_err(|e| Error::Usage(e.to_string()))?;
-    write_atomic(&out.join("report.json"), json_text.as_bytes())?;
+    let mut prover = crate::proof::Prover::new(crate::proof::ProveOptions::default());
+    let mut proofs = Vec::new();
+    for path in crate::proof::collect_paths(std::slice::from_ref(&proofs_dir))? {
+        let r = prover.check_file(&path)?;
+        if let Some(f) = &r.first_failure {
+            mismatches.push(format!("proof does not hold: {f}"));
+        }
+        proofs.push(r);
+    }
+
+    let mut doc = Document::new("renorm demo report");
+    doc.paragraph(vec![text(format!(
+        "Identities are checked by both engines at {} random points to {} digits; a refutation \
+         needs an outward-rounded enclosure of the residual that excludes 0 (THEORY.md §4).",
+        options.points, options.digits
+    ))]);
+    let identity_rows: Vec<(Status, String, Outcome)> = rows
+        .iter()
+        .map(|(ex, o)| (ex.expected, ex.why.to_string(), o.clone()))
+        .collect();
+    doc.append(crate::bundle::identities_document(&identity_rows), 1);
+    doc.heading(1, "Gallery: does the rigidity argument force a power law?");
+    doc.paragraph(vec![text(
+        "Each spec in examples/couplings/ is checked for continuous and discrete log-shift \
+         covariance and time-rescaling covariance; the verdict comes from the rule engine and a \
+         power-law verdict is confirmed against the original formula.",
+    )]);
+    doc.table(
+        &[
+            "spec",
+            "verdict",
+            "log-shift",
+            "degree",
+            "time-rescaling",
+            "forced form",
+        ],
+        gallery
+            .iter()
+            .map(|r| {
+                vec![
+                    vec![text(r.name.clone())],
+                    vec![strong(r.verdict.class.clone())],
+                    vec![text(format!(
+                        "{} ({})",
+                        r.checks.log_shift.kind, r.checks.log_shift.status
+                    ))],
+                    vec![text(
+                        r.checks.log_shift.degree.clone().unwrap_or_else(|| "—".into()),
+                    )],
+                    vec![text(r.checks.time_rescaling.status.as_str())],
+                    vec![r.verdict.forced_form.clone().map_or_else(|| text("—"), code)],
+                ]
+            })
+            .collect(),
+    );
+    for r in &gallery {
+        doc.append(crate::check::render::document(r), 2);
+    }
+    let mut proofs_section = crate::proof::report(&proofs).document;
+    proofs_section.title = "Machine-checked derivations (proofs/)".into();
+    doc.append(proofs_section, 1);
+    let report = Report {
+        document: doc,
+        data: serde_json::json!({
+            "schema": "renorm.demo/1",
+            "gallery": gallery,
+            "proofs": proofs,
+            "identities": rows.iter().map(|(ex, o)| serde_json::json!({
+                "expected": ex.expected,
+                "why": ex.why,
+                "outcome": o,
+            })).collect::<Vec<_>>(),
+        }),
+    };
+    for format in [Format::Markdown, Format::Json, Format::Latex, Format::Html] {
+        report.write(&out.join(format!("report.{}", format.extension())), format)?;
+    }
 
     let mut summary = String::from("renorm demo: identities checked by both engines\n");
     for (_, o) in &rows {
@@ -268,12 +344,16 @@ pub fn run(out: &Path) -> Result<String> {
     for r in &gallery {
         summary += &format!("  {:<22} {}\n", r.verdict.class, r.name);
     }
-    summary += &format!(
-        "reports: {}, {}, {}\n",
-        out.join("report.md").display(),
-        out.join("report.json").display(),
-        out.join("report.tex").display()
-    );
+    summary += "renorm demo: machine-checked derivations (renorm prove)\n";
+    for r in &proofs {
+        summary += &format!(
+            "  {:<22} {} ({} steps)\n",
+            if r.passed { "holds" } else { "DOES NOT HOLD" },
+            r.title,
+            r.steps.len()
+        );
+    }
+    summary += &format!("reports: {}/report.{{md,json,tex,html}}\n", out.display());
     if !mismatches.is_empty() {
         return Err(Error::ClaimFailed {
             claim: "built-in demo statuses".into(),
@@ -281,42 +361,6 @@ pub fn run(out: &Path) -> Result<String> {
         });
     }
     Ok(summary)
-}
-
-fn markdown(rows: &[(&Example, Outcome)], options: &CheckOptions) -> String {
-    let mut s = String::from("# renorm demo report\n\n## Identities checked by both engines\n\n");
-    s += &format!(
-        "Each identity is reduced by the symbolic engine and, independently, evaluated at {} random \
-         points to {} digits; a refutation needs an outward-rounded enclosure of the residual that \
-         excludes 0 (THEORY.md §4).\n\n",
-        options.points, options.digits
-    );
-    s += "| identity | status | symbolic | numeric | why it is here |\n|---|---|---|---|---|\n";
-    for (ex, o) in rows {
-        let numeric = match &o.numeric.witness {
-            Some(w) => format!(
-                "witness {}; lhs − rhs ∈ [{}, {}]",
-                w.point
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                w.residual_enclosure[0],
-                w.residual_enclosure[1]
-            ),
-            None => format!(
-                "{}/{} points, ≥{} digits",
-                o.numeric.points_agreeing,
-                o.numeric.points_requested,
-                o.numeric.digits_confirmed.unwrap_or(0)
-            ),
-        };
-        s += &format!(
-            "| `{}` | **{}** | {} | {} | {} |\n",
-            o.identity, o.status, o.symbolic.verdict, numeric, ex.why
-        );
-    }
-    s
 }
 
 #[cfg(test)]
@@ -334,5 +378,19 @@ mod tests {
         on_disk.sort();
         let compiled: Vec<String> = super::GALLERY.iter().map(|(n, _)| n.to_string()).collect();
         assert_eq!(compiled, on_disk, "update GALLERY in src/demo.rs");
+    }
+
+    #[test]
+    fn the_compiled_in_proofs_match_the_folder() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/proofs");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let compiled: Vec<String> = super::PROOFS.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(compiled, on_disk, "update PROOFS in src/demo.rs");
     }
 }

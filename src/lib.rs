@@ -16,6 +16,8 @@
 //! | [`crosscheck`] | identities checked by both engines, with THEORY.md §4 statuses |
 //! | [`rules`] | a domain-free rule engine: facts, rules, fixpoint, derivation trail |
 //! | [`check`] | log-shift and time-rescaling covariance, and the forced power law |
+//! | [`proof`] | machine-checked derivations (`renorm prove`) |
+//! | [`report`] | the one report writer: Markdown, LaTeX, HTML, JSON |
 //!
 //! The symbolic and numeric modules never depend on each other: they are two independent
 //! witnesses, and [`crosscheck`] is where their answers meet.
@@ -24,6 +26,7 @@
 #![warn(rustdoc::broken_intra_doc_links)]
 
 pub mod atomic_write;
+pub mod bundle;
 pub mod check;
 pub mod crosscheck;
 pub mod demo;
@@ -31,6 +34,8 @@ pub mod error;
 pub mod expr;
 pub mod input;
 pub mod numeric;
+pub mod proof;
+pub mod report;
 pub mod rules;
 pub mod symbolic;
 

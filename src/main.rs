@@ -40,6 +40,7 @@ enum ReportFormat {
     Md,
     Json,
     Tex,
+    Html,
 }
 
 #[derive(Subcommand)]
@@ -81,10 +82,41 @@ enum Command {
         /// Random points per numeric check.
         #[arg(long, default_value_t = 8)]
         points: u32,
-        /// Output format.
+        /// Output format (text, md, json, tex, html).
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
         /// Write the report to this file (atomically) instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Check derivations: every step of every proof file (and the files they cite).
+    ///
+    /// Prints a table per file; exits 1 naming `file:step` for the first failing step.
+    Prove {
+        /// Proof files or folders of them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Digits that must agree at each point.
+        #[arg(long, default_value_t = 40)]
+        digits: u32,
+        /// Random points per step.
+        #[arg(long, default_value_t = 6)]
+        points: u32,
+        /// Report format for --output (md, tex, json, html).
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Write the report to this file (atomically).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Bundle the JSON outputs of a run folder into one report with a table of contents.
+    Report {
+        /// The run folder (e.g. the output of `renorm demo`, or a folder of `--output` files).
+        dir: PathBuf,
+        /// Format (md, tex, html, json).
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormat,
+        /// Output file (default: DIR/bundle.<ext>).
         #[arg(long)]
         output: Option<PathBuf>,
     },
@@ -201,6 +233,16 @@ fn read_formula_file(path: &PathBuf) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+fn render_format(format: ReportFormat) -> RenderFormat {
+    match format {
+        ReportFormat::Text => RenderFormat::Text,
+        ReportFormat::Md => RenderFormat::Markdown,
+        ReportFormat::Json => RenderFormat::Json,
+        ReportFormat::Tex => RenderFormat::Latex,
+        ReportFormat::Html => RenderFormat::Html,
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { out } => {
@@ -250,15 +292,7 @@ fn run(cli: Cli) -> Result<()> {
                 seed: 0x5eed_2e40_0000_0001,
             };
             let reports: Vec<_> = parsed.iter().map(|s| check::run(s, &knobs)).collect();
-            let rendered = check::render(
-                &reports,
-                match format {
-                    ReportFormat::Text => RenderFormat::Text,
-                    ReportFormat::Md => RenderFormat::Markdown,
-                    ReportFormat::Json => RenderFormat::Json,
-                    ReportFormat::Tex => RenderFormat::Latex,
-                },
-            );
+            let rendered = check::render(&reports, render_format(format));
             match output {
                 Some(path) => renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?,
                 None => std::io::stdout()
@@ -272,6 +306,46 @@ fn run(cli: Cli) -> Result<()> {
                     detail: format!("expected {}, found {}", claim.expected, claim.found),
                 });
             }
+            Ok(())
+        }
+        Command::Prove {
+            paths,
+            digits,
+            points,
+            format,
+            output,
+        } => {
+            if digits == 0 || points == 0 {
+                return Err(Error::Usage("--digits and --points must be positive".into()));
+            }
+            let files = renorm::proof::collect_paths(&paths)?;
+            if files.is_empty() {
+                return Err(Error::Usage("no proof files found".into()));
+            }
+            let mut prover = renorm::proof::Prover::new(renorm::proof::ProveOptions { digits, points });
+            let mut results = Vec::new();
+            for f in &files {
+                let r = prover.check_file(f)?;
+                print!("{}", renorm::proof::table(&r));
+                results.push(r);
+            }
+            if let Some(path) = output {
+                renorm::proof::report(&results).write(&path, render_format(format))?;
+            }
+            if let Some(failure) = results.iter().find_map(|r| r.first_failure.clone()) {
+                return Err(Error::ClaimFailed {
+                    claim: "proof".into(),
+                    detail: failure,
+                });
+            }
+            Ok(())
+        }
+        Command::Report { dir, format, output } => {
+            let report = renorm::bundle::bundle(&dir)?;
+            let format = render_format(format);
+            let path = output.unwrap_or_else(|| dir.join(format!("bundle.{}", format.extension())));
+            report.write(&path, format)?;
+            println!("{}", path.display());
             Ok(())
         }
         Command::Parse { expr, file, format } => {

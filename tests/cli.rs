@@ -229,3 +229,46 @@ fn check_reports_and_claims() {
     assert!(stdout(&out).contains("not_power_law"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn prove_names_the_failing_step_and_bundles_reports() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = scratch_dir("prove");
+    let out = renorm(&[
+        "prove",
+        &format!("{root}/proofs"),
+        "--format",
+        "json",
+        "--output",
+        dir.join("prove.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("=> holds"));
+    let bad = format!("{root}/tests/fixtures/proofs/wrong_sign.toml");
+    let out = renorm(&["prove", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("wrong_sign.toml:1:"), "{}", stderr(&out));
+
+    let gallery = format!("{root}/examples/couplings/10_log_periodic.toml");
+    let out = renorm(&[
+        "check",
+        &gallery,
+        "--format",
+        "json",
+        "--output",
+        dir.join("check.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    for format in ["html", "md", "tex"] {
+        let out = renorm(&["report", dir.to_str().unwrap(), "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = std::fs::read_to_string(dir.join(format!("bundle.{format}"))).unwrap();
+        assert!(
+            text.contains("Lemma 1") && text.contains("log-periodic"),
+            "{format}"
+        );
+    }
+    let html = std::fs::read_to_string(dir.join("bundle.html")).unwrap();
+    assert!(html.contains("<nav>") && html.contains("<math") && !html.contains("<script"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -24,7 +24,7 @@ use crate::symbolic::{self, Assumptions, ZeroTest};
 use rug::float::Round;
 use rug::ops::Pow;
 use rug::{Float, Rational};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::{Add, Div, Mul, Sub};
 
@@ -40,7 +40,7 @@ pub struct Knobs {
 }
 
 /// Evidence common to every check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evidence {
     /// THEORY.md §4 status.
     pub status: Status,
@@ -61,7 +61,7 @@ pub struct Evidence {
 }
 
 /// A certified counterexample: exact point and an enclosure of the residual excluding 0.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Witness {
     /// The point (exact rationals; shifted copies of spectral variables are suffixed `'`).
     pub point: BTreeMap<String, String>,
@@ -72,7 +72,7 @@ pub struct Witness {
 }
 
 /// Result of the continuous log-shift check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogShift {
     /// Evidence.
     pub evidence: Evidence,
@@ -89,7 +89,7 @@ pub struct LogShift {
 }
 
 /// Result of the discrete (log-periodic) check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Discrete {
     /// Evidence for covariance under shifts by `h`.
     pub evidence: Evidence,
@@ -104,7 +104,7 @@ pub struct Discrete {
 }
 
 /// Result of the time-rescaling check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TimeRescaling {
     /// Evidence.
     pub evidence: Evidence,

@@ -18,7 +18,7 @@ use crate::expr::Expr;
 use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, Step, StopReason, Truth};
 use crate::symbolic;
 use covariance::{Discrete, Field, LogShift, TimeRescaling, Witness};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::ops::{Div, Mul, Sub};
@@ -27,12 +27,12 @@ use std::ops::{Div, Mul, Sub};
 pub const SCHEMA: &str = "renorm.check/1";
 
 /// The log-shift section of a report: continuous check, and the discrete one when it ran.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogShiftSection {
     /// Status of *continuous* log-shift covariance (H1).
     pub status: Status,
     /// `continuous`, `discrete`, `none` or `undetermined`.
-    pub kind: &'static str,
+    pub kind: String,
     /// Degree formula `b` (continuous covariance).
     pub degree: Option<String>,
     /// Degree as an exact rational, when constant.
@@ -50,7 +50,7 @@ pub struct LogShiftSection {
 }
 
 /// The time-rescaling section of a report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TimeSection {
     /// Status of H2.
     pub status: Status,
@@ -63,7 +63,7 @@ pub struct TimeSection {
 }
 
 /// Both checks.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Checks {
     /// Log-shift covariance.
     pub log_shift: LogShiftSection,
@@ -72,7 +72,7 @@ pub struct Checks {
 }
 
 /// The verdict and, for power laws, the forced form.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     /// One of [`spec::CLASSES`].
     pub class: String,
@@ -91,7 +91,7 @@ pub struct Verdict {
 }
 
 /// Numeric confirmation of the forced form against the original input.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Confirmation {
     /// The identity `F == forced form` that was checked.
     pub identity: String,
@@ -106,7 +106,7 @@ pub struct Confirmation {
 }
 
 /// One `[expect]` claim and whether it holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExpectationResult {
     /// Claim name, e.g. `expect.degree`.
     pub claim: String,
@@ -119,10 +119,10 @@ pub struct ExpectationResult {
 }
 
 /// The complete result of checking one spec.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckReport {
     /// [`SCHEMA`].
-    pub schema: &'static str,
+    pub schema: String,
     /// Spec name.
     pub name: String,
     /// Formula as written.
@@ -284,10 +284,22 @@ fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
         (spec.spectral.iter().any(|s| s == v) || spec.time.as_deref() == Some(v)).then(|| Expr::int(1))
     });
     let mut expr = at_unit(f, false).mul(Expr::var(&first).pow(b.clone()));
-    let mut shown = Expr::var("C").mul(Expr::var(&first).pow(b.clone()));
+    // The displayed form drops `^1` and `x^0` factors; the checked form keeps them verbatim.
+    let power = |base: &str, exponent: Expr| match crate::numeric::eval_exact(&exponent, &Default::default())
+    {
+        Some(q) if q == 1 => Some(Expr::var(base)),
+        Some(q) if q == 0 => None,
+        _ => Some(Expr::var(base).pow(exponent)),
+    };
+    let mut shown = Expr::var("C");
+    if let Some(p) = power(&first, simplified_expr(b, spec)) {
+        shown = shown.mul(p);
+    }
     if let Some(t) = &spec.time {
         expr = expr.mul(Expr::var(t).pow(exponent_time.clone()));
-        shown = shown.mul(Expr::var(t).pow(simplified_expr(&exponent_time, spec)));
+        if let Some(p) = power(t, simplified_expr(&exponent_time, spec)) {
+            shown = shown.mul(p);
+        }
     }
     let mut display = shown.to_string();
     let scaling_function = (spec.spectral.len() > 1).then(|| at_unit(f, true).div(amplitude.clone()));
@@ -444,7 +456,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
     };
     let log_shift = LogShiftSection {
         status: h1.evidence.status,
-        kind,
+        kind: kind.to_string(),
         degree: h1.degree.clone(),
         degree_exact: h1.degree_exact.clone(),
         degree_numeric: h1.degree_numeric.clone(),
@@ -460,7 +472,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         detail: h2,
     };
     let mut report = CheckReport {
-        schema: SCHEMA,
+        schema: SCHEMA.to_string(),
         name: spec.name.clone(),
         source: spec.source.clone(),
         parsed: spec.expr.to_string(),
@@ -489,12 +501,12 @@ fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs)
     let mut out = Vec::new();
     let e = &spec.expect;
     if let Some(ls) = &e.log_shift {
-        let found = report.checks.log_shift.kind;
+        let found = report.checks.log_shift.kind.clone();
         out.push(ExpectationResult {
             claim: "expect.log_shift".into(),
             expected: ls.clone(),
-            found: found.into(),
-            holds: ls == found,
+            holds: *ls == found,
+            found,
         });
     }
     if let Some((text, expected)) = &e.degree {

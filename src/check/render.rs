@@ -3,42 +3,32 @@
 
 use super::CheckReport;
 use super::covariance::{Evidence, Witness};
-use crate::expr::latex::escape_text;
+use crate::report::{Block, Document, Report, code, strong, text};
 
-/// Output formats of `renorm check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Terminal text.
-    Text,
-    /// Markdown.
-    Markdown,
-    /// A complete LaTeX document (amsmath/amssymb only).
-    Latex,
-    /// JSON (`renorm.check/1`), one document holding every report.
-    Json,
-}
+pub use crate::report::Format;
 
-/// Renders a batch of reports.
+/// Renders a batch of reports: terminal text, or through the shared report writer.
 pub fn render(reports: &[CheckReport], format: Format) -> String {
     match format {
-        Format::Json => {
-            let doc = if reports.len() == 1 {
-                serde_json::to_value(&reports[0])
-            } else {
-                serde_json::to_value(serde_json::json!({ "schema": super::SCHEMA, "reports": reports }))
-            };
-            serde_json::to_string_pretty(&doc.unwrap_or_default()).unwrap_or_default() + "\n"
-        }
-        Format::Text => reports.iter().map(text).collect::<Vec<_>>().join("\n"),
-        Format::Markdown => {
-            let mut s = String::from("# renorm check report\n\n");
-            for r in reports {
-                s += &markdown(r);
-            }
-            s
-        }
-        Format::Latex => latex_document(reports),
+        Format::Text => reports.iter().map(terminal).collect::<Vec<_>>().join("\n"),
+        _ => report(reports).render(format),
     }
+}
+
+/// The batch as a shared-writer [`Report`]: a document with one section per spec, and the JSON
+/// data (`renorm.check/1`; several specs are wrapped in `{"schema", "reports": […]}`).
+pub fn report(reports: &[CheckReport]) -> Report {
+    let data = if reports.len() == 1 {
+        serde_json::to_value(&reports[0])
+    } else {
+        serde_json::to_value(serde_json::json!({ "schema": super::SCHEMA, "reports": reports }))
+    }
+    .unwrap_or_default();
+    let mut doc = Document::new("renorm check report");
+    for r in reports {
+        doc.append(document(r), 1);
+    }
+    Report { document: doc, data }
 }
 
 fn evidence_line(ev: &Evidence) -> String {
@@ -66,7 +56,7 @@ fn witness_line(w: &Witness) -> String {
     )
 }
 
-fn text(r: &CheckReport) -> String {
+fn terminal(r: &CheckReport) -> String {
     let mut s = format!("== {}\n", r.name);
     s += &format!("input:        {}\n", r.source);
     s += &format!("parsed:       {}\n", r.parsed);
@@ -151,205 +141,173 @@ fn text(r: &CheckReport) -> String {
     s
 }
 
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
+fn witness_cell(w: &Option<Witness>) -> String {
+    w.as_ref().map(witness_line).unwrap_or_default()
 }
 
-fn markdown(r: &CheckReport) -> String {
-    let mut s = format!("## {}\n\n", r.name);
-    s += &format!("Input as parsed: `{}`", r.parsed);
+/// One spec's derivation as a document: input as parsed, each step with its status and
+/// evidence, the rule trail, the conclusion and the claims.
+pub fn document(r: &CheckReport) -> Document {
+    let mut d = Document::new(r.name.clone());
+    d.paragraph(vec![
+        text("Input as typed: "),
+        code(r.source.clone()),
+        text(". Read as:"),
+    ]);
+    if let Ok(e) = crate::input::parse(&r.parsed) {
+        d.formula(Some("F"), e);
+    }
     if r.instantiated != r.parsed {
-        s += &format!(" — with exact parameters: `{}`", r.instantiated);
+        d.paragraph(vec![
+            text("With the exact parameters substituted: "),
+            code(r.instantiated.clone()),
+            text("."),
+        ]);
     }
-    s += "\n\n";
-    s += &format!(
-        "Spectral variables: {}; time: {}; parameters: {}.\n\n",
+    let params = if r.params.is_empty() {
+        "none".to_string()
+    } else {
+        r.params
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    d.paragraph(vec![text(format!(
+        "Spectral variables: {}; time: {}; parameters: {params}.",
         r.spectral.join(", "),
-        r.time.clone().unwrap_or_else(|| "none".into()),
-        if r.params.is_empty() {
-            "none".to_string()
-        } else {
-            r.params
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    );
-    s += "### Steps\n\n| step | status | evidence |\n|---|---|---|\n";
+        r.time.clone().unwrap_or_else(|| "none".into())
+    ))]);
+    d.heading(1, "Steps");
     let ls = &r.checks.log_shift;
-    let mut h1 = format!(
-        "engine: {}; numeric: {}/{} pairs agree to {} digits",
-        md_escape(&ls.continuous.evidence.symbolic),
-        ls.continuous.evidence.points_agreeing,
-        ls.continuous.evidence.points_requested,
-        ls.continuous.evidence.digits_required
-    );
-    if let Some(w) = &ls.witness {
-        h1 += &format!("; {}", md_escape(&witness_line(w)));
-    }
-    s += &format!(
-        "| H1: continuous log-shift covariance | **{}** | {} |\n",
-        ls.status, h1
-    );
-    if let Some(d) = &ls.discrete {
-        let mut ev = format!("candidates: {}", d.candidates.join(", "));
-        if let Some(p) = &d.period {
+    let mut rows = vec![vec![
+        vec![text("H1: continuous log-shift covariance")],
+        vec![strong(ls.status.as_str())],
+        vec![text(format!(
+            "engine: {}; {}{}",
+            ls.continuous.evidence.symbolic,
+            evidence_line(&ls.continuous.evidence),
+            ls.witness
+                .as_ref()
+                .map(|w| format!("; {}", witness_line(w)))
+                .unwrap_or_default()
+        ))],
+    ]];
+    if let Some(dc) = &ls.discrete {
+        let mut ev = format!(
+            "candidates: {}",
+            if dc.candidates.is_empty() {
+                "none".into()
+            } else {
+                dc.candidates.join(", ")
+            }
+        );
+        if let Some(p) = &dc.period {
             ev += &format!(
-                "; period h = `{p}` ≈ {}",
-                d.period_value.clone().unwrap_or_default()
+                "; period h = {p} ≈ {}",
+                dc.period_value.clone().unwrap_or_default()
             );
         }
-        if let Some(w) = &d.irrational_shift_witness {
-            ev += &format!("; shift by √2·h fails: {}", md_escape(&witness_line(w)));
+        if let Some(w) = &dc.irrational_shift_witness {
+            ev += &format!("; shift by √2·h fails: {}", witness_line(w));
         }
-        s += &format!(
-            "| discrete log-shift covariance | **{}** | {} |\n",
-            d.evidence.status, ev
-        );
+        rows.push(vec![
+            vec![text("discrete log-shift covariance")],
+            vec![strong(dc.evidence.status.as_str())],
+            vec![text(ev)],
+        ]);
     }
     let tr = &r.checks.time_rescaling;
-    let mut h2 = format!(
-        "engine: {}; numeric: {}/{} points agree to {} digits",
-        md_escape(&tr.detail.evidence.symbolic),
-        tr.detail.evidence.points_agreeing,
-        tr.detail.evidence.points_requested,
-        tr.detail.evidence.digits_required
-    );
-    if let Some(w) = &tr.witness {
-        h2 += &format!("; {}", md_escape(&witness_line(w)));
-    }
-    s += &format!(
-        "| H2: time-rescaling covariance, w = {} | **{}** | {} |\n",
-        tr.weight, tr.status, h2
-    );
+    rows.push(vec![
+        vec![text(format!("H2: time-rescaling covariance, w = {}", tr.weight))],
+        vec![strong(tr.status.as_str())],
+        vec![text(format!(
+            "engine: {}; {}{}",
+            tr.detail.evidence.symbolic,
+            evidence_line(&tr.detail.evidence),
+            if tr.witness.is_some() {
+                format!("; {}", witness_cell(&tr.witness))
+            } else {
+                String::new()
+            }
+        ))],
+    ]);
     if let Some(c) = &r.confirmation {
-        s += &format!(
-            "| confirmation: `{}` | **{}** | {} points, {} digits |\n",
-            md_escape(&c.identity),
-            c.status,
-            c.points,
-            c.digits
-        );
+        rows.push(vec![
+            vec![text("confirmation: "), code(c.identity.clone())],
+            vec![strong(c.status.as_str())],
+            vec![text(format!("{} points agree to {} digits", c.points, c.digits))],
+        ]);
     }
-    s += "\n### Derivation\n\n";
-    for (i, step) in r.trail.iter().enumerate() {
-        let premises: Vec<String> = step
-            .premises
+    d.table(&["step", "status", "evidence"], rows);
+    d.heading(1, "Derivation");
+    d.blocks.push(Block::List(
+        r.trail
             .iter()
-            .map(|(n, _, st)| format!("{n} ({st})"))
-            .collect();
-        s += &format!(
-            "{}. Rule `{}` — {} — fired on {} and concluded `{}`.\n",
-            i + 1,
-            step.rule,
-            step.description,
-            premises.join(", "),
-            step.concluded
-        );
-    }
-    s += &format!(
-        "\n**Verdict: `{}`.** {}\n\n",
-        r.verdict.class, r.verdict.explanation
-    );
+            .map(|step| {
+                let premises: Vec<String> = step
+                    .premises
+                    .iter()
+                    .map(|(n, _, st)| format!("{n} ({st})"))
+                    .collect();
+                vec![
+                    text("Rule "),
+                    code(step.rule.clone()),
+                    text(format!(
+                        " — {} — fired on {} and concluded ",
+                        step.description,
+                        premises.join(", ")
+                    )),
+                    code(step.concluded.clone()),
+                    text("."),
+                ]
+            })
+            .collect(),
+    ));
+    d.paragraph(vec![
+        strong(format!("Verdict: {}.", r.verdict.class)),
+        text(format!(" {}", r.verdict.explanation)),
+    ]);
     if let Some(f) = &r.verdict.forced_form {
-        s += &format!(
-            "Forced form: `{f}` with b = `{}`{}, C = `{}`.\n",
+        match crate::input::parse(f) {
+            Ok(e) => {
+                d.paragraph(vec![text("Forced form:")]);
+                d.formula(Some("F"), e);
+            }
+            Err(_) => {
+                d.paragraph(vec![text("Forced form: "), code(f.clone())]);
+            }
+        }
+        d.paragraph(vec![text(format!(
+            "b = {}{}, C = {}.",
             r.verdict.exponent_spectral.clone().unwrap_or_default(),
             r.verdict
                 .exponent_time
                 .as_ref()
-                .map(|e| format!(", time exponent `{e}`"))
+                .map(|e| format!(", time exponent b − w = {e}"))
                 .unwrap_or_default(),
             r.verdict.amplitude.clone().unwrap_or_default()
-        );
+        ))]);
         if let Some(g) = &r.verdict.scaling_function {
-            s += &format!("Scaling function: G = `{g}`.\n");
+            d.paragraph(vec![text("Scaling function: "), code(g.clone()), text(".")]);
         }
-        s += "\n";
     }
     if !r.expectations.is_empty() {
-        s += "| claim | expected | found | holds |\n|---|---|---|---|\n";
-        for e in &r.expectations {
-            s += &format!(
-                "| `{}` | {} | {} | {} |\n",
-                e.claim,
-                md_escape(&e.expected),
-                md_escape(&e.found),
-                if e.holds { "yes" } else { "**no**" }
-            );
-        }
-        s += "\n";
+        d.heading(1, "Claims");
+        d.table(
+            &["claim", "expected", "found", "holds"],
+            r.expectations
+                .iter()
+                .map(|e| {
+                    vec![
+                        vec![code(e.claim.clone())],
+                        vec![text(e.expected.clone())],
+                        vec![text(e.found.clone())],
+                        vec![if e.holds { text("yes") } else { strong("no") }],
+                    ]
+                })
+                .collect(),
+        );
     }
-    s
-}
-
-fn latex_document(reports: &[CheckReport]) -> String {
-    let mut s = String::from(
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n\\usepackage{graphicx}\n\
-         \\begin{document}\n\\section*{renorm check report}\n",
-    );
-    for r in reports {
-        s += &format!("\\subsection*{{{}}}\n", escape_text(&r.name));
-        s += &format!("Input as parsed:\n\\[ F = {} \\]\n", r.parsed_latex);
-        s += "\\begin{enumerate}\n";
-        let ls = &r.checks.log_shift;
-        s += &format!(
-            "\\item Continuous log-shift covariance (H1): \\textbf{{{}}}. {}\n",
-            escape_text(ls.status.as_str()),
-            escape_text(&evidence_line(&ls.continuous.evidence))
-        );
-        if let Some(d) = &ls.degree {
-            s += &format!("Degree $b$: \\texttt{{{}}}.\n", escape_text(d));
-        }
-        if let Some(w) = &ls.witness {
-            s += &format!("{}.\n", escape_text(&witness_line(w)));
-        }
-        if let Some(d) = &ls.discrete {
-            s += &format!(
-                "\\item Discrete log-shift covariance: \\textbf{{{}}}.",
-                escape_text(d.evidence.status.as_str())
-            );
-            if let Some(p) = &d.period {
-                s += &format!(" Period $h$: \\texttt{{{}}}.", escape_text(p));
-            }
-            s += "\n";
-        }
-        let tr = &r.checks.time_rescaling;
-        s += &format!(
-            "\\item Time-rescaling covariance (H2), weight ${}$: \\textbf{{{}}}. {}\n",
-            escape_text(&tr.weight),
-            escape_text(tr.status.as_str()),
-            escape_text(&evidence_line(&tr.detail.evidence))
-        );
-        if let Some(w) = &tr.witness {
-            s += &format!("{}.\n", escape_text(&witness_line(w)));
-        }
-        for step in &r.trail {
-            s += &format!(
-                "\\item Rule \\texttt{{{}}}: {}.\n",
-                escape_text(&step.rule),
-                escape_text(&step.description)
-            );
-        }
-        s += "\\end{enumerate}\n";
-        s += &format!(
-            "\\paragraph{{Verdict: \\texttt{{{}}}.}} {}\n",
-            escape_text(&r.verdict.class),
-            escape_text(&r.verdict.explanation)
-        );
-        if let Some(f) = &r.verdict.forced_form {
-            s += &format!("Forced form: \\texttt{{{}}}.\n", escape_text(f));
-        }
-        if let Some(c) = &r.confirmation {
-            s += &format!(
-                "Confirmation: \\textbf{{{}}} at {} points to {} digits.\n",
-                escape_text(c.status.as_str()),
-                c.points,
-                c.digits
-            );
-        }
-    }
-    s += "\\end{document}\n";
-    s
+    d
 }

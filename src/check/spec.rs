@@ -29,7 +29,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The kind of field being checked; it fixes the time-rescaling weight (THEORY.md §2.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     /// `v = dλ/dt`, weight 2.

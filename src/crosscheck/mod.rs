@@ -18,23 +18,27 @@
 //! `exp(a)·exp(b) = exp(a+b)` can fail to reduce. Only a certified numeric witness refutes.
 
 use crate::expr::Expr;
-use crate::numeric::{self, Assignment, EvalError, Interval, PointSampler, Precision, digits_of_agreement};
+use crate::numeric::{
+    self, Assignment, Bound, EvalError, Interval, PointSampler, Precision, digits_of_agreement,
+};
 use crate::symbolic::{self, Assumptions, ZeroTest};
 use rug::float::Round;
 use rug::{Float, Rational};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Sub;
 
 /// Where a variable is sampled from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
     /// Positive reals, sampled log-uniformly in `[10^-1, 10^1]`.
     Positive,
     /// Reals, sampled uniformly in `[-3, 3]`.
     Real,
+    /// Integers, sampled uniformly in `[-6, 6]`.
+    Integer,
     /// Positive reals, sampled log-uniformly in `[10^lo, 10^hi]`.
     PositiveRange {
         /// Lower decade.
@@ -53,9 +57,30 @@ pub enum Domain {
     Fixed(String),
 }
 
+/// What is compared with the right-hand side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// `lhs == rhs`.
+    Equal,
+    /// `∂lhs/∂var == rhs` (the numeric side differentiates with dual numbers).
+    Derivative(String),
+    /// `∫_lower^upper lhs d(var) == rhs` (numeric quadrature; the engine does not integrate, so
+    /// the best status is `confirmed`, and a disagreement is never certified).
+    Integral {
+        /// Integration variable.
+        var: String,
+        /// Lower limit.
+        lower: Bound,
+        /// Upper limit.
+        upper: Bound,
+    },
+}
+
 /// An identity over declared variables.
 #[derive(Debug, Clone)]
 pub struct Identity {
+    /// What is compared (default: plain equality).
+    pub claim: Claim,
     /// Left-hand side.
     pub lhs: Expr,
     /// Right-hand side.
@@ -70,10 +95,36 @@ impl Identity {
     /// `lhs == rhs` with every variable positive.
     pub fn new(lhs: Expr, rhs: Expr) -> Identity {
         Identity {
+            claim: Claim::Equal,
             lhs,
             rhs,
             domains: BTreeMap::new(),
             default_domain: Domain::Positive,
+        }
+    }
+
+    /// Compares a derivative or an integral of `lhs` instead of `lhs` itself.
+    pub fn with_claim(mut self, claim: Claim) -> Identity {
+        self.claim = claim;
+        self
+    }
+
+    /// The identity as a readable line.
+    pub fn describe(&self) -> String {
+        let bound = |b: &Bound| match b {
+            Bound::Finite(q) => q.to_string(),
+            Bound::Infinity => "inf".to_string(),
+        };
+        match &self.claim {
+            Claim::Equal => format!("{} == {}", self.lhs, self.rhs),
+            Claim::Derivative(v) => format!("d/d{v} ({}) == {}", self.lhs, self.rhs),
+            Claim::Integral { var, lower, upper } => format!(
+                "integral from {} to {} of ({}) d{var} == {}",
+                bound(lower),
+                bound(upper),
+                self.lhs,
+                self.rhs
+            ),
         }
     }
 
@@ -96,16 +147,19 @@ impl Identity {
                 Domain::Positive | Domain::PositiveRange { .. } => true,
                 Domain::Fixed(value) => parse_rational(value).is_some_and(|q| q > 0),
                 Domain::Interval { lo, .. } => parse_rational(lo).is_some_and(|q| q > 0),
-                Domain::Real => false,
+                Domain::Real | Domain::Integer => false,
             }
         });
         Assumptions::positive(positive)
     }
 
-    /// All variables of both sides, sorted.
+    /// All free variables of both sides, sorted (an integration variable is bound, not free).
     pub fn variables(&self) -> Vec<String> {
         let mut vars = self.lhs.variables();
         vars.extend(self.rhs.variables());
+        if let Claim::Integral { var, .. } = &self.claim {
+            vars.remove(var);
+        }
         vars.into_iter().collect()
     }
 }
@@ -135,7 +189,7 @@ impl Default for CheckOptions {
 }
 
 /// THEORY.md §4 verdict vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Symbolic reduction to 0, and numeric evaluation agrees.
@@ -175,10 +229,10 @@ impl fmt::Display for Status {
 }
 
 /// What the symbolic engine said.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SymbolicEvidence {
     /// `zero`, `nonzero`, `failed` or `skipped`.
-    pub verdict: &'static str,
+    pub verdict: String,
     /// The engine's normal form of `lhs − rhs` when it did not reduce to 0.
     pub normal_form: Option<String>,
     /// Why the engine failed, if it did.
@@ -186,7 +240,7 @@ pub struct SymbolicEvidence {
 }
 
 /// A point where the residual is certified nonzero.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Witness {
     /// The point, as exact rationals.
     pub point: BTreeMap<String, String>,
@@ -197,11 +251,11 @@ pub struct Witness {
     /// Outward-rounded enclosure `[lo, hi]` of `lhs − rhs`; it excludes 0.
     pub residual_enclosure: [String; 2],
     /// `exact` when both sides were evaluated in exact rational arithmetic.
-    pub method: &'static str,
+    pub method: String,
 }
 
 /// What the numeric engine found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NumericEvidence {
     /// Points at which both sides were defined and agreed to the requested digits.
     pub points_agreeing: u32,
@@ -224,7 +278,7 @@ pub struct NumericEvidence {
 }
 
 /// Result of [`check`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcome {
     /// The identity as parsed, `lhs == rhs`.
     pub identity: String,
@@ -289,30 +343,35 @@ const ATTEMPTS_PER_POINT: u32 = 8;
 /// Decides `lhs == rhs` with both engines. Never panics on user input; engine failures are
 /// recorded as evidence.
 pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
-    let symbolic = if options.use_symbolic {
-        match symbolic::is_zero(
-            &identity.lhs.clone().sub(identity.rhs.clone()),
-            &identity.assumptions(),
-        ) {
+    let assumptions = identity.assumptions();
+    let symbolic_residual = match &identity.claim {
+        Claim::Equal => Some(Ok(identity.lhs.clone().sub(identity.rhs.clone()))),
+        Claim::Derivative(v) => {
+            Some(symbolic::derivative(&identity.lhs, v, &assumptions).map(|d| d.sub(identity.rhs.clone())))
+        }
+        Claim::Integral { .. } => None,
+    };
+    let symbolic = if let (true, Some(residual)) = (options.use_symbolic, symbolic_residual) {
+        match residual.and_then(|r| symbolic::is_zero(&r, &assumptions)) {
             Ok(ZeroTest::Zero) => SymbolicEvidence {
-                verdict: "zero",
+                verdict: "zero".into(),
                 normal_form: None,
                 error: None,
             },
             Ok(ZeroTest::NonZero(normal)) => SymbolicEvidence {
-                verdict: "nonzero",
+                verdict: "nonzero".into(),
                 normal_form: Some(normal),
                 error: None,
             },
             Err(e) => SymbolicEvidence {
-                verdict: "failed",
+                verdict: "failed".into(),
                 normal_form: None,
                 error: Some(e.to_string()),
             },
         }
     } else {
         SymbolicEvidence {
-            verdict: "skipped",
+            verdict: "skipped".into(),
             normal_form: None,
             error: None,
         }
@@ -320,7 +379,7 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
     let numeric = numeric_check(identity, options);
     let (status, explanation) = combine(&symbolic, &numeric);
     Outcome {
-        identity: format!("{} == {}", identity.lhs, identity.rhs),
+        identity: identity.describe(),
         status,
         symbolic,
         numeric,
@@ -397,6 +456,10 @@ fn sample_point(
             Domain::Positive => sampler.log_uniform(-1, 1, 12),
             Domain::PositiveRange { lo_exp10, hi_exp10 } => sampler.log_uniform(*lo_exp10, *hi_exp10, 12),
             Domain::Real => sampler.uniform(&Rational::from(-3), &Rational::from(3), 12),
+            Domain::Integer => {
+                let q = sampler.uniform(&Rational::from(-6), &Rational::from(7), 12);
+                Rational::from(q.floor_ref())
+            }
             Domain::Interval { lo, hi } => {
                 let lo: Rational = parse_rational(lo).ok_or_else(|| format!("bad bound {lo}"))?;
                 let hi: Rational = parse_rational(hi).ok_or_else(|| format!("bad bound {hi}"))?;
@@ -427,7 +490,7 @@ pub fn parse_rational(text: &str) -> Option<Rational> {
     Some(if neg { -q } else { q })
 }
 
-fn describe_error(e: &EvalError) -> String {
+pub(crate) fn describe_error(e: &EvalError) -> String {
     e.to_string()
 }
 
@@ -481,18 +544,18 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
     evidence
 }
 
-enum PointVerdict {
+pub(crate) enum PointVerdict {
     Agree(u32),
     Witness(Witness),
     Undefined(String),
     Uncertified,
 }
 
-fn point_strings(at: &Assignment) -> BTreeMap<String, String> {
+pub(crate) fn point_strings(at: &Assignment) -> BTreeMap<String, String> {
     at.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
 }
 
-fn decimal(x: &Float, digits: usize) -> String {
+pub(crate) fn decimal(x: &Float, digits: usize) -> String {
     x.to_string_radix(10, Some(digits.max(2)))
 }
 
@@ -503,6 +566,13 @@ fn point_verdict(
     working: Precision,
     digits: u32,
 ) -> PointVerdict {
+    match &identity.claim {
+        Claim::Equal => {}
+        Claim::Derivative(var) => return calculus::derivative_verdict(identity, var, at, working, digits),
+        Claim::Integral { var, lower, upper } => {
+            return calculus::integral_verdict(identity, var, lower, upper, at, working, digits);
+        }
+    }
     // Exact arithmetic settles rational identities outright, without rounding questions.
     if let (Some(l), Some(r)) = (
         numeric::eval_exact(&identity.lhs, at),
@@ -517,7 +587,7 @@ fn point_verdict(
             lhs: l.to_string(),
             rhs: r.to_string(),
             residual_enclosure: [diff.to_string(), diff.to_string()],
-            method: "exact",
+            method: "exact".into(),
         });
     }
     let (lhs, rhs) = match (
@@ -562,9 +632,11 @@ fn witness(at: &Assignment, lhs: &Float, rhs: &Float, enclosure: &Interval, digi
             enclosure.lo.to_string_radix_round(10, Some(12), Round::Down),
             enclosure.hi.to_string_radix_round(10, Some(12), Round::Up),
         ],
-        method: "interval",
+        method: "interval".into(),
     }
 }
+
+mod calculus;
 
 #[cfg(test)]
 mod tests;

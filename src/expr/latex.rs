@@ -131,7 +131,9 @@ pub(crate) fn escape_text(s: &str) -> String {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\textbackslash{}"),
-            '{' | '}' | '$' | '&' | '#' | '_' | '%' => {
+            // Identifiers such as `power_law_in_spectrum` must be able to break in narrow cells.
+            '_' => out.push_str("\\_\\allowbreak{}"),
+            '{' | '}' | '$' | '&' | '#' | '%' => {
                 out.push('\\');
                 out.push(c);
             }

@@ -6,6 +6,7 @@
 //! is what makes `parse ∘ print` a round trip and lets reports echo the input faithfully.
 
 pub(crate) mod latex;
+mod mathml;
 mod print;
 
 use rug::Rational;
@@ -217,6 +218,11 @@ impl Expr {
             Expr::Call(g, a) => Expr::Call(*g, Box::new(a.map_vars(f))),
             Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(a.map_vars(f)), Box::new(b.map_vars(f))),
         }
+    }
+
+    /// The expression as a MathML `<math>` element, for HTML reports.
+    pub fn to_mathml(&self, block: bool) -> String {
+        mathml::to_mathml(self, block)
     }
 
     /// The expression rendered as LaTeX (math mode, without delimiters).

@@ -12,6 +12,12 @@
 //! * [`eval_interval`] — an outward-rounded [`Interval`] guaranteed to contain the true real
 //!   value. This is the only evaluator whose output may certify a "refuted" verdict.
 //!
+//! Two tools build on them: [`eval_interval_dual`] encloses a value *and* a directional derivative
+//! with the same outward rounding ([`IntervalDual`]), so that a derivative identity can be
+//! certified false at a point; and [`integrate`] computes a definite integral over `[a, b]` or
+//! `[a, ∞)` by double-exponential (tanh-sinh / exp-sinh) quadrature on top of [`eval_float`],
+//! returning a [`Quadrature`] whose error is an estimate, not a bound.
+//!
 //! Points are always exact rationals ([`Assignment`]), so that a point printed in a report can be
 //! re-evaluated bit-for-bit; [`PointSampler`] generates such points deterministically.
 //!
@@ -41,14 +47,18 @@ mod dual;
 mod exact;
 mod float;
 mod interval;
+mod interval_dual;
 mod precision;
+mod quadrature;
 mod sample;
 
 pub use dual::{Dual, eval_dual};
 pub use exact::eval_exact;
 pub use float::eval_float;
 pub use interval::{Interval, eval_interval};
+pub use interval_dual::{IntervalDual, eval_interval_dual};
 pub use precision::Precision;
+pub use quadrature::{Bound, Quadrature, integrate};
 pub use sample::{PointSampler, SampleRange};
 
 use rug::{Float, Rational};

@@ -10,11 +10,11 @@
 //! Truth is three-valued on purpose: a premise that is merely *not established* (`Unknown`) is
 //! different from one that is refuted (`False`), and rules say which they need.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Three-valued truth of a fact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Truth {
     /// Established (`proved` or `confirmed`).
@@ -26,7 +26,7 @@ pub enum Truth {
 }
 
 /// Where a fact came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Provenance {
     /// Measured or checked directly; `evidence` is whatever the check recorded.
@@ -44,7 +44,7 @@ pub enum Provenance {
 }
 
 /// A fact: a named statement with a truth value and a payload.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fact {
     /// Stable identifier, e.g. `H1`.
     pub name: String,
@@ -82,7 +82,7 @@ impl Fact {
 }
 
 /// A premise: the named fact must have one of the given truth values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Premise {
     /// Fact name.
     pub fact: String,
@@ -164,7 +164,7 @@ impl std::fmt::Debug for Rule {
 }
 
 /// One step of the derivation trail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// The rule that fired.
     pub rule: String,
@@ -177,7 +177,7 @@ pub struct Step {
 }
 
 /// Why evaluation stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// No rule could add a new fact.

@@ -1,0 +1,434 @@
+//! Machine-checked derivations: `renorm prove`.
+//!
+//! A proof file ([`format`]) states a result and lists numbered steps; each step is an identity
+//! (or a derivative or integral identity) decided by the cross-check helper, so every step gets a
+//! THEORY.md §4 status. A step passes when it is `proved` — or `confirmed`, if and only if it is
+//! explicitly justified as `numeric` (an integral is always numeric: the engine does not
+//! integrate). A step may instead expect `refuted` (non-examples), which needs a certified
+//! witness. Citations must point to earlier steps or to other proof files, which are checked
+//! too; cyclic citations between files are an error.
+
+pub mod format;
+
+use crate::crosscheck::{self, CheckOptions, Claim, Domain, Identity, Status};
+use crate::error::{Error, Result};
+use crate::report::{Document, Report, code, strong, text};
+use format::{Citation, Justification, Operation, ProofFile, VarDomain};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// JSON schema identifier of a prove run.
+pub const SCHEMA: &str = "renorm.prove/1";
+
+/// The result of one step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepResult {
+    /// Step number.
+    pub number: usize,
+    /// Line in the file.
+    pub line: usize,
+    /// The claim as written.
+    pub claim: String,
+    /// What was checked, after substitutions.
+    pub checked: String,
+    /// Justification.
+    pub justification: String,
+    /// Citations, as written.
+    pub cites: Vec<String>,
+    /// Whether the step must be refuted.
+    pub expect_refuted: bool,
+    /// THEORY.md §4 status.
+    pub status: Status,
+    /// Whether the step passes.
+    pub passed: bool,
+    /// Why it failed, or the evidence in one line.
+    pub message: String,
+    /// Points and digits of the numeric evidence.
+    pub points: u32,
+    /// Digits required.
+    pub digits: u32,
+    /// Note from the file.
+    pub note: Option<String>,
+}
+
+/// The result of one file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileResult {
+    /// The file.
+    pub path: String,
+    /// Title.
+    pub title: String,
+    /// Statement.
+    pub statement: String,
+    /// Reference.
+    pub reference: Option<String>,
+    /// Steps.
+    pub steps: Vec<StepResult>,
+    /// Whether every step passed and every cited file holds.
+    pub passed: bool,
+    /// `file:step: message` of the first failure.
+    pub first_failure: Option<String>,
+}
+
+/// Knobs for checking.
+#[derive(Debug, Clone)]
+pub struct ProveOptions {
+    /// Digits required at each point.
+    pub digits: u32,
+    /// Points per step.
+    pub points: u32,
+}
+
+impl Default for ProveOptions {
+    fn default() -> Self {
+        ProveOptions {
+            digits: 40,
+            points: 6,
+        }
+    }
+}
+
+fn domain(d: &VarDomain) -> Domain {
+    match d {
+        VarDomain::Positive => Domain::Positive,
+        VarDomain::Real => Domain::Real,
+        VarDomain::Integer => Domain::Integer,
+        VarDomain::Interval(lo, hi) => Domain::Interval {
+            lo: lo.to_string(),
+            hi: hi.to_string(),
+        },
+    }
+}
+
+/// Expands directories into the `*.toml` files they contain (sorted).
+pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Error::io(p, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Checks proof files (and, transitively, the files they cite).
+pub struct Prover {
+    options: ProveOptions,
+    results: BTreeMap<PathBuf, FileResult>,
+    in_progress: Vec<PathBuf>,
+}
+
+impl Prover {
+    /// A prover with the given options.
+    pub fn new(options: ProveOptions) -> Prover {
+        Prover {
+            options,
+            results: BTreeMap::new(),
+            in_progress: Vec::new(),
+        }
+    }
+
+    /// Checks one file; cited files are checked first (once each).
+    pub fn check_file(&mut self, path: &Path) -> Result<FileResult> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(r) = self.results.get(&key) {
+            return Ok(r.clone());
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let (proof, problems) = format::ProofFile::from_toml(&text, path)?;
+        self.in_progress.push(key.clone());
+        let result = self.check_proof(&proof, &problems);
+        self.in_progress.pop();
+        let result = result?;
+        self.results.insert(key, result.clone());
+        Ok(result)
+    }
+
+    fn check_proof(&mut self, proof: &ProofFile, problems: &[format::StructuralError]) -> Result<FileResult> {
+        let origin = proof.path.display().to_string();
+        let mut steps = Vec::new();
+        let mut first_failure: Option<String> = None;
+        let fail = |first: &mut Option<String>, step: usize, message: &str| {
+            if first.is_none() {
+                *first = Some(if step == 0 {
+                    format!("{origin}: {message}")
+                } else {
+                    format!("{origin}:{step}: {message}")
+                });
+            }
+        };
+        if let Some(p) = problems.iter().find(|p| p.step == 0) {
+            fail(&mut first_failure, 0, &p.message);
+        }
+        for step in &proof.steps {
+            let structural: Vec<&format::StructuralError> =
+                problems.iter().filter(|p| p.step == step.number).collect();
+            let mut message = String::new();
+            let mut passed = true;
+            // Cited files must hold (and must not cite back into a file being checked).
+            for c in &step.cites {
+                if let Citation::File(rel) = c {
+                    let target = proof.path.parent().unwrap_or(Path::new(".")).join(rel);
+                    let key = std::fs::canonicalize(&target).unwrap_or_else(|_| target.clone());
+                    if self.in_progress.contains(&key) {
+                        let chain: Vec<String> = self
+                            .in_progress
+                            .iter()
+                            .map(|p| {
+                                p.file_name()
+                                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+                            })
+                            .collect();
+                        passed = false;
+                        message = format!(
+                            "cyclic citation: {} → {}",
+                            chain.join(" → "),
+                            target
+                                .file_name()
+                                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+                        );
+                        continue;
+                    }
+                    match self.check_file(&target) {
+                        Ok(r) if r.passed => {}
+                        Ok(r) => {
+                            passed = false;
+                            message = format!(
+                                "cites {} which does not hold ({})",
+                                rel.display(),
+                                r.first_failure.unwrap_or_default()
+                            );
+                        }
+                        Err(e) => {
+                            passed = false;
+                            message = format!("cites {}: {e}", rel.display());
+                        }
+                    }
+                }
+            }
+            if let Some(p) = structural.first() {
+                passed = false;
+                message = p.message.clone();
+            }
+            let mut identity =
+                Identity::new(step.lhs.clone(), step.rhs.clone()).with_claim(match &step.operation {
+                    Operation::Identity => Claim::Equal,
+                    Operation::Differentiate(v) => Claim::Derivative(v.clone()),
+                    Operation::Integrate { var, lower, upper } => Claim::Integral {
+                        var: var.clone(),
+                        lower: lower.clone(),
+                        upper: upper.clone(),
+                    },
+                });
+            for (name, d) in &proof.variables {
+                identity = identity.with_domain(name, domain(d));
+            }
+            let (status, points, evidence) = if structural.is_empty() {
+                let outcome = crosscheck::check(
+                    &identity,
+                    &CheckOptions {
+                        digits: self.options.digits,
+                        points: self.options.points,
+                        seed: 0x9e37_79b9_7f4a_7c15 ^ step.number as u64,
+                        use_symbolic: true,
+                    },
+                );
+                let evidence = match &outcome.numeric.witness {
+                    Some(w) => format!(
+                        "witness {}: lhs − rhs ∈ [{}, {}] ({})",
+                        w.point
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        w.residual_enclosure[0],
+                        w.residual_enclosure[1],
+                        w.method
+                    ),
+                    None => format!(
+                        "engine: {}; {}/{} points agree to {} digits",
+                        outcome.symbolic.verdict,
+                        outcome.numeric.points_agreeing,
+                        outcome.numeric.points_requested,
+                        outcome.numeric.digits_required
+                    ),
+                };
+                (outcome.status, outcome.numeric.points_agreeing, evidence)
+            } else {
+                (
+                    Status::Undetermined,
+                    0,
+                    "not checked: the step is malformed".into(),
+                )
+            };
+            if passed {
+                let numeric_only = step.justification == Justification::Numeric;
+                let ok = if step.expect_refuted {
+                    status == Status::Refuted
+                } else if numeric_only || matches!(step.operation, Operation::Integrate { .. }) {
+                    status.holds()
+                } else {
+                    status == Status::Proved
+                };
+                if !ok {
+                    passed = false;
+                    message = if step.expect_refuted {
+                        format!("expected a certified refutation, got {status} ({evidence})")
+                    } else if status == Status::Confirmed && !numeric_only {
+                        format!(
+                            "only confirmed numerically ({evidence}); the engine could not prove it — justify it as `numeric` to accept that"
+                        )
+                    } else {
+                        format!("{status}: {evidence}")
+                    };
+                } else {
+                    message = evidence;
+                }
+            }
+            if !passed {
+                fail(&mut first_failure, step.number, &message);
+            }
+            steps.push(StepResult {
+                number: step.number,
+                line: step.line,
+                claim: step.claim.clone(),
+                checked: identity.describe(),
+                justification: step.justification.label(),
+                cites: step
+                    .cites
+                    .iter()
+                    .map(|c| match c {
+                        Citation::Step(n) => format!("step {n}"),
+                        Citation::File(f) => f.display().to_string(),
+                    })
+                    .collect(),
+                expect_refuted: step.expect_refuted,
+                status,
+                passed,
+                message,
+                points,
+                digits: self.options.digits,
+                note: step.note.clone(),
+            });
+        }
+        Ok(FileResult {
+            path: origin,
+            title: proof.title.clone(),
+            statement: proof.statement.clone(),
+            reference: proof.reference.clone(),
+            passed: first_failure.is_none(),
+            first_failure,
+            steps,
+        })
+    }
+}
+
+/// A terminal table for one file.
+pub fn table(r: &FileResult) -> String {
+    let mut s = format!("{} — {}\n", r.path, r.title);
+    for st in &r.steps {
+        s += &format!(
+            "  {:>3}  {:<20} {:<14} {:<5} {}\n",
+            st.number,
+            st.status.as_str(),
+            st.justification,
+            if st.passed { "ok" } else { "FAIL" },
+            st.claim
+        );
+        if !st.passed {
+            s += &format!("       {}\n", st.message);
+        }
+    }
+    s += &format!("  => {}\n", if r.passed { "holds" } else { "DOES NOT HOLD" });
+    s
+}
+
+/// The report of a prove run.
+pub fn report(results: &[FileResult]) -> Report {
+    let mut doc = Document::new("renorm prove report");
+    doc.table(
+        &["proof", "title", "steps", "result"],
+        results
+            .iter()
+            .map(|r| {
+                vec![
+                    vec![code(r.path.clone())],
+                    vec![text(r.title.clone())],
+                    vec![text(r.steps.len().to_string())],
+                    vec![if r.passed {
+                        strong("holds")
+                    } else {
+                        strong("does not hold")
+                    }],
+                ]
+            })
+            .collect(),
+    );
+    for r in results {
+        doc.heading(1, r.title.clone());
+        doc.paragraph(vec![strong("Statement. "), text(r.statement.clone())]);
+        let mut source = vec![text("File "), code(r.path.clone())];
+        if let Some(reference) = &r.reference {
+            source.push(text(format!("; see {reference}")));
+        }
+        source.push(text("."));
+        doc.paragraph(source);
+        doc.table(
+            &[
+                "step",
+                "claim (as checked)",
+                "justification",
+                "status",
+                "evidence",
+            ],
+            r.steps
+                .iter()
+                .map(|st| {
+                    let mut claim = vec![code(st.checked.clone())];
+                    if let Some(n) = &st.note {
+                        claim.push(text(format!(" — {n}")));
+                    }
+                    vec![
+                        vec![text(st.number.to_string())],
+                        claim,
+                        vec![text(if st.cites.is_empty() {
+                            st.justification.clone()
+                        } else {
+                            format!("{} (cites {})", st.justification, st.cites.join(", "))
+                        })],
+                        vec![strong(format!(
+                            "{}{}",
+                            st.status.as_str(),
+                            if st.passed { "" } else { " — FAILS" }
+                        ))],
+                        vec![text(st.message.clone())],
+                    ]
+                })
+                .collect(),
+        );
+        doc.paragraph(vec![if r.passed {
+            strong("The proof holds.")
+        } else {
+            strong(format!(
+                "The proof does not hold: {}.",
+                r.first_failure.clone().unwrap_or_default()
+            ))
+        }]);
+    }
+    Report {
+        document: doc,
+        data: serde_json::json!({ "schema": SCHEMA, "proofs": results }),
+    }
+}
+
+#[cfg(test)]
+mod tests;
