@@ -63,7 +63,9 @@ pub fn positive_expr(vars: Vec<&'static str>, depth: u32) -> impl Strategy<Value
             inner.clone().prop_map(|a| Expr::int(2).add(a.call(Func::Tanh))),
             // cosh of a logarithm: nested plain cosh grows like a tower of exponentials, and a
             // tree whose value is 10^600 is not a useful test of anything.
-            inner.clone().prop_map(|a| (Expr::int(1) + a).call(Func::Log).call(Func::Cosh)),
+            inner
+                .clone()
+                .prop_map(|a| (Expr::int(1) + a).call(Func::Log).call(Func::Cosh)),
         ]
     })
 }
