@@ -28,6 +28,7 @@
 pub mod atomic_write;
 pub mod bundle;
 pub mod check;
+pub mod conditions;
 pub mod crosscheck;
 pub mod demo;
 pub mod error;
@@ -37,6 +38,9 @@ pub mod numeric;
 pub mod proof;
 pub mod report;
 pub mod rules;
+pub mod rundata;
+pub mod shells;
 pub mod symbolic;
+pub mod train;
 
 pub use error::{Error, Result};

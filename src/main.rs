@@ -120,6 +120,76 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Train a small fully connected network and write its checkpoints as a run (.npz).
+    Train {
+        /// plain or residual.
+        #[arg(long, default_value = "residual")]
+        arch: String,
+        /// Hidden layers.
+        #[arg(long, default_value_t = 8)]
+        depth: usize,
+        /// Hidden width.
+        #[arg(long, default_value_t = 32)]
+        width: usize,
+        /// Training samples N.
+        #[arg(long, default_value_t = 64)]
+        samples: usize,
+        /// Input dimension.
+        #[arg(long, default_value_t = 8)]
+        input_dim: usize,
+        /// Gradient-descent steps.
+        #[arg(long, default_value_t = 2000)]
+        steps: usize,
+        /// Constant learning rate (small: gradient-flow regime).
+        #[arg(long, default_value = "0.001")]
+        lr: f64,
+        /// Checkpoints (including step 0 and the last step).
+        #[arg(long, default_value_t = 50)]
+        checkpoints: usize,
+        /// Random seed (runs are deterministic given the seed).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Also store per-sample Jacobians (large).
+        #[arg(long)]
+        save_jacobian: bool,
+        /// Output file.
+        #[arg(long, default_value = "run.npz")]
+        out: PathBuf,
+    },
+    /// Evaluate the four sufficient conditions (C1–C4), R, PL-weak and PL on a run (.npz).
+    Conditions {
+        /// The run file (layout in the README).
+        run: PathBuf,
+        /// Conditions spec (TOML): shell width, thresholds, scale_free_flow.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+        /// Write the report here (atomically); SVG plots are written next to it.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Run a built-in experiment (`lsi`: plain vs residual networks across depths).
+    Experiment {
+        /// Experiment name (lsi).
+        name: String,
+        /// Depths, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "4,8,16,32")]
+        depths: Vec<usize>,
+        /// Seeds per configuration.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        /// Width.
+        #[arg(long, default_value_t = 64)]
+        width: usize,
+        /// Steps.
+        #[arg(long, default_value_t = 2000)]
+        steps: usize,
+        /// Write the Markdown table here.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Parse a formula and echo how it was read (plain text, LaTeX, variables).
     Parse {
         /// The formula, in the input language (see README).
@@ -231,6 +301,80 @@ fn read_formula_file(path: &PathBuf) -> Result<Vec<u8>> {
         ));
     }
     Ok(bytes)
+}
+
+fn train_with_progress(config: &renorm::train::TrainConfig) -> Result<renorm::rundata::RunData> {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(config.steps as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let tick = |done: usize, _total: usize| bar.set_position(done as u64);
+        let run = renorm::train::train(config, Some(&tick));
+        bar.finish_and_clear();
+        run
+    } else {
+        renorm::train::train(config, None)
+    }
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if finite.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let m = finite.iter().sum::<f64>() / finite.len() as f64;
+    let var = finite.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (finite.len().max(2) - 1) as f64;
+    (m, var.sqrt())
+}
+
+/// The paper's experiment: matched plain and residual networks across depths, with δ_LSI, the
+/// closure residual and the C1–C3 measurements, mean ± standard deviation over seeds.
+fn lsi_experiment(depths: &[usize], seeds: u64, width: usize, steps: usize) -> Result<String> {
+    let mut table = String::from(
+        "| arch | depth | δ_LSI | γ | closure ρ (max over h, 2h, 4h) | C1 Π | C2 η | C3 δ_M | Lemma 1 residual |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for &depth in depths {
+        for arch in [renorm::train::Arch::Plain, renorm::train::Arch::Residual] {
+            let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 7];
+            for seed in 0..seeds {
+                let config = renorm::train::TrainConfig {
+                    arch,
+                    depth,
+                    width,
+                    steps,
+                    seed,
+                    ..renorm::train::TrainConfig::default()
+                };
+                eprintln!("training {arch} depth {depth} seed {seed}");
+                let run = train_with_progress(&config)?;
+                let r = renorm::conditions::evaluate(
+                    &run,
+                    "experiment",
+                    &renorm::conditions::ConditionsSpec::default(),
+                );
+                let v = |k: &str| r.rules.get(k).and_then(|m| m.value).unwrap_or(f64::NAN);
+                cols[0].push(v("C4"));
+                cols[1].push(r.lsi.as_ref().map_or(f64::NAN, |f| f.gamma));
+                cols[2].push(v("closure"));
+                cols[3].push(v("C1"));
+                cols[4].push(v("C2"));
+                cols[5].push(v("C3"));
+                cols[6].push(r.balance.relative_residual);
+            }
+            let cells: Vec<String> = cols
+                .iter()
+                .map(|c| {
+                    let (m, sd) = mean_sd(c);
+                    format!("{m:.3} ± {sd:.3}")
+                })
+                .collect();
+            table += &format!("| {arch} | {depth} | {} |\n", cells.join(" | "));
+        }
+    }
+    Ok(table)
 }
 
 fn render_format(format: ReportFormat) -> RenderFormat {
@@ -346,6 +490,95 @@ fn run(cli: Cli) -> Result<()> {
             let path = output.unwrap_or_else(|| dir.join(format!("bundle.{}", format.extension())));
             report.write(&path, format)?;
             println!("{}", path.display());
+            Ok(())
+        }
+        Command::Train {
+            arch,
+            depth,
+            width,
+            samples,
+            input_dim,
+            steps,
+            lr,
+            checkpoints,
+            seed,
+            save_jacobian,
+            out,
+        } => {
+            let config = renorm::train::TrainConfig {
+                arch: arch
+                    .parse()
+                    .map_err(|_| Error::Usage(format!("--arch must be plain or residual, not `{arch}`")))?,
+                depth,
+                width,
+                input_dim,
+                samples,
+                steps,
+                learning_rate: lr,
+                checkpoints,
+                seed,
+                save_jacobian,
+            };
+            let run = train_with_progress(&config)?;
+            renorm::rundata::write_npz(&out, &run)?;
+            println!("{}", out.display());
+            Ok(())
+        }
+        Command::Conditions {
+            run,
+            spec,
+            format,
+            output,
+        } => {
+            let data = renorm::rundata::read_npz(&run)?;
+            let spec = match spec {
+                Some(p) => {
+                    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+                    renorm::conditions::ConditionsSpec::from_toml(&text, &p.display().to_string())?
+                }
+                None => renorm::conditions::ConditionsSpec::default(),
+            };
+            let result = renorm::conditions::evaluate(&data, &run.display().to_string(), &spec);
+            let rendered = match format {
+                ReportFormat::Text => renorm::conditions::text_report(&result),
+                f => renorm::conditions::report(&result).render(render_format(f)),
+            };
+            match output {
+                Some(path) => {
+                    renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?;
+                    let dir = path
+                        .parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .unwrap_or(std::path::Path::new("."));
+                    for (file, _, svg) in &result.plots {
+                        renorm::atomic_write::write_atomic(&dir.join(file), svg.as_bytes())?;
+                    }
+                }
+                None => std::io::stdout()
+                    .lock()
+                    .write_all(rendered.as_bytes())
+                    .map_err(|e| Error::io("<stdout>", e))?,
+            }
+            Ok(())
+        }
+        Command::Experiment {
+            name,
+            depths,
+            seeds,
+            width,
+            steps,
+            output,
+        } => {
+            if name != "lsi" {
+                return Err(Error::Usage(format!(
+                    "unknown experiment `{name}` (available: lsi)"
+                )));
+            }
+            let table = lsi_experiment(&depths, seeds, width, steps)?;
+            print!("{table}");
+            if let Some(path) = output {
+                renorm::atomic_write::write_atomic(&path, table.as_bytes())?;
+            }
             Ok(())
         }
         Command::Parse { expr, file, format } => {

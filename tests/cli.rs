@@ -272,3 +272,50 @@ fn prove_names_the_failing_step_and_bundles_reports() {
     assert!(html.contains("<nav>") && html.contains("<math") && !html.contains("<script"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn train_and_conditions_from_the_command_line() {
+    let dir = scratch_dir("conditions");
+    let run = dir.join("run.npz");
+    let out = renorm(&[
+        "train",
+        "--depth",
+        "2",
+        "--width",
+        "8",
+        "--samples",
+        "16",
+        "--steps",
+        "60",
+        "--checkpoints",
+        "12",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = dir.join("conditions.html");
+    let out = renorm(&[
+        "conditions",
+        run.to_str().unwrap(),
+        "--format",
+        "html",
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.join("coupling_heatmap.svg").exists() && dir.join("shell_energies.svg").exists());
+    let out = renorm(&["conditions", run.to_str().unwrap(), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["schema"], "renorm.conditions/1");
+
+    let bad = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/rundata/bad_nan_gram.npz"
+    );
+    let out = renorm(&["conditions", bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("gram[3, 1, 2]"), "{}", stderr(&out));
+    let out = renorm(&["train", "--depth", "0", "--out", run.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,772 @@
+//! `renorm conditions`: the four sufficient conditions of THEORY.md §2.8 on a training run, and
+//! the rules that combine them (R, PL-weak, PL) in the shared rule engine.
+//!
+//! Each condition is a measured fact with its value, an uncertainty interval and its threshold.
+//! The conditions are *sufficient, not necessary*: a premise that fails makes a conclusion "not
+//! established", never "false".
+
+mod plots;
+
+use crate::error::{Error, Result};
+use crate::report::{Block, Document, Report, code, strong, text};
+use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, Step, StopReason, Truth};
+use crate::rundata::RunData;
+use crate::shells::{self, ShellAnalysis, ShellOptions, ShellState};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// JSON schema identifier.
+pub const SCHEMA: &str = "renorm.conditions/1";
+
+/// Thresholds (THEORY.md §2.8 defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// C1: bound on the gradient-propagation product.
+    pub c_prop: f64,
+    /// C1: largest allowed slope of `ln Π` against depth.
+    pub c1_slope: f64,
+    /// C2: largest allowed incoherence `η` at initialization.
+    pub eta: f64,
+    /// C3: largest allowed relative change `δ_M` of the Gram matrix.
+    pub delta_m: f64,
+    /// C3: largest allowed far/near ratio of shell-aggregated couplings.
+    pub locality: f64,
+    /// R: largest allowed closure residual `ρ`.
+    pub rho_max: f64,
+    /// C4: largest allowed LSI defect.
+    pub delta_lsi: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            c_prop: 10.0,
+            c1_slope: 0.05,
+            eta: 0.3,
+            delta_m: 0.5,
+            locality: 0.5,
+            rho_max: 0.2,
+            delta_lsi: 0.1,
+        }
+    }
+}
+
+/// A conditions spec (`conditions.toml`): shell options, thresholds, and what is known about
+/// the training dynamics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConditionsSpec {
+    /// Shell analysis options.
+    pub shells: ShellOptions,
+    /// Thresholds.
+    pub thresholds: Thresholds,
+    /// Whether the run is scale-free gradient flow (constant step, no schedule, no weight decay):
+    /// the premise H2 of the PL rule. Unknown unless declared.
+    pub scale_free_flow: Option<bool>,
+    /// Bootstrap resamples for the LSI interval.
+    pub bootstrap: Option<usize>,
+}
+
+impl ConditionsSpec {
+    /// Reads a spec; errors name the file and the field.
+    pub fn from_toml(text: &str, origin: &str) -> Result<ConditionsSpec> {
+        let spec: ConditionsSpec = toml::from_str(text).map_err(|e| Error::InvalidInput {
+            location: match e.span() {
+                Some(s) => format!(
+                    "{origin}:{}",
+                    text[..s.start.min(text.len())].matches('\n').count() + 1
+                ),
+                None => origin.to_string(),
+            },
+            message: e.message().trim().to_string(),
+        })?;
+        if !(spec.shells.h > 0.0 && spec.shells.h.is_finite()) {
+            return Err(Error::InvalidInput {
+                location: format!("{origin}: shells.h"),
+                message: "the shell width must be positive".into(),
+            });
+        }
+        Ok(spec)
+    }
+}
+
+/// One rule's measurement, as reported.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measured {
+    /// `holds`, `fails` or `not established`.
+    pub status: String,
+    /// The measured value (or `null`).
+    pub value: Option<f64>,
+    /// An uncertainty interval `[lo, hi]` (or `null`).
+    pub interval: Option<[f64; 2]>,
+    /// The threshold it is compared with.
+    pub threshold: Option<f64>,
+    /// Further numbers and the reason, in words.
+    pub detail: String,
+}
+
+/// The complete result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConditionsReport {
+    /// [`SCHEMA`].
+    pub schema: String,
+    /// The run file.
+    pub run: String,
+    /// Checkpoints, samples.
+    pub checkpoints: usize,
+    /// Samples `N`.
+    pub samples: usize,
+    /// Shells at width `h`.
+    pub shells: usize,
+    /// Spec used.
+    pub spec: ConditionsSpec,
+    /// Per rule: C1, C2, C3, C4, closure, R, PL-weak, PL.
+    pub rules: std::collections::BTreeMap<String, Measured>,
+    /// Lemma 1 on the data.
+    pub balance: shells::Balance,
+    /// Closure residual at `h`, `2h`, `4h`, …
+    pub closure_residuals: Vec<(f64, f64)>,
+    /// LSI fit: `γ`, defect, profile.
+    pub lsi: Option<shells::LsiFit>,
+    /// Drift per shell `V_α`.
+    pub drift: Vec<f64>,
+    /// Exponent `b = 1 + γ` implied by Proposition 1.
+    pub exponent_b: Option<f64>,
+    /// Mode pairs excluded as near-degenerate (summed over checkpoints).
+    pub degenerate_pairs: usize,
+    /// Checkpoints with shell crossings (excluded from balance and closure).
+    pub crossings: Vec<usize>,
+    /// Facts of the rule engine.
+    pub facts: Vec<Fact>,
+    /// Derivation trail.
+    pub trail: Vec<Step>,
+    /// Why the engine stopped.
+    pub stop_reason: StopReason,
+    /// SVG plots: (file name, caption, svg).
+    #[serde(skip)]
+    pub plots: Vec<(String, String, String)>,
+}
+
+fn status_of(truth: Truth) -> &'static str {
+    match truth {
+        Truth::True => "holds",
+        Truth::False => "fails",
+        Truth::Unknown => "not established",
+    }
+}
+
+/// C1 from per-layer Jacobian norms: `Π(L) = max over segments l < m ≤ L of Π ‖D_k‖` (the
+/// product-of-norms bound), maximised over checkpoints; and the slope of `ln Π(L)` against `L`.
+fn gradient_propagation(norms: &nalgebra::DMatrix<f64>) -> (f64, f64, [f64; 2]) {
+    let layers = norms.ncols();
+    let mut by_depth = vec![f64::NEG_INFINITY; layers];
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for row in norms.row_iter() {
+        // Kadane on log-norms: the largest product over contiguous segments ending anywhere ≤ L.
+        let (mut best, mut ending) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for (l, n) in row.iter().enumerate() {
+            let x = n.max(f64::MIN_POSITIVE).ln();
+            ending = if ending > 0.0 { ending + x } else { x };
+            best = best.max(ending);
+            by_depth[l] = by_depth[l].max(best);
+        }
+        lo = lo.min(best);
+        hi = hi.max(best);
+    }
+    let pi = by_depth.last().copied().unwrap_or(0.0).exp();
+    let slope = if layers >= 2 {
+        let xs: Vec<f64> = (1..=layers).map(|l| l as f64).collect();
+        let (mx, my) = (
+            xs.iter().sum::<f64>() / layers as f64,
+            by_depth.iter().sum::<f64>() / layers as f64,
+        );
+        let sxy: f64 = xs.iter().zip(&by_depth).map(|(x, y)| (x - mx) * (y - my)).sum();
+        let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+        sxy / sxx
+    } else {
+        0.0
+    };
+    (pi, slope, [lo.exp(), hi.exp()])
+}
+
+/// C2: incoherence at initialization from the Kato couplings at `t_0` (forward difference).
+fn incoherence(run: &RunData, analysis: &ShellAnalysis, steps_ahead: usize) -> Option<f64> {
+    if run.times.len() <= steps_ahead {
+        return None;
+    }
+    let s = &analysis.snapshots[0];
+    let m_dot = (&run.gram[steps_ahead] - &run.gram[0]) / (run.times[steps_ahead] - run.times[0]);
+    let rotated = s.phi.transpose() * m_dot * &s.phi;
+    let n = s.lambda.len();
+    let shell_index = |k: usize| s.shell[k].map(|a| (a - analysis.alpha_min) as usize);
+    let m = analysis.shells;
+    let (mut sum, mut sq, mut count) = (vec![0.0; m * m], vec![0.0; m * m], vec![0usize; m * m]);
+    for k in 0..n {
+        for j in 0..n {
+            let (Some(al), Some(be)) = (shell_index(k), shell_index(j)) else {
+                continue;
+            };
+            if al == be {
+                continue;
+            }
+            let gap = s.lambda[k] - s.lambda[j];
+            if gap.abs() < analysis.options.degeneracy * s.lambda[k].abs().max(s.lambda[j].abs()) {
+                continue;
+            }
+            let term = rotated[(j, k)] / gap * s.a[k] * s.a[j];
+            sum[al * m + be] += term;
+            sq[al * m + be] += term * term;
+            count[al * m + be] += 1;
+        }
+    }
+    (0..m * m)
+        .filter(|&i| count[i] > 0 && sq[i] > 0.0)
+        .map(|i| sum[i].abs() / ((count[i] as f64).sqrt() * sq[i].sqrt()))
+        .reduce(f64::max)
+}
+
+fn jacobian_drift(run: &RunData) -> f64 {
+    let base = run.gram[0].norm();
+    run.gram
+        .iter()
+        .map(|m| (m - &run.gram[0]).norm() / base)
+        .fold(0.0, f64::max)
+}
+
+fn locality(states: &[&ShellState]) -> Option<f64> {
+    let (mut near, mut far, mut n_near, mut n_far) = (0.0, 0.0, 0usize, 0usize);
+    for s in states {
+        let m = s.coupling_abs.nrows();
+        for a in 0..m {
+            for b in 0..m {
+                match a.abs_diff(b) {
+                    0 => {}
+                    1 => {
+                        near += s.coupling_abs[(a, b)];
+                        n_near += 1;
+                    }
+                    _ => {
+                        far += s.coupling_abs[(a, b)];
+                        n_far += 1;
+                    }
+                }
+            }
+        }
+    }
+    (n_near > 0 && n_far > 0 && near > 0.0).then(|| (far / n_far as f64) / (near / n_near as f64))
+}
+
+fn measured(
+    truth: Truth,
+    value: Option<f64>,
+    interval: Option<[f64; 2]>,
+    threshold: Option<f64>,
+    detail: String,
+) -> Measured {
+    Measured {
+        status: status_of(truth).into(),
+        value,
+        interval,
+        threshold,
+        detail,
+    }
+}
+
+fn fact(name: &str, statement: &str, m: &Measured, truth: Truth) -> Fact {
+    Fact::measured(
+        name,
+        statement,
+        truth,
+        m.status.clone(),
+        json!({ "value": m.value, "interval": m.interval, "threshold": m.threshold }),
+        json!({ "detail": m.detail }),
+    )
+}
+
+fn conclude(
+    name: &'static str,
+    truth: Truth,
+    status: &'static str,
+    statement: String,
+) -> crate::rules::Conclude {
+    Box::new(move |_| Conclusion {
+        name: name.into(),
+        statement: statement.clone(),
+        truth,
+        status: status.into(),
+        value: json!(null),
+    })
+}
+
+fn rules() -> Vec<Rule> {
+    let mut out = vec![
+        Rule {
+            name: "renormalizable_confirmed".into(),
+            description: "C1 ∧ C2 ∧ C3 ⇒ R, confirmed by the closure test".into(),
+            premises: vec![
+                Premise::holds("C1"),
+                Premise::holds("C2"),
+                Premise::holds("C3"),
+                Premise::holds("closure"),
+            ],
+            conclude: conclude(
+                "R",
+                Truth::True,
+                "holds",
+                "renormalizable: C1–C3 hold and the closure fits".into(),
+            ),
+        },
+        Rule {
+            name: "renormalizable".into(),
+            description: "C1 ∧ C2 ∧ C3 ⇒ R (closure not testable on these data)".into(),
+            premises: vec![
+                Premise::holds("C1"),
+                Premise::holds("C2"),
+                Premise::holds("C3"),
+                Premise {
+                    fact: "closure".into(),
+                    truth: vec![Truth::Unknown],
+                },
+            ],
+            conclude: conclude(
+                "R",
+                Truth::True,
+                "holds",
+                "renormalizable by the sufficient conditions".into(),
+            ),
+        },
+        Rule {
+            name: "closure_contradicts".into(),
+            description: "C1 ∧ C2 ∧ C3 but the closure test fails ⇒ R not established".into(),
+            premises: vec![
+                Premise::holds("C1"),
+                Premise::holds("C2"),
+                Premise::holds("C3"),
+                Premise::fails("closure"),
+            ],
+            conclude: conclude(
+                "R",
+                Truth::Unknown,
+                "not established",
+                "C1–C3 hold but the closure residual exceeds ρ_max".into(),
+            ),
+        },
+    ];
+    for c in ["C1", "C2", "C3"] {
+        out.push(Rule {
+            name: format!("{}_not_met", c.to_lowercase()),
+            description: format!("{c} not established ⇒ R not established (sufficient, not necessary)"),
+            premises: vec![Premise::not_established(c)],
+            conclude: conclude(
+                "R",
+                Truth::Unknown,
+                "not established",
+                format!("premise {c} is not established"),
+            ),
+        });
+    }
+    out.push(Rule {
+        name: "proposition_1".into(),
+        description: "R ∧ C4 ⇒ power-law velocity in λ, b = 1 + γ (PL-weak)".into(),
+        premises: vec![Premise::holds("R"), Premise::holds("C4")],
+        conclude: conclude(
+            "PL_weak",
+            Truth::True,
+            "holds",
+            "power law in λ with exponent b = 1 + γ".into(),
+        ),
+    });
+    for p in ["R", "C4"] {
+        out.push(Rule {
+            name: format!("pl_weak_without_{}", p.to_lowercase()),
+            description: format!("{p} not established ⇒ PL-weak not established"),
+            premises: vec![Premise::not_established(p)],
+            conclude: conclude(
+                "PL_weak",
+                Truth::Unknown,
+                "not established",
+                format!("premise {p} is not established"),
+            ),
+        });
+    }
+    out.push(Rule {
+        name: "theorem_1".into(),
+        description: "PL-weak ∧ scale-free gradient flow (H2) ⇒ v = C λ^b t^(b−2)".into(),
+        premises: vec![Premise::holds("PL_weak"), Premise::holds("H2")],
+        conclude: conclude("PL", Truth::True, "holds", "v = C λ^b t^(b−2) (Theorem 1)".into()),
+    });
+    for p in ["PL_weak", "H2"] {
+        out.push(Rule {
+            name: format!("pl_without_{}", p.to_lowercase()),
+            description: format!("{p} not established ⇒ PL not established"),
+            premises: vec![Premise::not_established(p)],
+            conclude: conclude(
+                "PL",
+                Truth::Unknown,
+                "not established",
+                format!("premise {p} is not established"),
+            ),
+        });
+    }
+    out
+}
+
+/// Runs every measurement and rule on a run.
+pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> ConditionsReport {
+    let th = &spec.thresholds;
+    let analysis = shells::analyze(run, &spec.shells);
+    let clean: Vec<&ShellState> = analysis.clean_states();
+    let mut rules_out = std::collections::BTreeMap::new();
+    let mut engine = Engine::new();
+
+    // C1
+    let (c1, c1_truth) = match &run.layer_jacobian_norms {
+        Some(norms) if norms.ncols() > 0 => {
+            let (pi, slope, interval) = gradient_propagation(norms);
+            let ok = pi <= th.c_prop && slope <= th.c1_slope;
+            let truth = if ok { Truth::True } else { Truth::False };
+            (
+                measured(
+                    truth,
+                    Some(pi),
+                    Some(interval),
+                    Some(th.c_prop),
+                    format!(
+                        "product-of-norms bound over {} layers (max over checkpoints); slope of ln Π vs depth = {slope:.4} (threshold {})",
+                        norms.ncols(),
+                        th.c1_slope
+                    ),
+                ),
+                truth,
+            )
+        }
+        _ => (
+            measured(
+                Truth::Unknown,
+                None,
+                None,
+                Some(th.c_prop),
+                "the run has no layer_jacobian_norms".into(),
+            ),
+            Truth::Unknown,
+        ),
+    };
+    engine.assert_fact(fact("C1", "bounded gradient propagation", &c1, c1_truth));
+    rules_out.insert("C1".to_string(), c1);
+
+    // C2
+    let eta1 = incoherence(run, &analysis, 1);
+    let eta2 = incoherence(run, &analysis, 2);
+    let (c2, c2_truth) = match eta1 {
+        Some(eta) => {
+            let interval = eta2.map(|e2| [eta.min(e2), eta.max(e2)]);
+            let truth = if eta <= th.eta { Truth::True } else { Truth::False };
+            (
+                measured(truth, Some(eta), interval, Some(th.eta), "η at t₀ from a forward difference of M; the interval spans one- and two-checkpoint differences".into()),
+                truth,
+            )
+        }
+        None => (
+            measured(
+                Truth::Unknown,
+                None,
+                None,
+                Some(th.eta),
+                "needs two checkpoints and at least two shells".into(),
+            ),
+            Truth::Unknown,
+        ),
+    };
+    engine.assert_fact(fact("C2", "weak incoherence at initialization", &c2, c2_truth));
+    rules_out.insert("C2".to_string(), c2);
+
+    // C3
+    let delta_m = jacobian_drift(run);
+    let local = locality(&clean);
+    let c3_truth = match local {
+        Some(r) if delta_m <= th.delta_m && r <= th.locality => Truth::True,
+        Some(_) => Truth::False,
+        None if delta_m > th.delta_m => Truth::False,
+        None => Truth::Unknown,
+    };
+    let c3 = measured(
+        c3_truth,
+        Some(delta_m),
+        None,
+        Some(th.delta_m),
+        format!(
+            "δ_M = max ‖M(t_i) − M(t_0)‖_F/‖M(t_0)‖_F; locality far/near = {} (threshold {})",
+            local.map_or("n/a (fewer than three shells)".into(), |r| format!("{r:.4}")),
+            th.locality
+        ),
+    );
+    engine.assert_fact(fact("C3", "controlled Jacobian evolution", &c3, c3_truth));
+    rules_out.insert("C3".to_string(), c3);
+
+    // Closure at h, 2h, 4h while at least four shells remain.
+    let mut closure_residuals = Vec::new();
+    let mut level: Vec<ShellState> = clean.iter().map(|s| (*s).clone()).collect();
+    let mut width = spec.shells.h;
+    while level.first().is_some_and(|s| s.energy.len() >= 4) {
+        let refs: Vec<&ShellState> = level.iter().collect();
+        closure_residuals.push((width, shells::fit_closure(&refs).residual));
+        level = shells::coarse_grain(&level);
+        width *= 2.0;
+    }
+    let worst = closure_residuals
+        .iter()
+        .map(|(_, r)| *r)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (closure, closure_truth) = if closure_residuals.is_empty() || clean.len() < 3 {
+        (
+            measured(
+                Truth::Unknown,
+                None,
+                None,
+                Some(th.rho_max),
+                "fewer than four shells or three clean checkpoints".into(),
+            ),
+            Truth::Unknown,
+        )
+    } else {
+        let truth = if worst <= th.rho_max {
+            Truth::True
+        } else {
+            Truth::False
+        };
+        (
+            measured(
+                truth,
+                Some(worst),
+                None,
+                Some(th.rho_max),
+                format!(
+                    "ρ at widths {}",
+                    closure_residuals
+                        .iter()
+                        .map(|(w, r)| format!("{w}: {r:.4}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            truth,
+        )
+    };
+    engine.assert_fact(fact(
+        "closure",
+        "closure residual ρ ≤ ρ_max at h, 2h, 4h",
+        &closure,
+        closure_truth,
+    ));
+    rules_out.insert("closure".to_string(), closure);
+
+    // C4
+    let fitted = shells::fit_closure(&clean);
+    let lsi = shells::fit_lsi(&fitted.k, spec.shells.h, analysis.alpha_min);
+    let boot = shells::bootstrap_lsi(
+        &clean,
+        spec.shells.h,
+        analysis.alpha_min,
+        spec.bootstrap.unwrap_or(200),
+        0x1517,
+    );
+    let (c4, c4_truth) = match &lsi {
+        Some(fit) => {
+            let truth = if fit.defect <= th.delta_lsi {
+                Truth::True
+            } else {
+                Truth::False
+            };
+            (
+                measured(
+                    truth,
+                    Some(fit.defect),
+                    boot.map(|(_, d)| d),
+                    Some(th.delta_lsi),
+                    format!(
+                        "δ_LSI = 1 − R² over {} pairs; γ = {:.4}{}",
+                        fit.pairs,
+                        fit.gamma,
+                        boot.map_or(String::new(), |(g, _)| format!(
+                            " (95% bootstrap [{:.4}, {:.4}])",
+                            g[0], g[1]
+                        ))
+                    ),
+                ),
+                truth,
+            )
+        }
+        None => (
+            measured(
+                Truth::Unknown,
+                None,
+                None,
+                Some(th.delta_lsi),
+                "too few positive couplings to fit".into(),
+            ),
+            Truth::Unknown,
+        ),
+    };
+    engine.assert_fact(fact("C4", "log-shift invariance of the couplings", &c4, c4_truth));
+    rules_out.insert("C4".to_string(), c4);
+
+    let h2_truth = match spec.scale_free_flow {
+        Some(true) => Truth::True,
+        Some(false) => Truth::False,
+        None => Truth::Unknown,
+    };
+    engine.assert_fact(Fact::measured(
+        "H2",
+        "scale-free gradient flow (time-rescaling covariance)",
+        h2_truth,
+        status_of(h2_truth),
+        json!(null),
+        json!({ "detail": "declared in the conditions spec (scale_free_flow)" }),
+    ));
+    for rule in rules() {
+        engine.add_rule(rule);
+    }
+    let stop_reason = engine.run();
+    let exponent_b = lsi.as_ref().map(|f| 1.0 + f.gamma);
+    for name in ["R", "PL_weak", "PL"] {
+        let f = engine.fact(name);
+        rules_out.insert(
+            name.to_string(),
+            Measured {
+                status: f.map_or("not established".into(), |f| f.status.clone()),
+                value: if name == "PL_weak" && f.is_some_and(|f| f.truth == Truth::True) {
+                    exponent_b
+                } else {
+                    None
+                },
+                interval: None,
+                threshold: None,
+                detail: f.map_or(String::new(), |f| f.statement.clone()),
+            },
+        );
+    }
+    let plots = plots::all(&analysis, &fitted, lsi.as_ref(), spec.shells.h);
+    ConditionsReport {
+        schema: SCHEMA.into(),
+        run: origin.into(),
+        checkpoints: run.times.len(),
+        samples: run.residual.first().map_or(0, |r| r.len()),
+        shells: analysis.shells,
+        spec: spec.clone(),
+        rules: rules_out,
+        balance: analysis.balance(&run.times),
+        closure_residuals,
+        drift: shells::drift(&fitted.k, spec.shells.h),
+        exponent_b,
+        lsi,
+        degenerate_pairs: analysis.states.iter().map(|s| s.degenerate_pairs).sum(),
+        crossings: analysis.crossings.clone(),
+        facts: engine.facts().into_iter().cloned().collect(),
+        trail: engine.trail().to_vec(),
+        stop_reason,
+        plots,
+    }
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or("—".into(), |x| format!("{x:.4}"))
+}
+
+/// Terminal text.
+pub fn text_report(r: &ConditionsReport) -> String {
+    let mut s = format!(
+        "run: {} ({} checkpoints, {} samples, {} shells)\n",
+        r.run, r.checkpoints, r.samples, r.shells
+    );
+    for (name, m) in &r.rules {
+        s += &format!(
+            "{name:<9} {:<16} value {:<10} interval {:<22} threshold {:<8} {}\n",
+            m.status,
+            fmt_opt(m.value),
+            m.interval
+                .map_or("—".into(), |i| format!("[{:.4}, {:.4}]", i[0], i[1])),
+            fmt_opt(m.threshold),
+            m.detail
+        );
+    }
+    s += &format!(
+        "Lemma 1: relative balance residual {:.3e} over {} checkpoints; |Σ T|/max|T| = {:.1e}\n",
+        r.balance.relative_residual, r.balance.checkpoints_used, r.balance.transfer_sum
+    );
+    s += &format!(
+        "excluded: {} near-degenerate pairs, {} checkpoints with shell crossings\n",
+        r.degenerate_pairs,
+        r.crossings.len()
+    );
+    for st in &r.trail {
+        s += &format!("rule: {} ⇒ {}\n", st.rule, st.concluded);
+    }
+    s
+}
+
+/// The report through the shared writer.
+pub fn report(r: &ConditionsReport) -> Report {
+    let mut d = Document::new(format!("renorm conditions: {}", r.run));
+    d.paragraph(vec![text(format!(
+        "{} checkpoints, {} samples, {} shells of width h = {}. Conditions are sufficient, not necessary: a premise that is not met makes a conclusion \"not established\", never false.",
+        r.checkpoints, r.samples, r.shells, r.spec.shells.h
+    ))]);
+    d.table(
+        &["rule", "status", "value", "interval", "threshold", "detail"],
+        r.rules
+            .iter()
+            .map(|(n, m)| {
+                vec![
+                    vec![code(n.clone())],
+                    vec![strong(m.status.clone())],
+                    vec![text(fmt_opt(m.value))],
+                    vec![text(
+                        m.interval
+                            .map_or("—".into(), |i| format!("[{:.4}, {:.4}]", i[0], i[1])),
+                    )],
+                    vec![text(fmt_opt(m.threshold))],
+                    vec![text(m.detail.clone())],
+                ]
+            })
+            .collect(),
+    );
+    d.heading(1, "Derivation");
+    d.blocks.push(Block::List(
+        r.trail
+            .iter()
+            .map(|st| {
+                let premises: Vec<String> =
+                    st.premises.iter().map(|(n, _, s)| format!("{n} ({s})")).collect();
+                vec![
+                    code(st.rule.clone()),
+                    text(format!(
+                        " — {} — on {} ⇒ {}",
+                        st.description,
+                        premises.join(", "),
+                        st.concluded
+                    )),
+                ]
+            })
+            .collect(),
+    ));
+    d.heading(1, "Shell dynamics");
+    d.paragraph(vec![text(format!(
+        "Lemma 1 on the data: relative balance residual {:.3e} over {} checkpoints; transfers sum to {:.1e} of their largest entry. Excluded: {} near-degenerate mode pairs, {} checkpoints with shell crossings.",
+        r.balance.relative_residual, r.balance.checkpoints_used, r.balance.transfer_sum, r.degenerate_pairs, r.crossings.len()
+    ))]);
+    if let Some(b) = r.exponent_b {
+        d.paragraph(vec![text(format!(
+            "Proposition 1 exponent implied by the fit: b = 1 + γ = {b:.4}."
+        ))]);
+    }
+    for (file, caption, svg) in &r.plots {
+        d.blocks.push(Block::Figure {
+            caption: caption.clone(),
+            svg: svg.clone(),
+            file: Some(file.clone()),
+        });
+    }
+    let data = serde_json::to_value(r).unwrap_or_default();
+    Report { document: d, data }
+}

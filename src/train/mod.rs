@@ -1,0 +1,408 @@
+//! A small, exact trainer for fully connected networks that records what the GRSD conditions need.
+//!
+//! `renorm train` uses it to produce a [`RunData`] from a model it trains itself (THEORY.md §2.8:
+//! "or a model the tool trains itself"). Everything is plain `f64` linear algebra with nalgebra; no
+//! automatic differentiation and no finite differences.
+//!
+//! # Model
+//!
+//! Input `x ∈ R^d`, width `n`, `L = depth` hidden layers, scalar output, NTK parametrization (every
+//! parameter is drawn from `N(0, 1)`, the `1/sqrt(fan-in)` factors sit in the forward pass):
+//!
+//! ```text
+//! h_0     = W_in x / sqrt(d)
+//! z_l     = W_l h_l / sqrt(n) + b_l                       l = 0 … L−1
+//! h_{l+1} = tanh(z_l)                                      (Arch::Plain)
+//! h_{l+1} = h_l + tanh(z_l) / sqrt(L)                      (Arch::Residual)
+//! f(x)    = w_out · h_L / sqrt(n)
+//! ```
+//!
+//! The residual branch scale `1/sqrt(L)` keeps the forward variance and the layer Jacobians
+//! `I + O(1/sqrt(L))` bounded as the depth grows; without it `h_L` grows like `sqrt(L)` and the
+//! product of layer Jacobians can blow up, which would make deep residual nets fail condition C1 for
+//! a reason that has nothing to do with the dynamics being studied.
+//!
+//! **All parameters are trained**: `W_in` (`n × d`), each `W_l` (`n × n`) and `b_l` (`n`), and `w_out`
+//! (`n`), so `P = n·d + L·(n² + n) + n`. This is also the column order of the Jacobian `J`: `W_in`
+//! column-major, then per layer `W_l` column-major followed by `b_l`, then `w_out`.
+//!
+//! # Data
+//!
+//! `N = samples` inputs `x_i ~ N(0, I_d)`, targets from a fixed random teacher
+//! `y(x) = Σ_{m=1}^{32} c_m cos(ω_m·x + φ_m)` with `c_m ∝ m^{-1}` (normalized to `Σ c_m² = 2`),
+//! `ω_m ~ N(0, I_d/d)`, `φ_m ~ U[0, 2π)`. No noise is added.
+//!
+//! # Training
+//!
+//! Loss `L(θ) = ½ Σ_i (f(x_i) − y_i)²`; full-batch gradient descent `θ ← θ − η ∇L(θ)` with a constant
+//! step `η`, so `t = step · η` is gradient-flow time and `e(t) = f − y` follows `ė = −M e` up to
+//! `O(η)` (THEORY.md §2.1). The gradient is computed by backpropagation as `Jᵀ e`.
+//!
+//! # What is recorded
+//!
+//! At `checkpoints` steps, evenly spaced from 0 to `steps` inclusive (rounded to integers):
+//!
+//! * `times`: `step · η`;
+//! * `residual`: `e = f − y` at the current parameters;
+//! * `gram`: `M = J Jᵀ` (`N × N`) from the exact per-sample Jacobians `J_i = ∂f(x_i)/∂θ`, assembled
+//!   blockwise without forming `J` (exactly symmetric: it is symmetrized to remove rounding);
+//! * `layer_jacobian_norms` (`T × L`): for hidden layer `k`, `max_i ‖D_k(x_i)‖_op` with
+//!   `D_k = ∂h_{k+1}/∂h_k` = `diag(tanh'(z_k)) W_k / sqrt(n)` (plain) or
+//!   `I + diag(tanh'(z_k)) W_k / (sqrt(n) sqrt(L))` (residual). The **maximum** over samples is taken
+//!   because C1 bounds gradient propagation in the worst case. The operator norm is the largest
+//!   singular value, computed by a Lanczos iteration on `DᵀD` to ~1e-12 relative precision;
+//! * `jacobian` (only if `save_jacobian`): `J` per checkpoint, `N × P`. This is large: for depth 32,
+//!   width 64, `d = 8`, `N = 64` it is `P = 133 696` columns, 68 MB per checkpoint, 3.4 GB for 50
+//!   checkpoints (all held in memory).
+//!
+//! # Determinism
+//!
+//! Everything is a function of the config: random numbers come from `ChaCha8Rng` seeded with `seed`,
+//! one ChaCha stream per purpose (parameters, inputs, teacher), so e.g. changing the width does not
+//! change the data. All arithmetic is single-threaded.
+
+mod data;
+mod model;
+mod spectral;
+#[cfg(test)]
+mod tests;
+
+use crate::error::Error;
+use crate::rundata::RunData;
+use data::Dataset;
+use model::Model;
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::fmt;
+use std::str::FromStr;
+
+/// ChaCha stream for the initial parameters (and the Lanczos start vector, drawn last).
+const STREAM_PARAMS: u64 = 0;
+/// ChaCha stream for the inputs `x_i`.
+const STREAM_INPUTS: u64 = 1;
+/// ChaCha stream for the teacher.
+const STREAM_TEACHER: u64 = 2;
+
+/// Hidden-layer architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Arch {
+    /// `h_{l+1} = tanh(W_l h_l / sqrt(n) + b_l)`.
+    #[default]
+    Plain,
+    /// `h_{l+1} = h_l + tanh(W_l h_l / sqrt(n) + b_l) / sqrt(L)`.
+    Residual,
+}
+
+impl Arch {
+    /// The lowercase name used on the command line and in reports (`plain`, `residual`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Plain => "plain",
+            Arch::Residual => "residual",
+        }
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Arch {
+    type Err = String;
+
+    /// Parses `plain` or `residual` (case-insensitive).
+    fn from_str(s: &str) -> Result<Arch, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "plain" => Ok(Arch::Plain),
+            "residual" => Ok(Arch::Residual),
+            _ => Err(format!(
+                "unknown architecture `{s}` (expected `plain` or `residual`)"
+            )),
+        }
+    }
+}
+
+/// What to train and what to record. See the [module documentation](self) for the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Plain or residual hidden layers.
+    pub arch: Arch,
+    /// Number of hidden layers `L` (≥ 1).
+    pub depth: usize,
+    /// Hidden width `n` (≥ 1).
+    pub width: usize,
+    /// Input dimension `d` (≥ 1).
+    pub input_dim: usize,
+    /// Number of training samples `N` (≥ 2).
+    pub samples: usize,
+    /// Number of gradient-descent steps (≥ 1).
+    pub steps: usize,
+    /// Constant step size `η` (> 0, finite); checkpoint times are `step · η`.
+    pub learning_rate: f64,
+    /// Number of checkpoints `T`, `2 ≤ T ≤ steps + 1`; the first is step 0, the last is `steps`.
+    pub checkpoints: usize,
+    /// Seed for parameters, inputs and teacher.
+    pub seed: u64,
+    /// Whether to keep the full per-sample Jacobian `J` (`N × P`) at each checkpoint (large).
+    pub save_jacobian: bool,
+}
+
+impl Default for TrainConfig {
+    /// Depth 8, width 32, `d = 8`, 64 samples, 2000 steps at `η = 1e-3` (a small constant step:
+    /// the gradient-flow regime), 50 checkpoints, seed 0, plain layers, no saved Jacobian.
+    fn default() -> TrainConfig {
+        TrainConfig {
+            arch: Arch::Plain,
+            depth: 8,
+            width: 32,
+            input_dim: 8,
+            samples: 64,
+            steps: 2000,
+            learning_rate: 1e-3,
+            checkpoints: 50,
+            seed: 0,
+            save_jacobian: false,
+        }
+    }
+}
+
+/// Why a training run could not be carried out.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TrainError {
+    /// A config field is out of range.
+    #[error("train config `{field}`: {message}")]
+    InvalidConfig {
+        /// The [`TrainConfig`] field concerned.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The loss (or a recorded quantity) became non-finite: the step size is too large for this net.
+    #[error(
+        "training diverged at step {step}: the loss became {loss}; lower the learning rate (was {learning_rate})"
+    )]
+    Diverged {
+        /// The step at which the non-finite value was first seen (parameters after `step` updates).
+        step: usize,
+        /// The loss at that step.
+        loss: f64,
+        /// The step size used.
+        learning_rate: f64,
+    },
+}
+
+impl From<TrainError> for Error {
+    /// Both kinds are the user's input being unusable (exit code 2).
+    fn from(e: TrainError) -> Error {
+        match e {
+            TrainError::InvalidConfig { field, message } => Error::InvalidInput {
+                location: format!("train config `{field}`"),
+                message,
+            },
+            diverged @ TrainError::Diverged { .. } => Error::InvalidInput {
+                location: "training".to_string(),
+                message: diverged.to_string(),
+            },
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field's range (and that the sizes fit in memory arithmetic), with a message
+    /// naming the field.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let invalid = |field, message: String| Err(TrainError::InvalidConfig { field, message });
+        if self.depth < 1 {
+            return invalid("depth", "must be at least 1".into());
+        }
+        if self.width < 1 {
+            return invalid("width", "must be at least 1".into());
+        }
+        if self.input_dim < 1 {
+            return invalid("input_dim", "must be at least 1".into());
+        }
+        if self.samples < 2 {
+            return invalid("samples", format!("must be at least 2 (got {})", self.samples));
+        }
+        if self.steps < 1 {
+            return invalid("steps", "must be at least 1".into());
+        }
+        if self.checkpoints < 2 || self.checkpoints > self.steps.saturating_add(1) {
+            return invalid(
+                "checkpoints",
+                format!(
+                    "must lie between 2 and steps + 1 = {} (got {})",
+                    self.steps.saturating_add(1),
+                    self.checkpoints
+                ),
+            );
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return invalid(
+                "learning_rate",
+                format!("must be positive and finite (got {})", self.learning_rate),
+            );
+        }
+        if !(self.steps as f64 * self.learning_rate).is_finite() {
+            return invalid("learning_rate", "steps × learning_rate overflows".into());
+        }
+        // Rust cannot even request allocations above isize::MAX bytes; reject such sizes here rather
+        // than abort later. (Sizes that merely exceed the machine's memory are not detected.)
+        let fits = |count: Option<usize>| {
+            count
+                .and_then(|c| c.checked_mul(std::mem::size_of::<f64>()))
+                .is_some_and(|bytes| bytes <= isize::MAX as usize)
+        };
+        let p = self.parameter_count();
+        if !fits(p) {
+            return invalid("width", "the parameter count is too large to store".into());
+        }
+        let activations = self
+            .depth
+            .checked_mul(2)
+            .and_then(|v| v.checked_add(1))
+            .and_then(|v| v.checked_mul(self.width))
+            .and_then(|v| v.checked_mul(self.samples));
+        if !fits(activations) {
+            return invalid("samples", "the activations are too large to store".into());
+        }
+        if !fits(
+            self.samples
+                .checked_mul(self.samples)
+                .and_then(|v| v.checked_mul(self.checkpoints)),
+        ) {
+            return invalid("checkpoints", "the Gram matrices are too large to store".into());
+        }
+        if self.save_jacobian
+            && !fits(
+                p.and_then(|p| p.checked_mul(self.samples))
+                    .and_then(|v| v.checked_mul(self.checkpoints)),
+            )
+        {
+            return invalid("save_jacobian", "the Jacobians are too large to store".into());
+        }
+        Ok(())
+    }
+
+    /// The number of trained parameters `P = n·d + L·(n² + n) + n`, or `None` if it overflows.
+    pub fn parameter_count(&self) -> Option<usize> {
+        let (n, d, l) = (self.width, self.input_dim, self.depth);
+        let per_layer = n.checked_mul(n)?.checked_add(n)?;
+        n.checked_mul(d)?
+            .checked_add(l.checked_mul(per_layer)?)?
+            .checked_add(n)
+    }
+}
+
+/// The `k`-th of `checkpoints` checkpoint steps, evenly spaced from 0 to `steps` inclusive
+/// (`round(k · steps / (T − 1))`); strictly increasing in `k` because `steps ≥ T − 1`. Computed in
+/// `u128` so that no product overflows.
+fn checkpoint_step(k: usize, steps: usize, checkpoints: usize) -> usize {
+    let intervals = (checkpoints - 1) as u128;
+    ((k as u128 * steps as u128 + intervals / 2) / intervals) as usize
+}
+
+/// All checkpoint steps (tests only: the trainer computes them one at a time).
+#[cfg(test)]
+fn checkpoint_steps(steps: usize, checkpoints: usize) -> Vec<usize> {
+    (0..checkpoints)
+        .map(|k| checkpoint_step(k, steps, checkpoints))
+        .collect()
+}
+
+/// The data set and the initial model for a (valid) config, each from its own ChaCha stream.
+fn setup(config: &TrainConfig) -> (Dataset, Model) {
+    let rng = |stream| {
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        rng.set_stream(stream);
+        rng
+    };
+    let data = Dataset::generate(
+        config.input_dim,
+        config.samples,
+        &mut rng(STREAM_INPUTS),
+        &mut rng(STREAM_TEACHER),
+    );
+    let model = Model::init(
+        config.arch,
+        config.depth,
+        config.width,
+        config.input_dim,
+        &mut rng(STREAM_PARAMS),
+    );
+    (data, model)
+}
+
+/// Trains the configured network and returns the checkpoint data.
+///
+/// `progress`, if given, is called after every gradient step with `(steps_done, steps_total)`; the
+/// trainer itself prints nothing. Fails with [`Error::InvalidInput`] on an invalid config or when
+/// training diverges (the message names the step).
+pub fn train(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> crate::error::Result<RunData> {
+    Ok(run(config, progress)?)
+}
+
+/// [`train`] with the trainer's own error type.
+fn run(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> Result<RunData, TrainError> {
+    config.validate()?;
+    let (data, mut model) = setup(config);
+    let lr = config.learning_rate;
+    let ones = DVector::from_element(config.samples, 1.0);
+
+    // Nothing is preallocated by `checkpoints`: storage grows only as checkpoints are reached.
+    let mut times = Vec::new();
+    let mut gram = Vec::new();
+    let mut residual = Vec::new();
+    let mut norms: Vec<f64> = Vec::new();
+    let mut jacobian = config.save_jacobian.then(Vec::new);
+
+    for step in 0..=config.steps {
+        let fwd = model.forward(&data.x);
+        let e = &fwd.out - &data.y;
+        let loss = 0.5 * e.norm_squared();
+        let diverged = |loss| TrainError::Diverged {
+            step,
+            loss,
+            learning_rate: lr,
+        };
+        if !loss.is_finite() {
+            return Err(diverged(loss));
+        }
+        let row = times.len();
+        if row < config.checkpoints && checkpoint_step(row, config.steps, config.checkpoints) == step {
+            let unit = model.backward(&fwd, &ones);
+            let m = model.gram(&data.x, &fwd, &unit);
+            let layer_norms = model.layer_norms(&fwd);
+            // Finite outputs with overflowing derivatives is still divergence, just seen elsewhere.
+            if !(m.iter().all(|v| v.is_finite()) && layer_norms.iter().all(|v| v.is_finite())) {
+                return Err(diverged(loss));
+            }
+            if let Some(js) = jacobian.as_mut() {
+                js.push(model.jacobian(&data.x, &fwd, &unit));
+            }
+            norms.extend_from_slice(&layer_norms);
+            times.push(step as f64 * lr);
+            gram.push(m);
+            residual.push(e.clone());
+        }
+        if step < config.steps {
+            let adj = model.backward(&fwd, &e);
+            let grad = model.gradient(&data.x, &fwd, &adj);
+            model.params.axpy(-lr, &grad);
+            if let Some(report) = progress {
+                report(step + 1, config.steps);
+            }
+        }
+    }
+    let layer_jacobian_norms = Some(DMatrix::from_row_slice(times.len(), config.depth, &norms));
+    Ok(RunData {
+        times,
+        gram,
+        residual,
+        layer_jacobian_norms,
+        jacobian,
+    })
+}
