@@ -26,6 +26,8 @@ struct DemoData {
     gallery: Vec<CheckReport>,
     #[serde(default)]
     proofs: Vec<FileResult>,
+    #[serde(default)]
+    conditions: Option<crate::conditions::ConditionsReport>,
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> Error {
@@ -146,11 +148,20 @@ pub fn bundle(dir: &Path) -> Result<Report> {
                     }
                     doc.append(section, 1);
                 }
+                if let Some(c) = &demo.conditions {
+                    doc.append(crate::conditions::report(c).document, 1);
+                }
                 if !demo.proofs.is_empty() {
                     let mut section = proof::report(&demo.proofs).document;
                     section.title = "Proofs".into();
                     doc.append(section, 1);
                 }
+            }
+            crate::conditions::SCHEMA => {
+                let c: crate::conditions::ConditionsReport =
+                    serde_json::from_value(value).map_err(parse_err)?;
+                contents.push(format!("{name}: conditions on {}", c.run));
+                doc.append(crate::conditions::report(&c).document, 1);
             }
             _ => skipped.push(format!("{name} (schema `{schema}`)")),
         }

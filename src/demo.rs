@@ -316,6 +316,34 @@ pub fn run(out: &Path) -> Result<String> {
     for r in &gallery {
         doc.append(crate::check::render::document(r), 2);
     }
+    // A small training run, end to end: train, write the run, read it back, check the conditions.
+    let run_config = crate::train::TrainConfig {
+        arch: crate::train::Arch::Residual,
+        depth: 3,
+        width: 12,
+        input_dim: 4,
+        samples: 24,
+        steps: 150,
+        learning_rate: 2e-3,
+        checkpoints: 51,
+        seed: 1,
+        save_jacobian: false,
+    };
+    let run_path = out.join("demo_run.npz");
+    crate::rundata::write_npz(&run_path, &crate::train::train(&run_config, None)?)?;
+    let run = crate::rundata::read_npz(&run_path)?;
+    let conditions = crate::conditions::evaluate(
+        &run,
+        "demo_run.npz",
+        &crate::conditions::ConditionsSpec::default(),
+    );
+    for (file, _, svg) in &conditions.plots {
+        crate::atomic_write::write_atomic(&out.join(file), svg.as_bytes())?;
+    }
+    let mut conditions_section = crate::conditions::report(&conditions).document;
+    conditions_section.title = "Sufficient conditions on a small training run (renorm conditions)".into();
+    doc.append(conditions_section, 1);
+
     let mut proofs_section = crate::proof::report(&proofs).document;
     proofs_section.title = "Machine-checked derivations (proofs/)".into();
     doc.append(proofs_section, 1);
@@ -325,6 +353,7 @@ pub fn run(out: &Path) -> Result<String> {
             "schema": "renorm.demo/1",
             "gallery": gallery,
             "proofs": proofs,
+            "conditions": conditions,
             "identities": rows.iter().map(|(ex, o)| serde_json::json!({
                 "expected": ex.expected,
                 "why": ex.why,
@@ -352,6 +381,10 @@ pub fn run(out: &Path) -> Result<String> {
             r.title,
             r.steps.len()
         );
+    }
+    summary += "renorm demo: sufficient conditions on a small residual network (renorm conditions)\n";
+    for (name, m) in &conditions.rules {
+        summary += &format!("  {name:<9} {}\n", m.status);
     }
     summary += &format!("reports: {}/report.{{md,json,tex,html}}\n", out.display());
     if !mismatches.is_empty() {

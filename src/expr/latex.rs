@@ -154,6 +154,13 @@ pub(crate) fn escape_text(s: &str) -> String {
             '→' => out.push_str("$\\to$"),
             '∈' => out.push_str("$\\in$"),
             '′' => out.push('\''),
+            'Π' => out.push_str("$\\Pi$"),
+            '‖' => out.push_str("$\\|$"),
+            '₀' => out.push_str("$_0$"),
+            '²' => out.push_str("$^2$"),
+            '≠' => out.push_str("$\\neq$"),
+            '×' => out.push_str("$\\times$"),
+            'ᵀ' => out.push_str("$^T$"),
             _ if c.is_ascii() => out.push(c),
             _ => match GREEK.iter().find(|(_, ch, _)| *ch == c) {
                 Some((_, _, cmd)) => out.push_str(&format!("${cmd}$")),
