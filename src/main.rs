@@ -364,11 +364,18 @@ fn lsi_experiment(depths: &[usize], seeds: u64, width: usize, steps: usize) -> R
                 cols[5].push(v("C3"));
                 cols[6].push(r.balance.relative_residual);
             }
+            // Seeds where a quantity could not be measured (too few shells, no positive
+            // couplings) are left out of its mean and counted, never averaged in as zeros.
             let cells: Vec<String> = cols
                 .iter()
                 .map(|c| {
+                    let finite = c.iter().filter(|x| x.is_finite()).count();
                     let (m, sd) = mean_sd(c);
-                    format!("{m:.3} ± {sd:.3}")
+                    match finite {
+                        0 => format!("n/a (0/{})", c.len()),
+                        n if n == c.len() => format!("{m:.3} ± {sd:.3}"),
+                        n => format!("{m:.3} ± {sd:.3} ({n}/{})", c.len()),
+                    }
                 })
                 .collect();
             table += &format!("| {arch} | {depth} | {} |\n", cells.join(" | "));
