@@ -612,7 +612,7 @@ fn run(cli: Cli) -> Result<()> {
                     });
                     println!(
                         "{}",
-                        serde_json::to_string_pretty(&doc).expect("JSON of plain values")
+                        serde_json::to_string_pretty(&doc).map_err(|e| Error::Usage(e.to_string()))?
                     );
                 }
             }
@@ -641,7 +641,9 @@ fn run(cli: Cli) -> Result<()> {
             let mut stdout = std::io::stdout().lock();
             let text = match format {
                 Format::Text => outcome.to_text(),
-                Format::Json => serde_json::to_string_pretty(&outcome).expect("JSON of plain values") + "\n",
+                Format::Json => {
+                    serde_json::to_string_pretty(&outcome).map_err(|e| Error::Usage(e.to_string()))? + "\n"
+                }
             };
             stdout
                 .write_all(text.as_bytes())

@@ -239,6 +239,20 @@ fn rules(forced: &Option<String>, time_var: &Option<String>) -> Vec<Rule> {
     ]
 }
 
+/// The identity with every free (range) parameter sampled from its range.
+fn over_params(mut identity: Identity, spec: &Spec) -> Identity {
+    for (name, lo, hi) in spec.free_params() {
+        identity = identity.with_domain(
+            &name,
+            Domain::Interval {
+                lo: lo.to_string(),
+                hi: hi.to_string(),
+            },
+        );
+    }
+    identity
+}
+
 fn describe_params(spec: &Spec) -> BTreeMap<String, String> {
     spec.params
         .iter()
@@ -417,16 +431,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
                 .collect();
             format!("{} (with {})", simplified(g, spec), legend.join(", "))
         });
-        let mut identity = Identity::new(field.f.clone(), forced.expr.clone());
-        for (name, lo, hi) in spec.free_params() {
-            identity = identity.with_domain(
-                &name,
-                Domain::Interval {
-                    lo: lo.to_string(),
-                    hi: hi.to_string(),
-                },
-            );
-        }
+        let identity = over_params(Identity::new(field.f.clone(), forced.expr.clone()), spec);
         let outcome = crosscheck::check(
             &identity,
             &CheckOptions {
@@ -517,16 +522,7 @@ fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs)
                     Some(spec::Param::Exact(q)) => Some(Expr::rational(q)),
                     _ => None,
                 });
-                let mut identity = Identity::new(b.clone(), expected);
-                for (name, lo, hi) in spec.free_params() {
-                    identity = identity.with_domain(
-                        &name,
-                        Domain::Interval {
-                            lo: lo.to_string(),
-                            hi: hi.to_string(),
-                        },
-                    );
-                }
+                let identity = over_params(Identity::new(b.clone(), expected), spec);
                 let outcome = crosscheck::check(
                     &identity,
                     &CheckOptions {

@@ -273,6 +273,14 @@ fn measured(
     }
 }
 
+/// A condition that the data do not allow to measure: "not established", with the reason.
+fn not_measured(threshold: f64, why: &str) -> (Measured, Truth) {
+    (
+        measured(Truth::Unknown, None, None, Some(threshold), why.to_string()),
+        Truth::Unknown,
+    )
+}
+
 fn fact(name: &str, statement: &str, m: &Measured, truth: Truth) -> Fact {
     Fact::measured(
         name,
@@ -467,16 +475,7 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
                 truth,
             )
         }
-        None => (
-            measured(
-                Truth::Unknown,
-                None,
-                None,
-                Some(th.eta),
-                "needs two checkpoints and at least two shells".into(),
-            ),
-            Truth::Unknown,
-        ),
+        None => not_measured(th.eta, "needs two checkpoints and at least two shells"),
     };
     engine.assert_fact(fact("C2", "weak incoherence at initialization", &c2, c2_truth));
     rules_out.insert("C2".to_string(), c2);
@@ -597,16 +596,7 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
                 truth,
             )
         }
-        None => (
-            measured(
-                Truth::Unknown,
-                None,
-                None,
-                Some(th.delta_lsi),
-                "too few positive couplings to fit".into(),
-            ),
-            Truth::Unknown,
-        ),
+        None => not_measured(th.delta_lsi, "too few positive couplings to fit"),
     };
     engine.assert_fact(fact("C4", "log-shift invariance of the couplings", &c4, c4_truth));
     rules_out.insert("C4".to_string(), c4);
