@@ -449,16 +449,7 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
                 truth,
             )
         }
-        _ => (
-            measured(
-                Truth::Unknown,
-                None,
-                None,
-                Some(th.c_prop),
-                "the run has no layer_jacobian_norms".into(),
-            ),
-            Truth::Unknown,
-        ),
+        _ => not_measured(th.c_prop, "the run has no layer_jacobian_norms"),
     };
     engine.assert_fact(fact("C1", "bounded gradient propagation", &c1, c1_truth));
     rules_out.insert("C1".to_string(), c1);

@@ -61,9 +61,12 @@ impl Default for Limits {
 ///
 /// ```
 /// use renorm::input::parse;
-/// let e = parse("c * lam^(3/2) * t^(-1/2)").unwrap();
+/// # fn main() -> Result<(), renorm::input::ParseError> {
+/// let e = parse("c * lam^(3/2) * t^(-1/2)")?;
 /// assert_eq!(e.to_string(), "c*lam^(3/2)*t^(-1/2)");
 /// assert!(parse("lam^^2").is_err());
+/// # Ok(())
+/// # }
 /// ```
 pub fn parse(source: &str) -> Result<Expr, ParseError> {
     parse_with(source, &Limits::default())
