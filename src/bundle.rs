@@ -51,16 +51,7 @@ pub fn identities_document(rows: &[(Status, String, Outcome)]) -> Document {
         rows.iter()
             .map(|(expected, why, o)| {
                 let numeric = match &o.numeric.witness {
-                    Some(w) => format!(
-                        "witness {}; lhs − rhs ∈ [{}, {}]",
-                        w.point
-                            .iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        w.residual_enclosure[0],
-                        w.residual_enclosure[1]
-                    ),
+                    Some(w) => w.summary(),
                     None => format!(
                         "{}/{} points, ≥{} digits",
                         o.numeric.points_agreeing,

@@ -254,6 +254,28 @@ pub struct Witness {
     pub method: String,
 }
 
+impl Witness {
+    /// The point as `a=…, b=…`.
+    pub fn point_list(&self) -> String {
+        self.point
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// One line for tables: the point, the enclosure of `lhs − rhs` and how it was obtained.
+    pub fn summary(&self) -> String {
+        format!(
+            "witness {}: lhs − rhs ∈ [{}, {}] ({})",
+            self.point_list(),
+            self.residual_enclosure[0],
+            self.residual_enclosure[1],
+            self.method
+        )
+    }
+}
+
 /// What the numeric engine found.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NumericEvidence {
@@ -317,10 +339,9 @@ impl Outcome {
         }
         s += "\n";
         if let Some(w) = &n.witness {
-            let point: Vec<String> = w.point.iter().map(|(k, v)| format!("{k}={v}")).collect();
             s += &format!(
                 "witness:  at {}: lhs = {}, rhs = {}, lhs - rhs in [{}, {}] ({})\n",
-                point.join(", "),
+                w.point_list(),
                 w.lhs,
                 w.rhs,
                 w.residual_enclosure[0],

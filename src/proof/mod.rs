@@ -243,17 +243,7 @@ impl Prover {
                     },
                 );
                 let evidence = match &outcome.numeric.witness {
-                    Some(w) => format!(
-                        "witness {}: lhs − rhs ∈ [{}, {}] ({})",
-                        w.point
-                            .iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        w.residual_enclosure[0],
-                        w.residual_enclosure[1],
-                        w.method
-                    ),
+                    Some(w) => w.summary(),
                     None => format!(
                         "engine: {}; {}/{} points agree to {} digits",
                         outcome.symbolic.verdict,
