@@ -18,6 +18,7 @@
 //! | [`check`] | log-shift and time-rescaling covariance, and the forced power law |
 //! | [`proof`] | machine-checked derivations (`renorm prove`) |
 //! | [`report`] | the one report writer: Markdown, LaTeX, HTML, JSON |
+//! | [`rg`] | the RG layer: learning curves, flows, relevance, predictions, sampling |
 //!
 //! The symbolic and numeric modules never depend on each other: they are two independent
 //! witnesses, and [`crosscheck`] is where their answers meet.
@@ -37,6 +38,7 @@ pub mod input;
 pub mod numeric;
 pub mod proof;
 pub mod report;
+pub mod rg;
 pub mod rules;
 pub mod rundata;
 pub mod shells;
