@@ -12,6 +12,8 @@
 //! derivation step is checked in `proofs/rg_*.toml`.
 
 pub mod model;
+pub mod svg;
 pub mod theory;
+pub mod transfer;
 
 pub use model::{Interaction, Model};

@@ -96,6 +96,8 @@ pub struct Spectrum {
     pub diagonal_u: Float,
     /// `N`.
     pub modes: u64,
+    /// `(−a, −(1+β)/2, ω + a)`: the exponents of `λ`, `y` and `w`, for off-lattice evaluation.
+    exponents: [Float; 3],
 }
 
 /// `k^q` for a positive integer `k` and an exact rational `q`, at `prec` bits.
@@ -131,6 +133,11 @@ impl Spectrum {
             separable_u,
             diagonal_u: Float::with_val(bits, &model.diagonal_coupling()),
             modes: model.modes,
+            exponents: [
+                Float::with_val(bits, &neg_a),
+                Float::with_val(bits, &half_target),
+                Float::with_val(bits, &(model.separable().map_or(Rational::new(), |(_, o)| o.clone()) + &a)),
+            ],
         }
     }
 
@@ -297,6 +304,45 @@ impl Spectrum {
     }
 }
 
+impl Spectrum {
+    /// The renormalized mean discrepancy at a real, possibly off-lattice, mode position `k ≥ 1`
+    /// (used to compare a rescaled system with this one, §3.5): the flow state of the mode
+    /// below `k`, the remaining modes `≤ ⌊k⌋`, and `λ(k)`, `y(k)`, `w(k)` at `k` itself.
+    pub fn rg_mean_at(&self, flow: &[FlowPoint], k: &Float) -> Float {
+        let p = self.prec;
+        let floor = k.to_f64().floor().clamp(1.0, self.modes as f64) as usize;
+        let at = &flow[floor - 1];
+        let kf = Float::with_val(p, k);
+        let lam = kf.clone().pow(&self.exponents[0]);
+        let y = kf.clone().pow(&self.exponents[1]);
+        let xl = Float::with_val(p, &self.x * &lam);
+        let mut amp = Float::with_val(p, 1);
+        let mut base = amp.clone();
+        if !self.weight.is_empty() {
+            let w = kf.pow(&self.exponents[2]);
+            let lw = Float::with_val(p, &lam * &w);
+            amp += Float::with_val(p, &at.tadpole * &lw);
+            base = amp.clone();
+            let s2 = Float::with_val(p, &lam / Float::with_val(p, &amp + &xl));
+            let remaining = (0..floor).fold(Float::new(p), |acc, j| {
+                let a_j = Float::with_val(p, &at.tadpole * self.lambda_w(j)) + 1u32;
+                let (m, v) = self.gaussian(j, &a_j);
+                acc + (Float::with_val(p, m.square_ref()) + &v) * &self.weight[j]
+            });
+            let g = Float::with_val(p, &at.coupling / self.n_float()) * &lw;
+            amp += g * (remaining + Float::with_val(p, &w * &s2) * 2u32);
+        }
+        if self.diagonal_u.cmp0() != Some(std::cmp::Ordering::Equal) {
+            // As in the on-lattice prediction: the mode's own Gaussian moments are those of the
+            // renormalized amplitude before the residual mean field is added.
+            let s2 = Float::with_val(p, &lam / Float::with_val(p, &base + &xl));
+            let mu = Float::with_val(p, &y * &xl) / Float::with_val(p, &base + &xl);
+            amp += Float::with_val(p, &self.diagonal_u * (Float::with_val(p, mu.square_ref()) + s2 * 3u32)) / &lam;
+        }
+        Float::with_val(p, &y * &amp) / Float::with_val(p, &amp + &xl)
+    }
+}
+
 /// `Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)`: the loss per sample of a prediction.
 pub fn loss(values: &[ModeValue], prec: Precision) -> Float {
     values.iter().fold(Float::new(prec.bits()), |acc, v| {
@@ -456,6 +502,25 @@ mod tests {
             // Lower modes are reached later: more tadpole, weaker coupling.
             assert!(pair[0].tadpole > pair[1].tadpole);
             assert!(pair[0].coupling < pair[1].coupling);
+        }
+    }
+}
+
+#[cfg(test)]
+mod off_lattice {
+    use super::*;
+
+    #[test]
+    fn on_the_lattice_the_off_lattice_prediction_is_the_mode_prediction() {
+        let text = "alpha = \"1/5\"\nbeta = \"3/10\"\nmodes = 30\nP = 1\np_over_r = 4\n[[interaction]]\nkind = \"separable\"\nU = \"1/20\"\n[[interaction]]\nkind = \"diagonal\"\nU = \"1/50\"\n";
+        let m = Model::from_toml(text, "t").unwrap();
+        let s = Spectrum::new(&m, Precision::from_digits(30));
+        let flow = s.flow();
+        let rg = s.rg(&flow);
+        for k in [1u64, 2, 7, 30] {
+            let at = s.rg_mean_at(&flow, &Float::with_val(100, k));
+            let d = Float::with_val(100, &at - &rg[k as usize - 1].mean_delta).abs();
+            assert!(d < 1e-25, "k = {k}: {at} vs {}", rg[k as usize - 1].mean_delta);
         }
     }
 }
