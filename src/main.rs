@@ -1,6 +1,8 @@
 //! The `renorm` command-line tool. Exit codes: 0 success, 1 a checked claim does not hold,
 //! 2 invalid input or usage, 3 internal failure.
 
+mod cli_rg;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use renorm::check::render::Format as RenderFormat;
 use renorm::check::{self, InlineSpec, Spec};
@@ -169,6 +171,12 @@ enum Command {
         /// Write the report here (atomically); SVG plots are written next to it.
         #[arg(long)]
         output: Option<PathBuf>,
+    },
+    /// The RG layer (THEORY.md §3): learning curves, flows, relevance, predictions, sampling,
+    /// transfer, scaling law.
+    Rg {
+        #[command(subcommand)]
+        command: cli_rg::RgCommand,
     },
     /// Run a built-in experiment (`lsi`: plain vs residual networks across depths).
     Experiment {
@@ -568,6 +576,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Rg { command } => cli_rg::run(command),
         Command::Experiment {
             name,
             depths,

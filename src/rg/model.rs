@@ -180,11 +180,22 @@ impl Model {
         let at = |field: &str| format!("{origin}: {field}");
         reject_unknown(
             &table,
-            &["title", "alpha", "beta", "modes", "P", "r", "p_over_r", "interaction"],
+            &[
+                "title",
+                "alpha",
+                "beta",
+                "modes",
+                "P",
+                "r",
+                "p_over_r",
+                "interaction",
+            ],
             &format!("{origin}: "),
         )?;
         let need = |key: &str| -> Result<&toml::Value> {
-            table.get(key).ok_or_else(|| invalid(at(key), "missing (required)"))
+            table
+                .get(key)
+                .ok_or_else(|| invalid(at(key), "missing (required)"))
         };
         let title = match table.get("title") {
             None => String::new(),
@@ -196,7 +207,10 @@ impl Model {
         let modes = match need("modes")? {
             toml::Value::Integer(n) if *n >= 1 && (*n as u64) <= MAX_MODES => *n as u64,
             toml::Value::Integer(n) => {
-                return Err(invalid(at("modes"), format!("must be in 1..={MAX_MODES}, got {n}")));
+                return Err(invalid(
+                    at("modes"),
+                    format!("must be in 1..={MAX_MODES}, got {n}"),
+                ));
             }
             _ => return Err(invalid(at("modes"), "expected an integer number of modes")),
         };
@@ -251,7 +265,13 @@ impl Model {
         }
         positive(&self.samples, &at("P"), "P")?;
         positive(&self.ridge, &at("r"), "the ridge r")?;
-        if self.interactions.iter().filter(|t| matches!(t, Interaction::Separable { .. })).count() > 1 {
+        if self
+            .interactions
+            .iter()
+            .filter(|t| matches!(t, Interaction::Separable { .. }))
+            .count()
+            > 1
+        {
             return Err(invalid(
                 at("interaction"),
                 "at most one separable term: two separable terms generate a mixed coupling at one loop, \
@@ -306,10 +326,16 @@ fn interaction(item: &toml::Value, location: &str) -> Result<Interaction> {
     let kind = match t.get("kind") {
         Some(toml::Value::String(s)) => s.as_str(),
         Some(_) => return Err(invalid(format!("{location}.kind"), "expected a string")),
-        None => return Err(invalid(format!("{location}.kind"), "missing (separable or diagonal)")),
+        None => {
+            return Err(invalid(
+                format!("{location}.kind"),
+                "missing (separable or diagonal)",
+            ));
+        }
     };
     let coupling = exact(
-        t.get("U").ok_or_else(|| invalid(format!("{location}.U"), "missing (required)"))?,
+        t.get("U")
+            .ok_or_else(|| invalid(format!("{location}.U"), "missing (required)"))?,
         &format!("{location}.U"),
     )?;
     if coupling < 0 {
@@ -382,8 +408,18 @@ U = "1/100"
         assert!(err(&format!("{base}r = \"0\"\n")).contains("positive"));
         assert!(err(&format!("{base}")).contains("m.toml: r"));
         assert!(err("alpha = \n").starts_with("m.toml:1:"));
-        assert!(err(&format!("{base}r = 1\n[[interaction]]\nkind = \"cubic\"\nU = 1\n")).contains("interaction[0].kind"));
-        assert!(err(&format!("{base}r = 1\n[[interaction]]\nkind = \"diagonal\"\nU = \"-1\"\n")).contains("interaction[0].U"));
+        assert!(
+            err(&format!(
+                "{base}r = 1\n[[interaction]]\nkind = \"cubic\"\nU = 1\n"
+            ))
+            .contains("interaction[0].kind")
+        );
+        assert!(
+            err(&format!(
+                "{base}r = 1\n[[interaction]]\nkind = \"diagonal\"\nU = \"-1\"\n"
+            ))
+            .contains("interaction[0].U")
+        );
         assert!(err(&format!("{base}r = 1\nextra = 2\n")).contains("m.toml: extra"));
         assert!(err("alpha = \"1/5\"\nbeta = \"3\"\nmodes = 10\nP = 10\nr = 1\n").contains("β < 2(1+α)"));
         assert!(err("alpha = \"1/5\"\nbeta = \"3/10\"\nmodes = 0\nP = 10\nr = 1\n").contains("modes"));

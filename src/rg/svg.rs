@@ -89,7 +89,10 @@ const MB: f64 = 44.0;
 
 /// Escapes text for SVG/XML.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn fmt_tick(v: f64, log: bool) -> String {
@@ -105,8 +108,10 @@ fn fmt_tick(v: f64, log: bool) -> String {
 fn panel_svg(p: &Panel, ox: f64, oy: f64) -> String {
     let tx = |v: f64| if p.log_x { v.log10() } else { v };
     let ty = |v: f64| if p.log_y { v.log10() } else { v };
-    let ok = |x: f64, y: f64| x.is_finite() && y.is_finite() && (!p.log_x || x > 0.0) && (!p.log_y || y > 0.0);
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let ok =
+        |x: f64, y: f64| x.is_finite() && y.is_finite() && (!p.log_x || x > 0.0) && (!p.log_y || y > 0.0);
+    let (mut x0, mut x1, mut y0, mut y1) =
+        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for s in &p.series {
         for (i, &(x, y)) in s.points.iter().enumerate() {
             if !ok(x, y) {
@@ -213,7 +218,12 @@ fn panel_svg(p: &Panel, ox: f64, oy: f64) -> String {
                             px = sx(x)
                         );
                     }
-                    let _ = write!(out, "<circle cx=\"{:.2}\" cy=\"{:.2}\" r=\"2.2\" fill=\"{color}\"/>", sx(x), sy(y));
+                    let _ = write!(
+                        out,
+                        "<circle cx=\"{:.2}\" cy=\"{:.2}\" r=\"2.2\" fill=\"{color}\"/>",
+                        sx(x),
+                        sy(y)
+                    );
                 }
                 (color.clone(), String::new())
             }
@@ -240,7 +250,11 @@ pub fn figure(title: &str, panels: &[Panel], columns: usize) -> String {
     let (w, h) = (PW * columns as f64, PH * rows as f64 + 24.0);
     let mut body = String::new();
     for (i, p) in panels.iter().enumerate() {
-        body.push_str(&panel_svg(p, PW * (i % columns) as f64, 24.0 + PH * (i / columns) as f64));
+        body.push_str(&panel_svg(
+            p,
+            PW * (i % columns) as f64,
+            24.0 + PH * (i / columns) as f64,
+        ));
     }
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \

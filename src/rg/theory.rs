@@ -136,7 +136,10 @@ impl Spectrum {
             exponents: [
                 Float::with_val(bits, &neg_a),
                 Float::with_val(bits, &half_target),
-                Float::with_val(bits, &(model.separable().map_or(Rational::new(), |(_, o)| o.clone()) + &a)),
+                Float::with_val(
+                    bits,
+                    &(model.separable().map_or(Rational::new(), |(_, o)| o.clone()) + &a),
+                ),
             ],
         }
     }
@@ -166,8 +169,12 @@ impl Spectrum {
     /// Mean discrepancy and variance from amplitudes for the mean and the variance.
     fn mode_value(&self, i: usize, amp_mean: &Float, amp_var: &Float) -> ModeValue {
         let xl = Float::with_val(self.prec, &self.x * &self.lambda[i]);
-        let mean_delta = Float::with_val(self.prec, &self.target[i] * amp_mean) / Float::with_val(self.prec, amp_mean + &xl);
-        let variance = Float::with_val(self.prec, &self.lambda[i] / Float::with_val(self.prec, amp_var + &xl));
+        let mean_delta = Float::with_val(self.prec, &self.target[i] * amp_mean)
+            / Float::with_val(self.prec, amp_mean + &xl);
+        let variance = Float::with_val(
+            self.prec,
+            &self.lambda[i] / Float::with_val(self.prec, amp_var + &xl),
+        );
         ModeValue {
             k: i as u64 + 1,
             mean_delta,
@@ -178,7 +185,9 @@ impl Spectrum {
     /// The exact GP, every mode.
     pub fn gp(&self) -> Vec<ModeValue> {
         let one = Float::with_val(self.prec, 1);
-        (0..self.lambda.len()).map(|i| self.mode_value(i, &one, &one)).collect()
+        (0..self.lambda.len())
+            .map(|i| self.mode_value(i, &one, &one))
+            .collect()
     }
 
     /// First-order perturbation theory in every coupling (linear in `U`).
@@ -192,7 +201,9 @@ impl Spectrum {
             moments
                 .iter()
                 .zip(&self.weight)
-                .fold(self.zero(), |acc, ((mu, s2), w)| acc + (Float::with_val(self.prec, mu.square_ref()) + s2) * w)
+                .fold(self.zero(), |acc, ((mu, s2), w)| {
+                    acc + (Float::with_val(self.prec, mu.square_ref()) + s2) * w
+                })
         };
         moments
             .iter()
@@ -217,7 +228,8 @@ impl Spectrum {
                     let l2 = Float::with_val(self.prec, self.lambda[i].square_ref());
                     let cube = Float::with_val(self.prec, &mu2 + Float::with_val(self.prec, s2 * 3u32)) * mu;
                     d_mean += Float::with_val(self.prec, &self.diagonal_u * s2) * &cube / &l2;
-                    d_var -= Float::with_val(self.prec, &self.diagonal_u * &s4) * 3u32
+                    d_var -= Float::with_val(self.prec, &self.diagonal_u * &s4)
+                        * 3u32
                         * Float::with_val(self.prec, &mu2 + s2)
                         / &l2;
                 }
@@ -252,10 +264,12 @@ impl Spectrum {
             let w = &self.weight[i];
             let mu2 = Float::with_val(self.prec, mu.square_ref());
             let m2 = Float::with_val(self.prec, &mu2 + &s2);
-            let var_f2 = Float::with_val(self.prec, s2.square_ref()) * 2u32 + Float::with_val(self.prec, &mu2 * &s2) * 4u32;
+            let var_f2 = Float::with_val(self.prec, s2.square_ref()) * 2u32
+                + Float::with_val(self.prec, &mu2 * &s2) * 4u32;
             let g = Float::with_val(self.prec, &coupling / &n);
             tadpole += Float::with_val(self.prec, &g * w) * &m2;
-            let bubble = Float::with_val(self.prec, coupling.square_ref()) / Float::with_val(self.prec, &n * 2u32)
+            let bubble = Float::with_val(self.prec, coupling.square_ref())
+                / Float::with_val(self.prec, &n * 2u32)
                 * Float::with_val(self.prec, w.square_ref())
                 * &var_f2;
             coupling -= bubble;
@@ -265,7 +279,9 @@ impl Spectrum {
 
     /// The renormalized theory's prediction for every mode (`ℓ = Λ/k` matching).
     pub fn rg(&self, flow: &[FlowPoint]) -> Vec<ModeValue> {
-        (0..self.lambda.len()).map(|i| self.rg_mode(i, &flow[i])).collect()
+        (0..self.lambda.len())
+            .map(|i| self.rg_mode(i, &flow[i]))
+            .collect()
     }
 
     fn rg_mode(&self, i: usize, at: &FlowPoint) -> ModeValue {
@@ -292,13 +308,21 @@ impl Spectrum {
             let g = Float::with_val(self.prec, &at.coupling / &n) * self.lambda_w(i);
             let self_mean = Float::with_val(self.prec, w * &s2) * 2u32;
             let self_var = Float::with_val(self.prec, w * Float::with_val(self.prec, &mu2 + &s2)) * 2u32;
-            amp_mean += Float::with_val(self.prec, &g * Float::with_val(self.prec, &remaining + &self_mean));
+            amp_mean += Float::with_val(
+                self.prec,
+                &g * Float::with_val(self.prec, &remaining + &self_mean),
+            );
             amp_var += Float::with_val(self.prec, &g * Float::with_val(self.prec, &remaining + &self_var));
         }
         if self.diagonal_u.cmp0() != Some(std::cmp::Ordering::Equal) {
             let l = &self.lambda[i];
-            amp_mean += Float::with_val(self.prec, &self.diagonal_u * Float::with_val(self.prec, &mu2 + Float::with_val(self.prec, &s2 * 3u32))) / l;
-            amp_var += Float::with_val(self.prec, &self.diagonal_u * 3u32) * Float::with_val(self.prec, &mu2 + &s2) / l;
+            amp_mean += Float::with_val(
+                self.prec,
+                &self.diagonal_u * Float::with_val(self.prec, &mu2 + Float::with_val(self.prec, &s2 * 3u32)),
+            ) / l;
+            amp_var += Float::with_val(self.prec, &self.diagonal_u * 3u32)
+                * Float::with_val(self.prec, &mu2 + &s2)
+                / l;
         }
         self.mode_value(i, &amp_mean, &amp_var)
     }
@@ -337,7 +361,10 @@ impl Spectrum {
             // renormalized amplitude before the residual mean field is added.
             let s2 = Float::with_val(p, &lam / Float::with_val(p, &base + &xl));
             let mu = Float::with_val(p, &y * &xl) / Float::with_val(p, &base + &xl);
-            amp += Float::with_val(p, &self.diagonal_u * (Float::with_val(p, mu.square_ref()) + s2 * 3u32)) / &lam;
+            amp += Float::with_val(
+                p,
+                &self.diagonal_u * (Float::with_val(p, mu.square_ref()) + s2 * 3u32),
+            ) / &lam;
         }
         Float::with_val(p, &y * &amp) / Float::with_val(p, &amp + &xl)
     }
@@ -355,7 +382,8 @@ mod tests {
     use super::*;
 
     fn model(n: u64, x: &str, terms: &str) -> Model {
-        let text = format!("alpha = \"1/5\"\nbeta = \"3/10\"\nmodes = {n}\nP = 1\np_over_r = \"{x}\"\n{terms}");
+        let text =
+            format!("alpha = \"1/5\"\nbeta = \"3/10\"\nmodes = {n}\nP = 1\np_over_r = \"{x}\"\n{terms}");
         Model::from_toml(&text, "test").unwrap()
     }
 
@@ -365,7 +393,11 @@ mod tests {
 
     #[test]
     fn gp_matches_the_closed_form_and_every_prediction_reduces_to_it_at_u_zero() {
-        let m = model(30, "3.98", "[[interaction]]\nkind = \"separable\"\nU = 0\n[[interaction]]\nkind = \"diagonal\"\nU = 0\n");
+        let m = model(
+            30,
+            "3.98",
+            "[[interaction]]\nkind = \"separable\"\nU = 0\n[[interaction]]\nkind = \"diagonal\"\nU = 0\n",
+        );
         let s = Spectrum::new(&m, Precision::from_digits(40));
         let gp = s.gp();
         // Closed form r y/(r + Pλ) with P = 1, r = 1/3.98, at k = 7, by exact rationals then MPFR.
@@ -420,11 +452,16 @@ mod tests {
         let (dm, vm) = exact(-h);
         let slope = ((dp - dm) / (2.0 * h), (vp - vm) / (2.0 * h));
         let mut with_u = m0.clone();
-        with_u.interactions.push(crate::rg::Interaction::Diagonal { coupling: Rational::from(1) });
+        with_u.interactions.push(crate::rg::Interaction::Diagonal {
+            coupling: Rational::from(1),
+        });
         let s = Spectrum::new(&with_u, Precision::from_digits(30));
         let gp = &s.gp()[0];
         let fo = &s.first_order()[0];
-        let pred = (f(&fo.mean_delta) - f(&gp.mean_delta), f(&fo.variance) - f(&gp.variance));
+        let pred = (
+            f(&fo.mean_delta) - f(&gp.mean_delta),
+            f(&fo.variance) - f(&gp.variance),
+        );
         assert!((pred.0 - slope.0).abs() < 1e-6, "{pred:?} vs {slope:?}");
         assert!((pred.1 - slope.1).abs() < 1e-6, "{pred:?} vs {slope:?}");
     }
@@ -434,7 +471,8 @@ mod tests {
         // Two modes, separable ω = 0: S_int = (U/8)(f1²/λ1 + f2²/λ2)²; moments by a 2-D grid.
         let m = model(2, "3", "[[interaction]]\nkind = \"separable\"\nU = 1\n");
         let s = Spectrum::new(&m, Precision::from_digits(30));
-        let (l, y): (Vec<f64>, Vec<f64>) = (s.lambda.iter().map(f).collect(), s.target.iter().map(f).collect());
+        let (l, y): (Vec<f64>, Vec<f64>) =
+            (s.lambda.iter().map(f).collect(), s.target.iter().map(f).collect());
         let x = 3.0;
         let moments = |u: f64| {
             let n = 700;
@@ -446,7 +484,8 @@ mod tests {
                 for j in 0..=n {
                     let b = lo + h * j as f64;
                     let q = a * a / l[0] + b * b / l[1];
-                    let act = a * a / (2.0 * l[0]) + b * b / (2.0 * l[1])
+                    let act = a * a / (2.0 * l[0])
+                        + b * b / (2.0 * l[1])
                         + x / 2.0 * ((a - y[0]).powi(2) + (b - y[1]).powi(2))
                         + u / 8.0 * q * q;
                     let w = (-act).exp();
@@ -458,7 +497,12 @@ mod tests {
                 }
             }
             let (ma, mb) = (acc[1] / acc[0], acc[3] / acc[0]);
-            [y[0] - ma, acc[2] / acc[0] - ma * ma, y[1] - mb, acc[4] / acc[0] - mb * mb]
+            [
+                y[0] - ma,
+                acc[2] / acc[0] - ma * ma,
+                y[1] - mb,
+                acc[4] / acc[0] - mb * mb,
+            ]
         };
         let h = 1e-3;
         let (p, q) = (moments(h), moments(-h));
@@ -469,15 +513,25 @@ mod tests {
             let d_var = (p[2 * mode + 1] - q[2 * mode + 1]) / (2.0 * h);
             let pm = f(&fo[mode].mean_delta) - f(&gp[mode].mean_delta);
             let pv = f(&fo[mode].variance) - f(&gp[mode].variance);
-            assert!((pm - d_mean).abs() < 1e-5 * (1.0 + d_mean.abs()), "mode {mode}: {pm} vs {d_mean}");
-            assert!((pv - d_var).abs() < 1e-5 * (1.0 + d_var.abs()), "mode {mode}: {pv} vs {d_var}");
+            assert!(
+                (pm - d_mean).abs() < 1e-5 * (1.0 + d_mean.abs()),
+                "mode {mode}: {pm} vs {d_mean}"
+            );
+            assert!(
+                (pv - d_var).abs() < 1e-5 * (1.0 + d_var.abs()),
+                "mode {mode}: {pv} vs {d_var}"
+            );
         }
     }
 
     #[test]
     fn rg_and_first_order_differ_only_at_second_order() {
         let gap = |u: &str| {
-            let m = model(40, "4", &format!("[[interaction]]\nkind = \"separable\"\nU = \"{u}\"\n"));
+            let m = model(
+                40,
+                "4",
+                &format!("[[interaction]]\nkind = \"separable\"\nU = \"{u}\"\n"),
+            );
             let s = Spectrum::new(&m, Precision::from_digits(30));
             let fo = s.first_order();
             let rg = s.rg(&s.flow());
@@ -489,7 +543,10 @@ mod tests {
         let (g1, g2) = (gap("1/100"), gap("1/200"));
         assert!(g1 > 0.0);
         let ratio = g1 / g2;
-        assert!((ratio - 4.0).abs() < 0.2, "halving U should quarter the gap, ratio {ratio}");
+        assert!(
+            (ratio - 4.0).abs() < 0.2,
+            "halving U should quarter the gap, ratio {ratio}"
+        );
     }
 
     #[test]

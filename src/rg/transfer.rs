@@ -72,7 +72,8 @@ pub fn transfer(model: &Model, p_prime: &Rational, prec: Precision) -> Result<Tr
     let pp = Rational::from(p_prime / &model.samples);
     // Exact product of rationals (A* is a binary float, hence an exact rational): at U = 0 the
     // transferred ridge is exactly r (P′/P)².
-    let ridge = Rational::from(&model.ridge * &Rational::from(pp.square_ref())) * to_rational(&amplitude, "transfer: A*")?;
+    let ridge = Rational::from(&model.ridge * &Rational::from(pp.square_ref()))
+        * to_rational(&amplitude, "transfer: A*")?;
     let amp2 = Float::with_val(bits, amplitude.square_ref());
     let interactions = model
         .interactions
@@ -129,7 +130,10 @@ mod tests {
         let s1 = Spectrum::new(&m, Precision::from_digits(30));
         let s3 = Spectrum::new(&t.transferred, Precision::from_digits(30));
         let flow = s1.flow();
-        let scale = t.ell_star.clone().pow(Float::with_val(100, &Rational::from((13, 20))));
+        let scale = t
+            .ell_star
+            .clone()
+            .pow(Float::with_val(100, &Rational::from((13, 20))));
         for (i, v) in s3.gp().iter().enumerate().step_by(7) {
             let k = Float::with_val(100, i as u64 + 1) / &t.ell_star;
             if k < 1 {
@@ -137,7 +141,11 @@ mod tests {
             }
             let want = s1.rg_mean_at(&flow, &k);
             let got = Float::with_val(100, &v.mean_delta * &scale);
-            assert!(Float::with_val(100, &want - &got).abs() < 1e-25, "k′ = {}: {want} vs {got}", i + 1);
+            assert!(
+                Float::with_val(100, &want - &got).abs() < 1e-25,
+                "k′ = {}: {want} vs {got}",
+                i + 1
+            );
         }
     }
 

@@ -1,0 +1,326 @@
+//! Scaling intervals and relevance (THEORY.md §3.3), decided in the shared rule engine.
+//!
+//! **What is measured** (ours). For each perturbation we follow the quantity that the flow
+//! actually feeds into the mode at the cutoff `K = Λ/ℓ`, linearized at the GP fixed point (GP
+//! moments at `A = 1` and the model's `x = P/r`, or `x = 0` for the unlearned limit):
+//!
+//! * separable `(U/4N)(Σ w_k f_k²)²`: the relative stiffness shift of mode `K` from the modes
+//!   that remain, `g(K) = (U/N) λ_K w_K Σ_{k<K} w_k ⟨f_k²⟩` — at `x = 0`
+//!   `g = (U/N) K^ω Σ_{k<K} k^ω`, whose continuum dimension is `−(1+2ω)` for `ω > −1`
+//!   (`−ω` for `ω < −1`, where the sum converges, and `0` with a logarithm at `ω = −1`);
+//! * diagonal `(U/4) Σ f_k⁴/λ_k²`: `g(K) = U (⟨f_K⟩² + 3σ_K²)/λ_K` (the first-order stiffness
+//!   shift of the cutoff mode), `3U` at `x = 0`: dimension `0`;
+//! * the Gaussian directions for reference: the ridge at the cutoff, `x λ_K` (dimension
+//!   `1+α`), and the target factor `s(ℓ) = ℓ^{(β−1−α)/2}`.
+//!
+//! The **discrete local exponent** over one decimation step `K → K−1` is
+//! `y_K = ln(g(K−1)/g(K)) / ln(K/(K−1))`, computed with exact discrete sums in outward-rounded
+//! interval arithmetic; the **scaling interval** over `ℓ ∈ [ℓ₁, ℓ₂]` is the hull of the `y_K`
+//! whose step lies in the window. Where `g` is constant *structurally* (the diagonal term at
+//! `x = 0`, the target at `β = 1+α`) the exponent is exactly `0`, not an enclosure of width ε
+//! around it, so the class can be `marginal`. Classification toward the IR (`ℓ` growing):
+//! relevant if `inf I > 0`, irrelevant if `sup I < 0`, marginal if `I = {0}`, otherwise
+//! undecided, reporting the crossover where `y` changes sign.
+
+use super::model::{Interaction, Model};
+use crate::numeric::ival::Ival;
+use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, StopReason, Truth};
+use rug::{Float, Rational};
+use serde::Serialize;
+use serde_json::json;
+
+/// The class of a perturbation (THEORY.md §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// `inf I > 0`: grows toward the IR.
+    Relevant,
+    /// `sup I < 0`: dies out toward the IR.
+    Irrelevant,
+    /// `I = {0}` exactly.
+    Marginal,
+    /// `I` straddles 0.
+    Undecided,
+}
+
+/// One perturbation's analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Perturbation {
+    /// Stable name, e.g. `separable(ω=0)`.
+    pub name: String,
+    /// The continuum scaling dimension (the `x → 0`, `Λ → ∞` exponent).
+    pub continuum_dimension: String,
+    /// Enclosure of the scaling interval `[inf y, sup y]` over the window (decimal strings).
+    pub interval: [String; 2],
+    /// Set when the exponent is structurally constant: its exact value.
+    pub exact: Option<String>,
+    /// The class, as concluded by the rule engine.
+    pub class: Class,
+    /// `[ℓ_lo, ℓ_hi]` of the decimation step where `y` changes sign, if it does.
+    pub crossover: Option<[f64; 2]>,
+    /// Local exponents `(ℓ at the step, y_lo, y_hi)`, for plotting.
+    pub profile: Vec<(f64, f64, f64)>,
+}
+
+/// The full classification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Classification {
+    /// The window `[ℓ₁, ℓ₂]` actually covered (whole decimation steps).
+    pub window: [f64; 2],
+    /// `x = P/r` used for the GP moments (0: the unlearned limit).
+    pub p_over_r: String,
+    /// Per perturbation.
+    pub perturbations: Vec<Perturbation>,
+    /// The rule engine's trail: `rule: premises ⇒ conclusion`.
+    pub trail: Vec<String>,
+    /// Why the engine stopped.
+    pub stop: String,
+}
+
+enum Source {
+    Interval(Vec<(u64, Ival)>),
+    Exact(Rational),
+}
+
+fn f(x: &Float) -> f64 {
+    x.to_f64()
+}
+
+/// `y_K` enclosures for `g` sampled at consecutive `K` (ascending).
+fn exponents(g: &[(u64, Ival)], prec: u32) -> Vec<(u64, Ival)> {
+    g.windows(2)
+        .map(|w| {
+            let (k_lo, g_lo) = (&w[0].0, &w[0].1);
+            let (k_hi, g_hi) = (&w[1].0, &w[1].1);
+            // The step from cutoff K = k_hi down to K − 1 = k_lo.
+            let num = g_lo.div(g_hi).ln();
+            let den = Ival::from_u64(*k_hi, prec).div(&Ival::from_u64(*k_lo, prec)).ln();
+            (*k_hi, num.div(&den))
+        })
+        .collect()
+}
+
+/// Runs the analysis over `ℓ ∈ [ell_min, ell_max]` at `digits` significant digits.
+pub fn classify(
+    model: &Model,
+    ell_min: &Rational,
+    ell_max: &Rational,
+    unlearned: bool,
+    digits: u32,
+) -> crate::Result<Classification> {
+    if *ell_min < 1 || ell_max <= ell_min {
+        return Err(crate::Error::Usage(format!(
+            "the window needs 1 ≤ ℓ₁ < ℓ₂, got [{ell_min}, {ell_max}]"
+        )));
+    }
+    let n = model.modes;
+    let k_max = Rational::from(n) / ell_min;
+    let k_min = Rational::from(n) / ell_max;
+    let k_hi = k_max.floor().to_u64().unwrap_or(n).min(n);
+    let k_lo = k_min.ceil().to_u64().unwrap_or(1).max(3);
+    if k_hi < k_lo + 1 {
+        return Err(crate::Error::Usage(format!(
+            "the window [{ell_min}, {ell_max}] holds no whole decimation step with at least two \
+             modes left below the cutoff (N = {n}); widen it or raise N"
+        )));
+    }
+    let prec = crate::numeric::Precision::from_digits(digits).bits() + 32;
+    let x = if unlearned { Rational::new() } else { model.p_over_r() };
+    let xi = Ival::from_rational(&x, prec);
+    let a = model.kernel_exponent();
+    let neg_a = -a.clone();
+    let half = -(Rational::from(1) + &model.beta) / Rational::from(2);
+    let pow = |k: u64, q: &Rational| Ival::from_u64(k, prec).pow_rational(q);
+    // GP moments at A = 1: (⟨f⟩², σ²) of mode k.
+    let moments = |k: u64| {
+        let lam = pow(k, &neg_a);
+        let y = pow(k, &half);
+        let xl = xi.mul(&lam);
+        let denom = Ival::from_u64(1, prec).add(&xl);
+        let mu = y.mul(&xl).div(&denom);
+        (mu.mul(&mu), lam.div(&denom), lam)
+    };
+    let mut sources: Vec<(String, String, Source)> = Vec::new();
+    for term in &model.interactions {
+        match term {
+            Interaction::Separable { omega, .. } => {
+                let continuum = if *omega > -1 {
+                    format!("{}", -(Rational::from(1) + Rational::from(omega * 2u32)))
+                } else if *omega < -1 {
+                    format!("{}", -omega.clone())
+                } else {
+                    "0 (logarithmic)".to_string()
+                };
+                let w_exp = Rational::from(omega + &a);
+                // Prefix sums Σ_{k<K} w_k ⟨f_k²⟩ for K up to k_hi, in one pass.
+                let mut prefix = Ival::from_u64(0, prec);
+                let mut g = Vec::new();
+                for k in 1..=k_hi {
+                    if k >= k_lo - 1 {
+                        let (_, _, lam) = moments(k);
+                        let lw = lam.mul(&pow(k, &w_exp));
+                        g.push((k, lw.mul(&prefix)));
+                    }
+                    let (mu2, s2, _) = moments(k);
+                    prefix = prefix.add(&pow(k, &w_exp).mul(&mu2.add(&s2)));
+                }
+                sources.push((term.label(), continuum, Source::Interval(g)));
+            }
+            Interaction::Diagonal { .. } => {
+                let source = if unlearned {
+                    Source::Exact(Rational::new())
+                } else {
+                    Source::Interval(
+                        (k_lo - 1..=k_hi)
+                            .map(|k| {
+                                let (mu2, s2, lam) = moments(k);
+                                (k, mu2.add(&s2.mul(&Ival::from_u64(3, prec))).div(&lam))
+                            })
+                            .collect(),
+                    )
+                };
+                sources.push((term.label(), "0".into(), source));
+            }
+        }
+    }
+    sources.push(("ridge x·λ_K".into(), a.to_string(), Source::Exact(a.clone())));
+    let s_dim = (model.beta.clone() - &a) / Rational::from(2);
+    sources.push(("target s(ℓ)".into(), s_dim.to_string(), Source::Exact(s_dim)));
+
+    let mut engine = Engine::new();
+    let mut pending = Vec::new();
+    for (name, continuum, source) in sources {
+        let (hull, exact, profile, crossover) = match source {
+            Source::Exact(q) => {
+                let iv = Ival::from_rational(&q, prec);
+                (iv, Some(q), Vec::new(), None)
+            }
+            Source::Interval(g) => {
+                let ys = exponents(&g, prec);
+                let mut lo = ys[0].1.lo.clone();
+                let mut hi = ys[0].1.hi.clone();
+                let mut crossover = None;
+                let mut prev_sign = None;
+                let mut profile = Vec::new();
+                for (k, y) in &ys {
+                    if y.lo < lo {
+                        lo = y.lo.clone();
+                    }
+                    if y.hi > hi {
+                        hi = y.hi.clone();
+                    }
+                    let sign = if y.is_positive() {
+                        Some(1)
+                    } else if y.hi.is_sign_negative() && !y.hi.is_zero() {
+                        Some(-1)
+                    } else {
+                        None
+                    };
+                    let ell = (n as f64 / *k as f64, n as f64 / (*k - 1) as f64);
+                    if let (Some(p), Some(s)) = (prev_sign, sign)
+                        && p != s
+                        && crossover.is_none()
+                    {
+                        crossover = Some([n as f64 / (*k + 1) as f64, ell.1]);
+                    }
+                    if sign.is_some() {
+                        prev_sign = sign;
+                    }
+                    profile.push((ell.0, f(&y.lo), f(&y.hi)));
+                }
+                (Ival { lo, hi }, None, profile, crossover)
+            }
+        };
+        let positive = hull.is_positive();
+        let negative = hull.hi.is_sign_negative() && !hull.hi.is_zero();
+        let zero = exact.as_ref().is_some_and(|q| *q == 0);
+        let evidence = json!({ "interval": [hull.lo.to_string_radix(10, Some(digits as usize)), hull.hi.to_string_radix(10, Some(digits as usize))] });
+        let truth = |b: bool| if b { Truth::True } else { Truth::False };
+        for (suffix, value, statement) in [
+            ("inf>0", positive, "inf I > 0 (certified)"),
+            ("sup<0", negative, "sup I < 0 (certified)"),
+            ("I={0}", zero, "the exponent is exactly 0"),
+        ] {
+            engine.assert_fact(Fact::measured(
+                &format!("{name}: {suffix}"),
+                &format!("{name}: {statement}"),
+                truth(value),
+                if value { "proved".into() } else { "refuted".into() },
+                json!(null),
+                evidence.clone(),
+            ));
+        }
+        pending.push((name, continuum, hull, exact, profile, crossover));
+    }
+    for (name, _, _, _, _, _) in &pending {
+        let fact = |s: &str| format!("{name}: {s}");
+        let rule = |class: &str, premises: Vec<Premise>, description: String| {
+            let class_name = class.to_string();
+            let concluded = format!("{name}: class");
+            Rule {
+                name: format!("{class}({name})"),
+                description,
+                premises,
+                conclude: Box::new(move |_| Conclusion {
+                    name: concluded.clone(),
+                    statement: format!("the perturbation is {class_name}"),
+                    truth: Truth::True,
+                    status: class_name.clone(),
+                    value: json!(class_name),
+                }),
+            }
+        };
+        engine.add_rule(rule("relevant", vec![Premise::holds(&fact("inf>0"))], "inf I > 0 ⇒ relevant".into()));
+        engine.add_rule(rule("irrelevant", vec![Premise::holds(&fact("sup<0"))], "sup I < 0 ⇒ irrelevant".into()));
+        engine.add_rule(rule("marginal", vec![Premise::holds(&fact("I={0}"))], "I = {0} ⇒ marginal".into()));
+        engine.add_rule(rule(
+            "undecided",
+            vec![
+                Premise::fails(&fact("inf>0")),
+                Premise::fails(&fact("sup<0")),
+                Premise::fails(&fact("I={0}")),
+            ],
+            "I straddles 0 ⇒ undecided (report the crossover)".into(),
+        ));
+    }
+    let stop = engine.run();
+    let mut perturbations = Vec::new();
+    for (name, continuum, hull, exact, profile, crossover) in pending {
+        let class = match engine.fact(&format!("{name}: class")).map(|f| f.status.as_str()) {
+            Some("relevant") => Class::Relevant,
+            Some("irrelevant") => Class::Irrelevant,
+            Some("marginal") => Class::Marginal,
+            _ => Class::Undecided,
+        };
+        perturbations.push(Perturbation {
+            name,
+            continuum_dimension: continuum,
+            interval: [
+                hull.lo.to_string_radix(10, Some(digits as usize)),
+                hull.hi.to_string_radix(10, Some(digits as usize)),
+            ],
+            exact: exact.map(|q| q.to_string()),
+            class,
+            crossover,
+            profile,
+        });
+    }
+    let trail = engine
+        .trail()
+        .iter()
+        .map(|s| {
+            let premises: Vec<String> = s.premises.iter().map(|(n, t, _)| format!("{n} = {t:?}")).collect();
+            format!("{}: {} ⇒ {}", s.rule, premises.join(" ∧ "), s.concluded)
+        })
+        .collect();
+    Ok(Classification {
+        window: [n as f64 / k_hi as f64, n as f64 / (k_lo - 1) as f64],
+        p_over_r: x.to_string(),
+        perturbations,
+        trail,
+        stop: match stop {
+            StopReason::Saturated => "saturated: no rule can add a fact".into(),
+            other => format!("{other:?}"),
+        },
+    })
+}

@@ -1,0 +1,224 @@
+//! The validation experiments behind `renorm rg sample` (Fig. 3 structure) and
+//! `renorm rg transfer --sample` (Fig. 4 structure): predictions against Langevin sampling.
+
+use super::model::Model;
+use super::predict::{self, Table};
+use super::sample::{self, SampleError, SampleResult, SamplerConfig};
+use super::theory::Spectrum;
+use super::transfer::{self, Transfer};
+use crate::error::{Error, Result};
+use crate::numeric::Precision;
+use rug::ops::Pow;
+use rug::{Float, Rational};
+use serde::Serialize;
+
+/// Runs the sampler on a model, mapping its errors onto the crate's.
+pub fn sample_model(model: &Model, config: &SamplerConfig) -> Result<SampleResult> {
+    sample::sample(&predict::langevin_system(model), config).map_err(|e| match e {
+        SampleError::InvalidConfig { field, message } => Error::Usage(format!("sampler {field}: {message}")),
+        SampleError::InvalidSystem { field, message } => Error::InvalidInput {
+            location: format!("sampler system: {field}"),
+            message,
+        },
+        SampleError::Diverged { chain, step } => Error::ClaimFailed {
+            claim: "sampling".into(),
+            detail: format!(
+                "chain {chain} diverged at step {step}: lower --dt (the interaction force is \
+                 integrated explicitly)"
+            ),
+        },
+    })
+}
+
+/// Fig. 3: the prediction table with a sampling run attached.
+pub fn predictions_vs_sampling(model: &Model, config: &SamplerConfig, prec: Precision) -> Result<Table> {
+    let mut table = predict::table(model, prec);
+    let run = sample_model(model, config)?;
+    table.attach(&run);
+    Ok(table)
+}
+
+/// One system of the transfer comparison, mapped onto system 1's axes.
+#[derive(Debug, Clone, Serialize)]
+pub struct MappedSystem {
+    /// `system 1`, `system 2 (naive)` or `system 3 (transferred)`.
+    pub name: String,
+    /// The model sampled.
+    pub model: Model,
+    /// `(k on system 1's axis, rescaled ⟨Δ⟩, rescaled SE, system 1's RG prediction there)`.
+    pub points: Vec<[f64; 4]>,
+    /// Sampled loss per sample and its SE (unmapped).
+    pub loss: [f64; 2],
+    /// Points within 3 SE of system 1's RG prediction.
+    pub within_3se: usize,
+    /// Largest `|z|`.
+    pub max_z: f64,
+    /// `Σ z²/points`.
+    pub mean_z2: f64,
+}
+
+/// Fig. 4: the transfer, and sampling of the three systems.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferValidation {
+    /// `ℓ*`.
+    pub ell_star: f64,
+    /// Modes integrated out to reach `ℓ*`.
+    pub modes_integrated: u64,
+    /// `A*`.
+    pub amplitude: f64,
+    /// `U*` (bare normalization).
+    pub coupling: f64,
+    /// Systems 1, 2 (naive) and 3 (transferred).
+    pub systems: Vec<MappedSystem>,
+}
+
+/// Samples system 1, the naive system 2 and the transferred system 3, and maps 2 and 3 onto
+/// system 1's axes (`k = k′/ℓ*`, `Δ → ℓ*^{(1+β)/2} Δ`).
+pub fn transfer_vs_sampling(
+    model: &Model,
+    p_prime: &Rational,
+    config: &SamplerConfig,
+    prec: Precision,
+) -> Result<(Transfer, TransferValidation)> {
+    let t = transfer::transfer(model, p_prime, prec)?;
+    let bits = prec.bits();
+    let s1 = Spectrum::new(model, prec);
+    let flow = s1.flow();
+    let half = Rational::from(Rational::from(1) + &model.beta) / Rational::from(2);
+    let scale = t.ell_star.clone().pow(Float::with_val(bits, &half)).to_f64();
+    let ell = t.ell_star.to_f64();
+    let mut systems = Vec::new();
+    for (name, m, mapped) in [
+        ("system 1", model, false),
+        ("system 2 (naive: same P/r, same U)", &t.naive, true),
+        ("system 3 (transferred: r̃, Ũ)", &t.transferred, true),
+    ] {
+        let run = sample_model(m, config)?;
+        let mut points = Vec::new();
+        for (i, est) in run.modes.iter().enumerate() {
+            let kp = (i + 1) as f64;
+            let (k, value, se) = if mapped {
+                (kp / ell, est.mean_delta * scale, est.se_mean_delta * scale)
+            } else {
+                (kp, est.mean_delta, est.se_mean_delta)
+            };
+            if k < 1.0 {
+                // Below system 1's first mode there is nothing to compare with.
+                continue;
+            }
+            let at = if mapped {
+                Float::with_val(bits, (i + 1) as u64) / &t.ell_star
+            } else {
+                Float::with_val(bits, (i + 1) as u64)
+            };
+            let pred = s1.rg_mean_at(&flow, &at).to_f64();
+            points.push([k, value, se, pred]);
+        }
+        let zs: Vec<f64> = points
+            .iter()
+            .filter(|p| p[2] > 0.0)
+            .map(|p| (p[1] - p[3]) / p[2])
+            .collect();
+        systems.push(MappedSystem {
+            name: name.into(),
+            model: m.clone(),
+            within_3se: zs.iter().filter(|z| z.abs() <= 3.0).count(),
+            max_z: zs.iter().fold(0.0f64, |a, z| a.max(z.abs())),
+            mean_z2: zs.iter().map(|z| z * z).sum::<f64>() / zs.len().max(1) as f64,
+            points,
+            loss: [run.loss, run.se_loss],
+        });
+    }
+    let validation = TransferValidation {
+        ell_star: ell,
+        modes_integrated: t.modes_integrated,
+        amplitude: t.amplitude.to_f64(),
+        coupling: t.coupling.to_f64(),
+        systems,
+    };
+    Ok((t, validation))
+}
+
+impl TransferValidation {
+    /// Markdown summary.
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "ℓ* = {:.6}, modes integrated: {}, A* = {:.8}, U* = {:.8}\n\n\
+             | system | P | r | U | points within 3 SE of system 1's RG prediction | max \\|z\\| | mean z² |\n|---|---|---|---|---|---|---|\n",
+            self.ell_star, self.modes_integrated, self.amplitude, self.coupling
+        );
+        for s in &self.systems {
+            let u = s
+                .model
+                .interactions
+                .iter()
+                .map(|t| format!("{} {:.6}", t.label(), t.coupling().to_f64()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out += &format!(
+                "| {} | {} | {:.6} | {} | {}/{} | {:.2} | {:.2} |\n",
+                s.name,
+                s.model.samples,
+                s.model.ridge.to_f64(),
+                if u.is_empty() { "0".into() } else { u },
+                s.within_3se,
+                s.points.len(),
+                s.max_z,
+                s.mean_z2
+            );
+        }
+        out
+    }
+
+    /// A Fig.-4-style figure: rescaled profiles of the three systems against system 1's RG
+    /// prediction, and their residuals.
+    pub fn figure(&self, title: &str) -> String {
+        use super::svg::{Panel, Series, figure};
+        let colors = ["#1f5fbf", "#2ca02c", "#d62728"];
+        let mut top = Vec::new();
+        let mut bottom = Vec::new();
+        if let Some(first) = self.systems.first() {
+            top.push(Series::line(
+                "RG prediction, system 1",
+                "black",
+                "",
+                first.points.iter().map(|p| (p[0], p[3])).collect(),
+            ));
+        }
+        for (s, c) in self.systems.iter().zip(colors) {
+            top.push(Series::dots(
+                &s.name,
+                c,
+                s.points.iter().map(|p| (p[0], p[1])).collect(),
+                s.points.iter().map(|p| p[2]).collect(),
+            ));
+            bottom.push(Series::dots(
+                &s.name,
+                c,
+                s.points.iter().map(|p| (p[0], p[1] - p[3])).collect(),
+                s.points.iter().map(|p| p[2]).collect(),
+            ));
+        }
+        let panels = [
+            Panel {
+                title: "rescaled ⟨Δ⟩ on system 1's modes".into(),
+                x_label: "k (system 1)".into(),
+                y_label: "⟨Δ⟩".into(),
+                log_x: true,
+                log_y: true,
+                series: top,
+                hline: None,
+            },
+            Panel {
+                title: "sampling − RG prediction (system 1)".into(),
+                x_label: "k (system 1)".into(),
+                y_label: "difference".into(),
+                log_x: true,
+                log_y: false,
+                series: bottom,
+                hline: Some(0.0),
+            },
+        ];
+        figure(title, &panels, 1)
+    }
+}

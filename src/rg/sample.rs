@@ -1,0 +1,1304 @@
+//! Langevin sampling of the mode model (THEORY §3.1, §3.6), to validate RG predictions.
+//!
+//! # Model
+//!
+//! Modes `k` (the vectors' positions; THEORY's `k = 1..N`) with kernel eigenvalues `λ_k`, target
+//! coefficients `y_k` and `x = P/r`:
+//!
+//! ```text
+//! S[f] = Σ_k [ f_k²/(2λ_k) + (x/2)(f_k − y_k)² ]
+//!      + Σ_sep (U/(4N)) (Σ_k w_k f_k²)²          (Separable terms, each with its own Q = Σ_k w_k f_k²)
+//!      + Σ_diag (U/4) Σ_k c_k f_k⁴               (Diagonal terms; THEORY uses c_k = 1/λ_k²)
+//! ```
+//!
+//! [`sample`] estimates, per mode, the mean discrepancy `⟨Δ_k⟩` (`Δ = y − f`), the connected
+//! variance `⟨Δ_k²⟩_c`, and the loss per sample `Σ_k ⟨Δ_k²⟩ = Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)`, each with a
+//! batch-means standard error.
+//!
+//! # Dynamics and integrator
+//!
+//! Langevin dynamics `df = −∇S dt + √(2 dt) ξ`. Write `∇S = A ∘ (f − m) + F(f)` with
+//! `A_k = 1/λ_k + x`, `m_k = x y_k / A_k` (the GP posterior mean) and `F = ∇S_int`. One step is the
+//! exponential (Ornstein–Uhlenbeck) integrator with the interaction force frozen at the start of
+//! the step:
+//!
+//! ```text
+//! f_k ← m_k + e_k (f_k − m_k) − ((1 − e_k)/A_k) F_k(f) + √((1 − e_k²)/A_k) ξ_k,   e_k = exp(−A_k dt)
+//! F_k = Σ_sep (U/N) Q w_k f_k + Σ_diag U c_k f_k³
+//! ```
+//!
+//! **Why not Euler–Maruyama.** At `U = 0` this update is the exact transition kernel of the OU
+//! process, so the chain samples the GP posterior `N(m_k, 1/A_k)` exactly for every `dt`: the only
+//! error left is statistical, which is what §3.6 requires ("must reduce exactly to §3.1 at
+//! `U = 0`"). Euler–Maruyama `f ← f − A(f − m)dt + √(2dt) ξ` instead has stationary variance
+//! `1/(A(1 − A dt/2))`, a relative bias of `A dt/2` that is largest for the stiff (small-`λ`)
+//! modes. With 100 modes and `α = 0.2`, `A_100 = 251 + x`, so at the paper's `dt = 10⁻⁴` the bias
+//! is ≈ 1.3% at `x = 4` and ≈ 6% at `x = 10³`, while at the paper's run length (`5·10⁷` steps) the
+//! standard error of those variances is ≈ 0.1% (measured): the Euler bias would be 10–60 standard
+//! errors and would be misread as an interaction effect. With `U > 0` the frozen interaction
+//! force makes the scheme first order in `dt` for the interaction part only, which is why
+//! [`SamplerConfig::dt`] is bounded by `max_k A_k dt ≤` [`MAX_STIFF_STEP`] when any coupling is
+//! nonzero (see [`sample`]'s errors).
+//!
+//! All `(1 − e)` and `1 − e²` factors use `expm1` so soft modes (`A dt ≪ 1`) keep full precision.
+//!
+//! # Runs, chains, determinism
+//!
+//! Each chain starts at the GP mean `f = m` (deterministic, and the exact answer's centre at
+//! `U = 0`), takes [`SamplerConfig::burn_in`] steps, then [`SamplerConfig::steps`] more with a
+//! sample every [`SamplerConfig::thin`] steps (`⌊steps/thin⌋` samples; any trailing
+//! `steps mod thin` steps would not be recorded, so they are not taken).
+//!
+//! Chain `c` draws its noise from `ChaCha8Rng::seed_from_u64(seed)` switched to stream `c`
+//! (`set_stream(c)`): the same key with a different 64-bit nonce, so chains are independent,
+//! reproducible streams. Chains are distributed over [`SamplerConfig::threads`] OS threads
+//! (`std::thread::scope`, chain `c` on worker `c mod threads`) and combined in chain order, so
+//! the result depends only on the system and on `(dt, steps, burn_in, thin, chains, seed, batches)`,
+//! bit for bit, whatever `threads` and `progress` are.
+//!
+//! # Estimators (batch means)
+//!
+//! Each chain's `n_s = ⌊steps/thin⌋` samples are split into `batches` consecutive batches
+//! (batch `j` holds samples `⌊j n_s/B⌋ .. ⌊(j+1) n_s/B⌋`, so sizes differ by at most one). Per batch
+//! only running sums are kept: `Σ d_k` and `Σ d_k²` with `d_k = Δ_k − Δ̄_k^{GP} = m_k − f_k`, i.e. the
+//! discrepancy shifted by its exact GP mean (a shift does not change any estimate; it avoids the
+//! cancellation of `⟨Δ²⟩ − ⟨Δ⟩²` when the mean is large compared with the spread). Samples are never
+//! stored. With `n` samples in total over all chains:
+//!
+//! * mean: `⟨Δ_k⟩ = Δ̄_k^{GP} + Σd_k/n` (pooled over all samples);
+//! * variance: `⟨Δ_k²⟩_c = Σd_k²/n − (Σd_k/n)²` (pooled second moment minus squared pooled mean);
+//! * loss: `Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)` from the pooled moments.
+//!
+//! Standard errors: the same three statistics are computed within each batch (per-batch mean,
+//! per-batch variance about the batch's own mean, per-batch loss); over all `B_tot = chains ×
+//! batches` batches, `SE = sd(batch statistic)/√B_tot` with the `B_tot − 1` sample standard
+//! deviation. This is valid when each batch is much longer than the autocorrelation time of the
+//! slowest observable (`~1/(2A_min)` for `Δ²` at `U = 0`); otherwise the SE is underestimated.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
+
+/// A separable quartic `(U/(4N)) (Σ_k w_k f_k²)²`.
+#[derive(Debug, Clone)]
+pub struct Separable {
+    /// `U/N`: the coupling with the `1/N` normalization already applied (must be finite, `≥ 0`).
+    pub coupling_over_n: f64,
+    /// `w_k`, one per mode (finite; THEORY's default is `w_k = 1/λ_k`).
+    pub weight: Vec<f64>,
+}
+
+/// A diagonal quartic `(U/4) Σ_k c_k f_k⁴`.
+#[derive(Debug, Clone)]
+pub struct Diagonal {
+    /// `U` (must be finite, `≥ 0`).
+    pub coupling: f64,
+    /// `c_k`, one per mode (finite, `≥ 0` so the action stays bounded below; THEORY: `1/λ_k²`).
+    pub weight: Vec<f64>,
+}
+
+/// The action to sample: GP part plus any number of separable and diagonal quartics.
+#[derive(Debug, Clone)]
+pub struct LangevinSystem {
+    /// Kernel eigenvalues `λ_k > 0`, one per mode.
+    pub lambda: Vec<f64>,
+    /// Target coefficients `y_k`, same length as `lambda`.
+    pub target: Vec<f64>,
+    /// `x = P/r ≥ 0`.
+    pub p_over_r: f64,
+    /// Separable quartic terms (may be empty).
+    pub separable: Vec<Separable>,
+    /// Diagonal quartic terms (may be empty).
+    pub diagonal: Vec<Diagonal>,
+}
+
+impl LangevinSystem {
+    /// The power-law GP of THEORY §3.1 with `modes` modes: `λ_k = k^{−(1+α)}`,
+    /// `y_k = k^{−(1+β)/2}` (`k = 1..modes`), no interaction.
+    #[must_use]
+    pub fn power_law(modes: usize, alpha: f64, beta: f64, p_over_r: f64) -> Self {
+        let ks = (1..=modes).map(|k| k as f64);
+        Self {
+            lambda: ks.clone().map(|k| k.powf(-(1.0 + alpha))).collect(),
+            target: ks.map(|k| k.powf(-(1.0 + beta) / 2.0)).collect(),
+            p_over_r,
+            separable: Vec::new(),
+            diagonal: Vec::new(),
+        }
+    }
+
+    /// Exact GP (`U = 0`) moments per mode: `(⟨Δ_k⟩, ⟨Δ_k²⟩_c) = (y_k/(1 + xλ_k), λ_k/(1 + xλ_k))`.
+    #[must_use]
+    pub fn gp_moments(&self) -> Vec<(f64, f64)> {
+        self.lambda
+            .iter()
+            .zip(&self.target)
+            .map(|(&l, &y)| {
+                let d = 1.0 + self.p_over_r * l;
+                (y / d, l / d)
+            })
+            .collect()
+    }
+}
+
+/// Run-length and parallelism settings for [`sample`].
+#[derive(Debug, Clone)]
+pub struct SamplerConfig {
+    /// Time step `dt > 0`.
+    pub dt: f64,
+    /// Steps per chain after burn-in.
+    pub steps: u64,
+    /// Equilibration steps per chain, not recorded.
+    pub burn_in: u64,
+    /// A sample every `thin ≥ 1` steps.
+    pub thin: u64,
+    /// Number of independent chains (`≥ 1`).
+    pub chains: u32,
+    /// OS threads to spread the chains over (`≥ 1`; does not affect the result).
+    pub threads: u32,
+    /// Master seed; chain `c` uses ChaCha8 stream `c` of this seed.
+    pub seed: u64,
+    /// Batches per chain for the batch-means errors (`≥ 2`, and `≤ ⌊steps/thin⌋`).
+    pub batches: u32,
+    /// Show an indicatif progress bar on stderr (does not affect the result).
+    pub progress: bool,
+}
+
+impl SamplerConfig {
+    /// The paper's run (THEORY §3.6): `dt = 10⁻⁴`, `5·10⁷` steps, a sample every 10 steps,
+    /// `2·10⁴` burn-in steps, in one chain with 50 batches, one thread, no progress bar.
+    #[must_use]
+    pub fn paper(seed: u64) -> Self {
+        Self {
+            dt: 1e-4,
+            steps: 50_000_000,
+            burn_in: 20_000,
+            thin: 10,
+            chains: 1,
+            threads: 1,
+            seed,
+            batches: 50,
+            progress: false,
+        }
+    }
+}
+
+/// Estimates for one mode.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeEstimate {
+    /// `⟨Δ_k⟩`, the mean discrepancy.
+    pub mean_delta: f64,
+    /// Batch-means standard error of `mean_delta`.
+    pub se_mean_delta: f64,
+    /// `⟨Δ_k²⟩_c`, the connected variance of the discrepancy.
+    pub variance: f64,
+    /// Batch-means standard error of `variance`.
+    pub se_variance: f64,
+}
+
+/// Output of [`sample`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleResult {
+    /// Per-mode estimates, in the order of [`LangevinSystem::lambda`].
+    pub modes: Vec<ModeEstimate>,
+    /// Loss per sample `Σ_k ⟨Δ_k²⟩ = Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)`.
+    pub loss: f64,
+    /// Batch-means standard error of `loss`.
+    pub se_loss: f64,
+    /// Recorded samples per chain, `⌊steps/thin⌋`.
+    pub samples_per_chain: u64,
+    /// Number of chains.
+    pub chains: u32,
+    /// Steps actually taken over all chains: `chains × (burn_in + samples_per_chain × thin)`.
+    pub total_steps: u64,
+    /// Number of batches the errors are computed from, `chains × batches`.
+    pub batches_total: u32,
+}
+
+/// Why [`sample`] refused or stopped.
+#[derive(thiserror::Error, Debug)]
+pub enum SampleError {
+    /// A [`SamplerConfig`] field is out of range.
+    #[error("invalid sampler config `{field}`: {message}")]
+    InvalidConfig {
+        /// The offending field.
+        field: &'static str,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A [`LangevinSystem`] field is out of range (`field` includes indices, e.g. `lambda[3]`).
+    #[error("invalid Langevin system `{field}`: {message}")]
+    InvalidSystem {
+        /// The offending field, with indices.
+        field: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A chain's state became NaN or infinite (usually `dt` too large for the interaction).
+    ///
+    /// The state is checked every `thin` steps, so the blow-up happened within the last `thin`
+    /// steps before `step`. With several diverging chains the lowest chain index is reported.
+    #[error("chain {chain} diverged (non-finite state) by step {step}; reduce dt")]
+    Diverged {
+        /// The chain index.
+        chain: u32,
+        /// Steps taken by that chain (burn-in included) when the non-finite state was detected.
+        step: u64,
+    },
+}
+
+/// Largest `A_k dt` accepted when the system has an interaction. The interaction force is held
+/// fixed over a step, so its error is first order; keeping the step within the fastest mode's
+/// relaxation time `1/A_max` also bounds the typical interaction stiffness per step (`~U/λ_k ≤ U A_k`
+/// for both THEORY normalizations) by `~U`, away from the explicit-step instability.
+pub const MAX_STIFF_STEP: f64 = 1.0;
+
+/// Cap on `chains × batches × modes`: each is two `f64` running sums kept until the end
+/// (2²⁶ ⇒ 1 GiB), and it keeps `chains × batches` within `u32`.
+pub const MAX_STORED_SUMS: u64 = 1 << 26;
+
+/// Steps between progress-bar updates and cancellation checks: rare enough to cost nothing,
+/// frequent enough (≈10 ms at 100 modes) for a live ETA.
+const TICK_STEPS: u64 = 100_000;
+
+/// Per-mode constants of the integrator, flat arrays so the step loop is a straight pass.
+struct Kernel {
+    /// `m_k`, the GP posterior mean.
+    mean: Vec<f64>,
+    /// `e_k = exp(−A_k dt)`.
+    decay: Vec<f64>,
+    /// `(1 − e_k)/A_k`: the effective time step for the frozen interaction force.
+    drift: Vec<f64>,
+    /// `√((1 − e_k²)/A_k)`: the exact OU noise amplitude.
+    noise: Vec<f64>,
+    /// `Σ_diag U c_k`: all diagonal terms merged (they have the same form).
+    quartic: Vec<f64>,
+    /// `U/N` for each separable term.
+    sep_coupling: Vec<f64>,
+    /// Separable weights, term-major: `sep_weight[s·n + k] = w_{s,k}`.
+    sep_weight: Vec<f64>,
+}
+
+impl Kernel {
+    fn new(system: &LangevinSystem, dt: f64) -> Self {
+        let n = system.lambda.len();
+        let x = system.p_over_r;
+        let mut kernel = Self {
+            mean: Vec::with_capacity(n),
+            decay: Vec::with_capacity(n),
+            drift: Vec::with_capacity(n),
+            noise: Vec::with_capacity(n),
+            quartic: vec![0.0; n],
+            sep_coupling: system.separable.iter().map(|s| s.coupling_over_n).collect(),
+            sep_weight: system
+                .separable
+                .iter()
+                .flat_map(|s| s.weight.iter().copied())
+                .collect(),
+        };
+        for (&l, &y) in system.lambda.iter().zip(&system.target) {
+            let a = 1.0 / l + x;
+            let one_minus_e = -(-a * dt).exp_m1();
+            let one_minus_e2 = -(-2.0 * a * dt).exp_m1();
+            kernel.mean.push(x * y / a);
+            kernel.decay.push(1.0 - one_minus_e);
+            kernel.drift.push(one_minus_e / a);
+            kernel.noise.push((one_minus_e2 / a).sqrt());
+        }
+        for d in &system.diagonal {
+            for (q, &c) in kernel.quartic.iter_mut().zip(&d.weight) {
+                *q += d.coupling * c;
+            }
+        }
+        kernel
+    }
+
+    fn modes(&self) -> usize {
+        self.mean.len()
+    }
+}
+
+/// One chain's mutable state.
+struct Chain<'k> {
+    kernel: &'k Kernel,
+    f: Vec<f64>,
+    /// `Q_s = Σ_k w_{s,k} f_k²` of the current state, maintained by the step itself.
+    q: Vec<f64>,
+    /// Scratch for `(U/N)_s Q_s` (general separable path only).
+    a: Vec<f64>,
+    /// This step's noise. Drawing all of it first keeps the ziggurat's branches out of the
+    /// update loop, which then vectorizes (≈30% faster); the draw order is the same either way.
+    xi: Vec<f64>,
+    rng: ChaCha8Rng,
+}
+
+impl<'k> Chain<'k> {
+    fn new(kernel: &'k Kernel, seed: u64, chain: u32) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // Same key, different nonce: independent streams without any ad-hoc seed mixing.
+        rng.set_stream(u64::from(chain));
+        let f = kernel.mean.clone();
+        let n = f.len();
+        let ns = kernel.sep_coupling.len();
+        let q = (0..ns)
+            .map(|s| weighted_square_sum(&kernel.sep_weight[s * n..(s + 1) * n], &f))
+            .collect();
+        Self {
+            kernel,
+            f,
+            q,
+            a: vec![0.0; ns],
+            xi: vec![0.0; n],
+            rng,
+        }
+    }
+
+    /// Advance `steps` integrator steps, keeping `Q` in step with `f` (each step needs `Q` of
+    /// the state it starts from, so it is computed once at the end of the previous step).
+    fn advance(&mut self, steps: u64) {
+        let k = self.kernel;
+        let n = k.modes();
+        match k.sep_coupling.len() {
+            0 => {
+                for _ in 0..steps {
+                    self.draw_noise();
+                    for (((((f, &m), &e), &h), (&s, &c)), &xi) in self
+                        .f
+                        .iter_mut()
+                        .zip(&k.mean)
+                        .zip(&k.decay)
+                        .zip(&k.drift)
+                        .zip(k.noise.iter().zip(&k.quartic))
+                        .zip(&self.xi)
+                    {
+                        let v = *f;
+                        // c = 0 without a diagonal term, so F = 0 exactly and U = 0 stays exact.
+                        let force = c * v * v * v;
+                        *f = m + e * (v - m) - h * force + s * xi;
+                    }
+                }
+            }
+            1 => {
+                let g = k.sep_coupling[0];
+                for _ in 0..steps {
+                    let a = g * self.q[0];
+                    self.draw_noise();
+                    for ((((((f, &m), &e), &h), (&s, &c)), &w), &xi) in self
+                        .f
+                        .iter_mut()
+                        .zip(&k.mean)
+                        .zip(&k.decay)
+                        .zip(&k.drift)
+                        .zip(k.noise.iter().zip(&k.quartic))
+                        .zip(&k.sep_weight)
+                        .zip(&self.xi)
+                    {
+                        let v = *f;
+                        let force = v * (a * w + c * v * v);
+                        let new = m + e * (v - m) - h * force + s * xi;
+                        *f = new;
+                    }
+                    self.q[0] = weighted_square_sum(&k.sep_weight, &self.f);
+                }
+            }
+            ns => {
+                for _ in 0..steps {
+                    for ((a, q), &g) in self.a.iter_mut().zip(&mut self.q).zip(&k.sep_coupling) {
+                        *a = g * *q;
+                        *q = 0.0;
+                    }
+                    self.draw_noise();
+                    for i in 0..n {
+                        let xi = self.xi[i];
+                        let v = self.f[i];
+                        let mut lin = 0.0;
+                        for s in 0..ns {
+                            lin += self.a[s] * k.sep_weight[s * n + i];
+                        }
+                        let force = v * (lin + k.quartic[i] * v * v);
+                        let new =
+                            k.mean[i] + k.decay[i] * (v - k.mean[i]) - k.drift[i] * force + k.noise[i] * xi;
+                        self.f[i] = new;
+                        for s in 0..ns {
+                            self.q[s] += k.sep_weight[s * n + i] * new * new;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fill `xi` with this step's standard normals, in mode order.
+    #[inline]
+    fn draw_noise(&mut self) {
+        for x in &mut self.xi {
+            *x = StandardNormal.sample(&mut self.rng);
+        }
+    }
+
+    /// Whether every component of the state (and every `Q`) is finite.
+    fn finite(&self) -> bool {
+        // A sum is finite iff no term is NaN/inf (squares cannot cancel an infinity).
+        let s: f64 = self.f.iter().map(|v| v * v).sum::<f64>() + self.q.iter().map(|v| v.abs()).sum::<f64>();
+        s.is_finite()
+    }
+}
+
+/// `Σ_k w_k f_k²` with four independent accumulators: a single running sum is a serial
+/// dependency chain the compiler may not reorder, which would dominate the separable step.
+#[inline]
+fn weighted_square_sum(w: &[f64], f: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (wc, fc) = (w.chunks_exact(4), f.chunks_exact(4));
+    let (wr, fr) = (wc.remainder(), fc.remainder());
+    for (w4, f4) in wc.zip(fc) {
+        for l in 0..4 {
+            acc[l] += w4[l] * f4[l] * f4[l];
+        }
+    }
+    let tail: f64 = wr.iter().zip(fr).map(|(w, v)| w * v * v).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Running sums of one chain: per batch, the sample count and `Σd_k`, `Σd_k²` (term-major, batch
+/// `j` at `[j·n, (j+1)·n)`).
+struct ChainSums {
+    counts: Vec<u64>,
+    s1: Vec<f64>,
+    s2: Vec<f64>,
+}
+
+enum ChainOutcome {
+    Done(ChainSums),
+    Diverged(u64),
+    /// Stopped early because a lower-indexed chain diverged (its result would be discarded).
+    Cancelled,
+}
+
+/// Shared by the workers: the progress bar and the lowest diverged chain index so far.
+struct Shared {
+    bar: ProgressBar,
+    first_bad: AtomicU32,
+}
+
+struct Ticker<'s> {
+    shared: &'s Shared,
+    pending: u64,
+}
+
+impl Ticker<'_> {
+    /// Record `steps` steps; every [`TICK_STEPS`] push them to the bar. Returns `false` when the
+    /// chain should stop because a lower chain already diverged.
+    fn tick(&mut self, steps: u64, chain: u32) -> bool {
+        self.pending += steps;
+        if self.pending >= TICK_STEPS {
+            self.shared.bar.inc(self.pending);
+            self.pending = 0;
+            return self.shared.first_bad.load(Ordering::Relaxed) >= chain;
+        }
+        true
+    }
+
+    fn flush(&mut self) {
+        self.shared.bar.inc(self.pending);
+        self.pending = 0;
+    }
+}
+
+fn run_chain(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: &Shared) -> ChainOutcome {
+    let outcome = run_chain_inner(kernel, config, chain, shared);
+    if let ChainOutcome::Diverged(_) = outcome {
+        shared.first_bad.fetch_min(chain, Ordering::Relaxed);
+    }
+    outcome
+}
+
+fn run_chain_inner(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: &Shared) -> ChainOutcome {
+    let n = kernel.modes();
+    let mut state = Chain::new(kernel, config.seed, chain);
+    let mut ticker = Ticker { shared, pending: 0 };
+    let mut taken: u64 = 0;
+
+    // Burn-in in chunks of `thin`, with the same divergence check cadence as production.
+    let mut left = config.burn_in;
+    while left > 0 {
+        let chunk = left.min(config.thin);
+        state.advance(chunk);
+        taken += chunk;
+        left -= chunk;
+        if !state.finite() {
+            ticker.flush();
+            return ChainOutcome::Diverged(taken);
+        }
+        if !ticker.tick(chunk, chain) {
+            ticker.flush();
+            return ChainOutcome::Cancelled;
+        }
+    }
+
+    let samples = config.steps / config.thin;
+    let batches = u64::from(config.batches);
+    let mut sums = ChainSums {
+        counts: Vec::with_capacity(config.batches as usize),
+        s1: vec![0.0; n * config.batches as usize],
+        s2: vec![0.0; n * config.batches as usize],
+    };
+    for j in 0..batches {
+        let start = batch_edge(j, samples, batches);
+        let end = batch_edge(j + 1, samples, batches);
+        sums.counts.push(end - start);
+        let off = j as usize * n;
+        let (s1, s2) = (&mut sums.s1[off..off + n], &mut sums.s2[off..off + n]);
+        for _ in start..end {
+            state.advance(config.thin);
+            taken += config.thin;
+            let mut total = 0.0;
+            for (((a1, a2), &m), &f) in s1.iter_mut().zip(s2.iter_mut()).zip(&kernel.mean).zip(&state.f) {
+                // d = Δ − Δ̄_GP = (y − f) − (y − m) = m − f.
+                let d = m - f;
+                *a1 += d;
+                *a2 += d * d;
+                total += d * d;
+            }
+            if !total.is_finite() || !state.q.iter().all(|q| q.is_finite()) {
+                ticker.flush();
+                return ChainOutcome::Diverged(taken);
+            }
+            if !ticker.tick(config.thin, chain) {
+                ticker.flush();
+                return ChainOutcome::Cancelled;
+            }
+        }
+    }
+    ticker.flush();
+    ChainOutcome::Done(sums)
+}
+
+/// `⌊j · samples / batches⌋` without overflow.
+fn batch_edge(j: u64, samples: u64, batches: u64) -> u64 {
+    // The quotient is ≤ samples, so it fits in u64.
+    u64::try_from(u128::from(j) * u128::from(samples) / u128::from(batches)).unwrap_or(samples)
+}
+
+fn sys_err(field: impl Into<String>, message: impl Into<String>) -> SampleError {
+    SampleError::InvalidSystem {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn cfg_err(field: &'static str, message: impl Into<String>) -> SampleError {
+    SampleError::InvalidConfig {
+        field,
+        message: message.into(),
+    }
+}
+
+fn validate_system(system: &LangevinSystem) -> Result<(), SampleError> {
+    let n = system.lambda.len();
+    if n == 0 {
+        return Err(sys_err("lambda", "need at least one mode"));
+    }
+    if system.target.len() != n {
+        return Err(sys_err(
+            "target",
+            format!("length {} differs from lambda's {n}", system.target.len()),
+        ));
+    }
+    if !(system.p_over_r.is_finite() && system.p_over_r >= 0.0) {
+        return Err(sys_err(
+            "p_over_r",
+            format!("must be finite and ≥ 0, got {}", system.p_over_r),
+        ));
+    }
+    for (k, (&l, &y)) in system.lambda.iter().zip(&system.target).enumerate() {
+        if !(l.is_finite() && l > 0.0) {
+            return Err(sys_err(
+                format!("lambda[{k}]"),
+                format!("must be finite and > 0, got {l}"),
+            ));
+        }
+        if !(1.0 / l + system.p_over_r).is_finite() {
+            return Err(sys_err(
+                format!("lambda[{k}]"),
+                format!("1/λ + x overflows for λ = {l}"),
+            ));
+        }
+        if !y.is_finite() {
+            return Err(sys_err(
+                format!("target[{k}]"),
+                format!("must be finite, got {y}"),
+            ));
+        }
+    }
+    for (i, s) in system.separable.iter().enumerate() {
+        if !(s.coupling_over_n.is_finite() && s.coupling_over_n >= 0.0) {
+            return Err(sys_err(
+                format!("separable[{i}].coupling_over_n"),
+                format!(
+                    "must be finite and ≥ 0 (a negative quartic is unbounded below), got {}",
+                    s.coupling_over_n
+                ),
+            ));
+        }
+        if s.weight.len() != n {
+            return Err(sys_err(
+                format!("separable[{i}].weight"),
+                format!("length {} differs from lambda's {n}", s.weight.len()),
+            ));
+        }
+        if let Some(k) = s.weight.iter().position(|w| !w.is_finite()) {
+            return Err(sys_err(
+                format!("separable[{i}].weight[{k}]"),
+                format!("must be finite, got {}", s.weight[k]),
+            ));
+        }
+    }
+    for (i, d) in system.diagonal.iter().enumerate() {
+        if !(d.coupling.is_finite() && d.coupling >= 0.0) {
+            return Err(sys_err(
+                format!("diagonal[{i}].coupling"),
+                format!(
+                    "must be finite and ≥ 0 (a negative quartic is unbounded below), got {}",
+                    d.coupling
+                ),
+            ));
+        }
+        if d.weight.len() != n {
+            return Err(sys_err(
+                format!("diagonal[{i}].weight"),
+                format!("length {} differs from lambda's {n}", d.weight.len()),
+            ));
+        }
+        if let Some(k) = d.weight.iter().position(|c| !(c.is_finite() && *c >= 0.0)) {
+            return Err(sys_err(
+                format!("diagonal[{i}].weight[{k}]"),
+                format!("must be finite and ≥ 0, got {}", d.weight[k]),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_config(system: &LangevinSystem, config: &SamplerConfig) -> Result<(), SampleError> {
+    if !(config.dt.is_finite() && config.dt > 0.0) {
+        return Err(cfg_err(
+            "dt",
+            format!("must be finite and > 0, got {}", config.dt),
+        ));
+    }
+    if config.thin == 0 {
+        return Err(cfg_err("thin", "must be ≥ 1"));
+    }
+    if config.chains == 0 {
+        return Err(cfg_err("chains", "must be ≥ 1"));
+    }
+    if config.threads == 0 {
+        return Err(cfg_err("threads", "must be ≥ 1"));
+    }
+    if config.batches < 2 {
+        return Err(cfg_err(
+            "batches",
+            format!("must be ≥ 2 for a batch-means error, got {}", config.batches),
+        ));
+    }
+    let stored = u64::from(config.chains) * u64::from(config.batches) * system.lambda.len() as u64;
+    if stored > MAX_STORED_SUMS {
+        return Err(cfg_err(
+            "batches",
+            format!(
+                "chains × batches × modes = {stored} per-batch sums exceeds {MAX_STORED_SUMS} \
+                 (memory); a few hundred batches in total are plenty for an error estimate"
+            ),
+        ));
+    }
+    let samples = config.steps / config.thin;
+    if samples < u64::from(config.batches) {
+        return Err(cfg_err(
+            "steps",
+            format!(
+                "⌊steps/thin⌋ = {samples} samples per chain is fewer than batches = {}",
+                config.batches
+            ),
+        ));
+    }
+    let per_chain = samples
+        .checked_mul(config.thin)
+        .and_then(|s| s.checked_add(config.burn_in))
+        .filter(|s| s.checked_mul(u64::from(config.chains)).is_some());
+    if per_chain.is_none() {
+        return Err(cfg_err("steps", "chains × (burn_in + steps) overflows u64"));
+    }
+    let a_max = system
+        .lambda
+        .iter()
+        .map(|&l| 1.0 / l + system.p_over_r)
+        .fold(0.0, f64::max);
+    let interacting = system
+        .separable
+        .iter()
+        .any(|s| s.coupling_over_n > 0.0 && s.weight.iter().any(|w| w.abs() > 0.0))
+        || system
+            .diagonal
+            .iter()
+            .any(|d| d.coupling > 0.0 && d.weight.iter().any(|c| *c > 0.0));
+    let stiff = a_max * config.dt;
+    if !stiff.is_finite() {
+        return Err(cfg_err("dt", format!("max_k A_k dt = {stiff} is not finite")));
+    }
+    if interacting && stiff > MAX_STIFF_STEP {
+        return Err(cfg_err(
+            "dt",
+            format!(
+                "max_k A_k dt = {stiff:.3} > {MAX_STIFF_STEP}: with an interaction the step must \
+                 resolve the fastest mode's relaxation time 1/A_max = {:.3e}",
+                1.0 / a_max
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Sample `system` with Langevin dynamics and return per-mode discrepancy moments and the loss,
+/// with batch-means standard errors (see the [module docs](self) for the integrator and estimators).
+///
+/// # Errors
+///
+/// * [`SampleError::InvalidSystem`]: empty or mismatched lengths, `λ_k ≤ 0`, non-finite values,
+///   negative couplings or negative diagonal weights, `x < 0`.
+/// * [`SampleError::InvalidConfig`]: `dt ≤ 0` or non-finite; `thin`, `chains`, `threads` zero;
+///   `batches < 2`; `⌊steps/thin⌋ < batches`; `chains × batches × modes >` [`MAX_STORED_SUMS`];
+///   step counts overflowing `u64`; and, when any coupling is nonzero, `max_k A_k dt >`
+///   [`MAX_STIFF_STEP`].
+/// * [`SampleError::Diverged`]: a chain's state became NaN/inf.
+pub fn sample(system: &LangevinSystem, config: &SamplerConfig) -> Result<SampleResult, SampleError> {
+    validate_system(system)?;
+    validate_config(system, config)?;
+    let kernel = Kernel::new(system, config.dt);
+    let n = kernel.modes();
+    let samples = config.steps / config.thin;
+    let per_chain = config.burn_in + samples * config.thin;
+    let total_steps = per_chain * u64::from(config.chains);
+
+    let bar = if config.progress {
+        let style = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} steps ({per_sec:0}, ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        ProgressBar::with_draw_target(Some(total_steps), ProgressDrawTarget::stderr()).with_style(style)
+    } else {
+        ProgressBar::hidden()
+    };
+    let shared = Shared {
+        bar,
+        first_bad: AtomicU32::new(u32::MAX),
+    };
+
+    let threads = config.threads.min(config.chains);
+    let mut outcomes: Vec<Option<ChainOutcome>> = (0..config.chains).map(|_| None).collect();
+    if threads == 1 {
+        // No thread to spawn; same per-chain computation, so the same bits.
+        for (c, slot) in outcomes.iter_mut().enumerate() {
+            *slot = Some(run_chain(&kernel, config, c as u32, &shared));
+        }
+    } else {
+        let (kernel, shared) = (&kernel, &shared);
+        let per_worker: Vec<Vec<(u32, ChainOutcome)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        (t..config.chains)
+                            .step_by(threads as usize)
+                            .map(|c| (c, run_chain(kernel, config, c, shared)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                // A worker only panics on a bug in this module; re-raise it rather than hide it.
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for (c, outcome) in per_worker.into_iter().flatten() {
+            outcomes[c as usize] = Some(outcome);
+        }
+    }
+    shared.bar.finish_and_clear();
+
+    // Lowest diverged chain first: every chain below it ran to completion (a chain is only
+    // cancelled by a lower diverged chain), so this choice does not depend on thread timing.
+    let mut chains = Vec::with_capacity(outcomes.len());
+    for (c, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Some(ChainOutcome::Done(sums)) => chains.push(sums),
+            Some(ChainOutcome::Diverged(step)) => {
+                return Err(SampleError::Diverged {
+                    chain: c as u32,
+                    step,
+                });
+            }
+            Some(ChainOutcome::Cancelled) | None => {
+                // Unreachable: a cancelled chain has a lower diverged chain, returned above.
+                return Err(SampleError::Diverged {
+                    chain: shared.first_bad.load(Ordering::Relaxed),
+                    step: 0,
+                });
+            }
+        }
+    }
+
+    Ok(combine(system, &kernel, &chains, n, samples, config, total_steps))
+}
+
+/// Pooled estimates and batch-means errors from all chains' batch sums (in chain order).
+fn combine(
+    system: &LangevinSystem,
+    kernel: &Kernel,
+    chains: &[ChainSums],
+    n: usize,
+    samples: u64,
+    config: &SamplerConfig,
+    total_steps: u64,
+) -> SampleResult {
+    // Shift: exact GP mean discrepancy, y − m.
+    let shift: Vec<f64> = system
+        .target
+        .iter()
+        .zip(&kernel.mean)
+        .map(|(y, m)| y - m)
+        .collect();
+    let batches: Vec<(u64, &[f64], &[f64])> = chains
+        .iter()
+        .flat_map(|c| {
+            c.counts
+                .iter()
+                .enumerate()
+                .map(move |(j, &cnt)| (cnt, &c.s1[j * n..(j + 1) * n], &c.s2[j * n..(j + 1) * n]))
+        })
+        .collect();
+    let nb = batches.len();
+    let total: u64 = batches.iter().map(|b| b.0).sum();
+    let total_f = total as f64;
+
+    let mut modes = Vec::with_capacity(n);
+    let mut loss = 0.0;
+    // Per-batch loss, accumulated mode by mode.
+    let mut batch_loss = vec![0.0; nb];
+    let mut batch_mean = vec![0.0; nb];
+    let mut batch_var = vec![0.0; nb];
+    for k in 0..n {
+        let (mut t1, mut t2) = (0.0, 0.0);
+        for (b, &(cnt, s1, s2)) in batches.iter().enumerate() {
+            t1 += s1[k];
+            t2 += s2[k];
+            let c = cnt as f64;
+            let dbar = s1[k] / c;
+            let var = s2[k] / c - dbar * dbar;
+            let mean = shift[k] + dbar;
+            batch_mean[b] = mean;
+            batch_var[b] = var;
+            batch_loss[b] += mean * mean + var;
+        }
+        let dbar = t1 / total_f;
+        let mean = shift[k] + dbar;
+        let variance = t2 / total_f - dbar * dbar;
+        loss += mean * mean + variance;
+        modes.push(ModeEstimate {
+            mean_delta: mean,
+            se_mean_delta: standard_error(&batch_mean),
+            variance,
+            se_variance: standard_error(&batch_var),
+        });
+    }
+    SampleResult {
+        modes,
+        loss,
+        se_loss: standard_error(&batch_loss),
+        samples_per_chain: samples,
+        chains: config.chains,
+        total_steps,
+        batches_total: nb as u32,
+    }
+}
+
+/// `sd(xs)/√len` with the `len − 1` sample standard deviation (two passes, for accuracy).
+fn standard_error(xs: &[f64]) -> f64 {
+    let len = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / len;
+    let ss: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
+    (ss / (len - 1.0) / len).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(dt: f64, steps: u64, chains: u32, threads: u32, seed: u64) -> SamplerConfig {
+        SamplerConfig {
+            dt,
+            steps,
+            burn_in: 2_000,
+            thin: 10,
+            chains,
+            threads,
+            seed,
+            batches: 20,
+            progress: false,
+        }
+    }
+
+    /// `|got − want| ≤ 4 SE`, with a message naming what failed.
+    fn within(what: &str, got: f64, se: f64, want: f64) {
+        assert!(se.is_finite() && se > 0.0, "{what}: bad SE {se}");
+        assert!(
+            (got - want).abs() <= 4.0 * se,
+            "{what}: sampled {got} ± {se}, exact {want} ({:.1} SE)",
+            (got - want) / se
+        );
+    }
+
+    /// At U = 0 the integrator is exact, so even a coarse dt = 0.01 (A_max dt ≈ 0.6, where
+    /// Euler–Maruyama would be biased by ~30% on the stiff modes) must reproduce the GP.
+    #[test]
+    fn gp_exact_at_u0() {
+        let system = LangevinSystem::power_law(30, 0.2, 0.3, 4.0);
+        let cfg = config(0.01, 200_000, 2, 2, 7);
+        let res = sample(&system, &cfg).expect("sample");
+        let exact = system.gp_moments();
+        let mut exact_loss = 0.0;
+        for (k, (m, (dm, dv))) in res.modes.iter().zip(exact).enumerate() {
+            within(&format!("mean[{k}]"), m.mean_delta, m.se_mean_delta, dm);
+            within(&format!("var[{k}]"), m.variance, m.se_variance, dv);
+            exact_loss += dm * dm + dv;
+        }
+        within("loss", res.loss, res.se_loss, exact_loss);
+        assert_eq!(res.samples_per_chain, 20_000);
+        assert_eq!(res.batches_total, 40);
+        assert_eq!(res.total_steps, 2 * 202_000);
+    }
+
+    fn bits(r: &SampleResult) -> Vec<u64> {
+        let mut v: Vec<u64> = r
+            .modes
+            .iter()
+            .flat_map(|m| [m.mean_delta, m.se_mean_delta, m.variance, m.se_variance])
+            .map(f64::to_bits)
+            .collect();
+        v.extend([
+            r.loss.to_bits(),
+            r.se_loss.to_bits(),
+            r.samples_per_chain,
+            r.total_steps,
+        ]);
+        v
+    }
+
+    #[test]
+    fn deterministic_across_threads() {
+        let mut system = LangevinSystem::power_law(12, 0.2, 0.3, 10.0);
+        let n = system.lambda.len();
+        let w: Vec<f64> = system.lambda.iter().map(|l| 1.0 / l).collect();
+        system.separable.push(Separable {
+            coupling_over_n: 0.05 / n as f64,
+            weight: w,
+        });
+        system.diagonal.push(Diagonal {
+            coupling: 0.05,
+            weight: system.lambda.iter().map(|l| 1.0 / (l * l)).collect(),
+        });
+        let one = sample(&system, &config(1e-3, 20_000, 3, 1, 99)).expect("threads = 1");
+        let two = sample(&system, &config(1e-3, 20_000, 3, 2, 99)).expect("threads = 2");
+        let three = sample(&system, &config(1e-3, 20_000, 3, 8, 99)).expect("threads = 8");
+        assert_eq!(bits(&one), bits(&two));
+        assert_eq!(bits(&one), bits(&three));
+        let other = sample(&system, &config(1e-3, 20_000, 3, 2, 100)).expect("other seed");
+        assert_ne!(bits(&one), bits(&other), "the seed must matter");
+    }
+
+    #[test]
+    fn invalid_inputs_are_named() {
+        let system = LangevinSystem::power_law(5, 0.2, 0.3, 4.0);
+        let good = config(1e-3, 1_000, 1, 1, 0);
+        let cfg_field = |c: SamplerConfig| match sample(&system, &c) {
+            Err(SampleError::InvalidConfig { field, .. }) => field,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        };
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                dt: 0.0,
+                ..good.clone()
+            }),
+            "dt"
+        );
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                dt: f64::NAN,
+                ..good.clone()
+            }),
+            "dt"
+        );
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                thin: 0,
+                ..good.clone()
+            }),
+            "thin"
+        );
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                batches: 1,
+                ..good.clone()
+            }),
+            "batches"
+        );
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                chains: 0,
+                ..good.clone()
+            }),
+            "chains"
+        );
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                threads: 0,
+                ..good.clone()
+            }),
+            "threads"
+        );
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                steps: 19 * 10,
+                batches: 20,
+                ..good.clone()
+            }),
+            "steps"
+        );
+        assert_eq!(
+            cfg_field(SamplerConfig {
+                steps: u64::MAX,
+                burn_in: u64::MAX,
+                ..good.clone()
+            }),
+            "steps"
+        );
+
+        let sys_field = |s: LangevinSystem, c: &SamplerConfig| match sample(&s, c) {
+            Err(SampleError::InvalidSystem { field, .. }) => field,
+            other => panic!("expected InvalidSystem, got {other:?}"),
+        };
+        let mut s = system.clone();
+        s.lambda[2] = -1.0;
+        assert_eq!(sys_field(s, &good), "lambda[2]");
+        let mut s = system.clone();
+        s.target.pop();
+        assert_eq!(sys_field(s, &good), "target");
+        let mut s = system.clone();
+        s.target[4] = f64::INFINITY;
+        assert_eq!(sys_field(s, &good), "target[4]");
+        let mut s = system.clone();
+        s.p_over_r = -1.0;
+        assert_eq!(sys_field(s, &good), "p_over_r");
+        let mut s = system.clone();
+        s.separable.push(Separable {
+            coupling_over_n: 0.1,
+            weight: vec![1.0; 4],
+        });
+        assert_eq!(sys_field(s, &good), "separable[0].weight");
+        let mut s = system.clone();
+        s.diagonal.push(Diagonal {
+            coupling: -0.1,
+            weight: vec![1.0; 5],
+        });
+        assert_eq!(sys_field(s, &good), "diagonal[0].coupling");
+        let mut s = system.clone();
+        s.diagonal.push(Diagonal {
+            coupling: 0.1,
+            weight: vec![1.0, 1.0, -1.0, 1.0, 1.0],
+        });
+        assert_eq!(sys_field(s, &good), "diagonal[0].weight[2]");
+        assert_eq!(
+            sys_field(
+                LangevinSystem {
+                    lambda: vec![],
+                    target: vec![],
+                    ..system.clone()
+                },
+                &good
+            ),
+            "lambda"
+        );
+
+        // dt bound applies only with an interaction: fine at U = 0, refused at U > 0.
+        let coarse = SamplerConfig {
+            dt: 0.5,
+            ..good.clone()
+        };
+        assert!(sample(&system, &coarse).is_ok());
+        let mut s = system.clone();
+        s.diagonal.push(Diagonal {
+            coupling: 0.1,
+            weight: vec![1.0; 5],
+        });
+        assert!(matches!(
+            sample(&s, &coarse),
+            Err(SampleError::InvalidConfig { field: "dt", .. })
+        ));
+    }
+
+    #[test]
+    fn divergence_is_an_error_not_a_panic() {
+        // A huge explicit quartic force with a step at the allowed edge blows up quickly.
+        let system = LangevinSystem {
+            lambda: vec![1.0],
+            target: vec![1.0],
+            p_over_r: 0.0,
+            separable: vec![],
+            diagonal: vec![Diagonal {
+                coupling: 1e6,
+                weight: vec![1.0],
+            }],
+        };
+        let cfg = SamplerConfig {
+            dt: 0.9,
+            ..config(0.9, 10_000, 2, 2, 1)
+        };
+        match sample(&system, &cfg) {
+            Err(SampleError::Diverged { chain: 0, step }) => {
+                assert!(step > 0 && step <= 12_000, "step {step}")
+            }
+            other => panic!("expected Diverged on chain 0, got {other:?}"),
+        }
+    }
+
+    /// Composite Simpson rule on `[lo, hi]` with `2·half` intervals.
+    fn simpson(lo: f64, hi: f64, half: usize, g: impl Fn(f64) -> f64) -> f64 {
+        let m = 2 * half;
+        let h = (hi - lo) / m as f64;
+        let mut s = g(lo) + g(hi);
+        for i in 1..m {
+            s += if i % 2 == 1 { 4.0 } else { 2.0 } * g(lo + i as f64 * h);
+        }
+        s * h / 3.0
+    }
+
+    /// One mode with the diagonal quartic (U = 0.5, c = 1/λ²) against the 1-D posterior by
+    /// quadrature; the quartic shifts the moments by many SE, so the comparison has teeth.
+    #[test]
+    fn diagonal_quartic_one_mode_matches_quadrature() {
+        let (l, y, x, u) = (0.5, 1.0, 2.0, 0.5);
+        let action =
+            |f: f64| f * f / (2.0 * l) + 0.5 * x * (f - y) * (f - y) + 0.25 * u * f.powi(4) / (l * l);
+        let z = simpson(-8.0, 8.0, 20_000, |f| (-action(f)).exp());
+        let m1 = simpson(-8.0, 8.0, 20_000, |f| f * (-action(f)).exp()) / z;
+        let m2 = simpson(-8.0, 8.0, 20_000, |f| f * f * (-action(f)).exp()) / z;
+        let (mean, var) = (y - m1, m2 - m1 * m1);
+
+        let system = LangevinSystem {
+            lambda: vec![l],
+            target: vec![y],
+            p_over_r: x,
+            separable: vec![],
+            diagonal: vec![Diagonal {
+                coupling: u,
+                weight: vec![1.0 / (l * l)],
+            }],
+        };
+        let res = sample(&system, &config(1e-3, 4_000_000, 2, 2, 3)).expect("sample");
+        let m = &res.modes[0];
+        within("mean", m.mean_delta, m.se_mean_delta, mean);
+        within("var", m.variance, m.se_variance, var);
+        within("loss", res.loss, res.se_loss, mean * mean + var);
+        let (gp_mean, gp_var) = system.gp_moments()[0];
+        assert!(
+            (gp_mean - mean).abs() > 10.0 * m.se_mean_delta,
+            "quartic shift of the mean not resolved"
+        );
+        assert!(
+            (gp_var - var).abs() > 10.0 * m.se_variance,
+            "quartic shift of the variance not resolved"
+        );
+    }
+
+    /// Two modes coupled by a separable quartic plus a diagonal one, against 2-D quadrature:
+    /// checks the cross-mode force `(U/N) Q w_k f_k` and that terms add.
+    #[test]
+    fn separable_two_modes_matches_quadrature() {
+        let (lam, y, x) = ([1.0, 0.5], [1.0, 0.7], 2.0);
+        let w = [1.0 / lam[0], 1.0 / lam[1]];
+        let (g, u_diag) = (0.5 / 2.0, 0.1);
+        let c = [1.0 / (lam[0] * lam[0]), 1.0 / (lam[1] * lam[1])];
+        let action = |f0: f64, f1: f64| {
+            let q = w[0] * f0 * f0 + w[1] * f1 * f1;
+            f0 * f0 / (2.0 * lam[0])
+                + f1 * f1 / (2.0 * lam[1])
+                + 0.5 * x * ((f0 - y[0]).powi(2) + (f1 - y[1]).powi(2))
+                + 0.25 * g * q * q
+                + 0.25 * u_diag * (c[0] * f0.powi(4) + c[1] * f1.powi(4))
+        };
+        let (lo, hi, half) = (-5.0, 5.0, 400);
+        let moment = |p: &dyn Fn(f64, f64) -> f64| {
+            simpson(lo, hi, half, |a| {
+                simpson(lo, hi, half, |b| p(a, b) * (-action(a, b)).exp())
+            })
+        };
+        let z = moment(&|_, _| 1.0);
+        let f_mean = [moment(&|a, _| a) / z, moment(&|_, b| b) / z];
+        let f_sq = [moment(&|a, _| a * a) / z, moment(&|_, b| b * b) / z];
+
+        let system = LangevinSystem {
+            lambda: lam.to_vec(),
+            target: y.to_vec(),
+            p_over_r: x,
+            separable: vec![Separable {
+                coupling_over_n: g,
+                weight: w.to_vec(),
+            }],
+            diagonal: vec![Diagonal {
+                coupling: u_diag,
+                weight: c.to_vec(),
+            }],
+        };
+        let res = sample(&system, &config(1e-3, 4_000_000, 2, 2, 11)).expect("sample");
+        let mut loss = 0.0;
+        for k in 0..2 {
+            let (mean, var) = (y[k] - f_mean[k], f_sq[k] - f_mean[k] * f_mean[k]);
+            let m = &res.modes[k];
+            within(&format!("mean[{k}]"), m.mean_delta, m.se_mean_delta, mean);
+            within(&format!("var[{k}]"), m.variance, m.se_variance, var);
+            loss += mean * mean + var;
+        }
+        within("loss", res.loss, res.se_loss, loss);
+    }
+
+    #[test]
+    fn general_separable_path_matches_single() {
+        // Two separable terms with weights w and 0 must give the same chain as one term with w:
+        // the general (ns ≥ 2) loop against the specialised one.
+        let base = LangevinSystem::power_law(8, 0.2, 0.3, 10.0);
+        let w: Vec<f64> = base.lambda.iter().map(|l| 1.0 / l).collect();
+        let mut one = base.clone();
+        one.separable.push(Separable {
+            coupling_over_n: 0.1,
+            weight: w.clone(),
+        });
+        let mut two = base.clone();
+        two.separable.push(Separable {
+            coupling_over_n: 0.1,
+            weight: w,
+        });
+        two.separable.push(Separable {
+            coupling_over_n: 0.3,
+            weight: vec![0.0; 8],
+        });
+        let cfg = config(1e-3, 10_000, 1, 1, 5);
+        let (a, b) = (sample(&one, &cfg).expect("one"), sample(&two, &cfg).expect("two"));
+        for (p, q) in a.modes.iter().zip(&b.modes) {
+            assert!((p.mean_delta - q.mean_delta).abs() <= 1e-12 && (p.variance - q.variance).abs() <= 1e-12);
+        }
+    }
+}
