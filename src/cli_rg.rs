@@ -189,9 +189,159 @@ fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
     write_atomic(&dir.join(file), text.as_bytes())
 }
 
+/// `f` to `digits` significant decimal digits, rounded toward −∞ (`up = false`) or +∞, in
+/// scientific notation: printed endpoints must still enclose the value.
+fn directed_decimal(f: &rug::Float, digits: u32, up: bool) -> String {
+    let Some(v) = f.to_rational() else {
+        return f.to_string();
+    };
+    if v == 0 {
+        return "0".into();
+    }
+    let mag = v.clone().abs();
+    // Decimal exponent: estimate from f64, then correct so that 10^e ≤ |v| < 10^(e+1).
+    let mut e = mag.to_f64().log10().floor() as i32;
+    let pow10 = |k: i32| -> Rational {
+        let p = Rational::from(rug::ops::Pow::pow(rug::Integer::from(10), k.unsigned_abs()));
+        if k >= 0 { p } else { p.recip() }
+    };
+    while pow10(e) > mag {
+        e -= 1;
+    }
+    while pow10(e + 1) <= mag {
+        e += 1;
+    }
+    let scaled = Rational::from(&v * &pow10(digits as i32 - 1 - e));
+    let int = if up { scaled.ceil() } else { scaled.floor() };
+    let mut text = int.numer().to_string();
+    let sign = if text.starts_with('-') {
+        text.remove(0);
+        "-"
+    } else {
+        ""
+    };
+    // Rounding may carry into a new digit (9.99… → 10.0…).
+    let e = e + (text.len() as i32 - digits as i32);
+    let (head, tail) = text.split_at(1);
+    format!("{sign}{head}.{tail}e{e}")
+}
+
+fn enclosure_json(e: &rg::curve::Enclosure, digits: u32) -> serde_json::Value {
+    // Endpoints a few digits beyond the value, rounded outward, so they provably bracket it.
+    serde_json::json!({
+        "value": e.to_decimal(digits),
+        "enclosure": [directed_decimal(&e.lo, digits + 5, false), directed_decimal(&e.hi, digits + 5, true)],
+        "digits_certified": e.digits_certified(),
+    })
+}
+
+fn curve_json(
+    lc: &rg::curve::LearningCurve,
+    alpha: &Rational,
+    beta: &Rational,
+    x: &Rational,
+    modes: Option<u64>,
+) -> serde_json::Value {
+    let d = lc.digits;
+    serde_json::json!({
+        "alpha": alpha.to_string(),
+        "beta": beta.to_string(),
+        "p_over_r": x.to_string(),
+        "modes": modes.map_or("all".to_string(), |n| n.to_string()),
+        "digits": d,
+        "bias": enclosure_json(&lc.bias, d),
+        "variance": enclosure_json(&lc.variance, d),
+        "loss": enclosure_json(&lc.loss, d),
+        "slope": {
+            "bias": enclosure_json(&lc.slope_bias, d),
+            "variance": enclosure_json(&lc.slope_variance, d),
+            "loss": enclosure_json(&lc.slope_loss, d),
+        },
+        "continuum": {
+            "C_B": enclosure_json(&lc.c_b, d),
+            "C_V": enclosure_json(&lc.c_v, d),
+            "exponent_bias": lc.exponent_bias.to_string(),
+            "exponent_variance": lc.exponent_variance.to_string(),
+            "bias": enclosure_json(&lc.continuum_bias, d),
+            "variance": enclosure_json(&lc.continuum_variance, d),
+            "loss": enclosure_json(&lc.continuum_loss, d),
+        },
+        "method": {
+            "head_terms": lc.terms_head,
+            "euler_maclaurin_order": lc.em_order,
+            "relative_remainder_bound": lc.remainder_bound.to_string_radix(10, Some(3)),
+        },
+    })
+}
+
+fn curve_text(
+    lc: &rg::curve::LearningCurve,
+    alpha: &Rational,
+    beta: &Rational,
+    x: &Rational,
+    modes: Option<u64>,
+) -> String {
+    let d = lc.digits;
+    let row = |name: &str, e: &rg::curve::Enclosure| {
+        format!(
+            "{name:<18} {}   ({} digits certified)\n",
+            e.to_decimal(d),
+            e.digits_certified()
+        )
+    };
+    let mut out = format!(
+        "learning curve  α = {alpha}, β = {beta}, P/r = {x}, modes: {}\n",
+        modes.map_or("all".to_string(), |n| format!("k ≤ {n}"))
+    );
+    out += &row("bias B", &lc.bias);
+    out += &row("variance V", &lc.variance);
+    out += &row("loss ⟨L⟩/P", &lc.loss);
+    out += &row("slope dlnB/dlnx", &lc.slope_bias);
+    out += &row("slope dlnV/dlnx", &lc.slope_variance);
+    out += &row("slope dlnL/dlnx", &lc.slope_loss);
+    out += &format!(
+        "continuum          B ≈ C_B x^({}), V ≈ C_V x^({})\n",
+        lc.exponent_bias, lc.exponent_variance
+    );
+    out += &row("  C_B", &lc.c_b);
+    out += &row("  C_V", &lc.c_v);
+    out += &row("  B continuum", &lc.continuum_bias);
+    out += &row("  V continuum", &lc.continuum_variance);
+    out += &format!(
+        "method: {} head terms, Euler–Maclaurin order {}, relative remainder bound {} (inside the enclosures)\n",
+        lc.terms_head,
+        lc.em_order,
+        lc.remainder_bound.to_string_radix(10, Some(3))
+    );
+    out
+}
+
 pub fn run(command: RgCommand) -> Result<()> {
     match command {
-        RgCommand::Curve { .. } => Err(Error::Usage("rg curve is not available yet".into())),
+        RgCommand::Curve {
+            alpha,
+            beta,
+            p_over_r,
+            modes,
+            digits,
+            format,
+        } => {
+            let alpha = exact_flag(&alpha, "--alpha")?;
+            let beta = exact_flag(&beta, "--beta")?;
+            let x = exact_flag(&p_over_r, "--p-over-r")?;
+            if x > Rational::from(10u64.pow(15)) {
+                return Err(Error::Usage(format!(
+                    "--p-over-r: {p_over_r} exceeds the supported 1e15"
+                )));
+            }
+            let lc = rg::curve::learning_curve(&alpha, &beta, &x, modes, digits)
+                .map_err(|e| Error::Usage(format!("rg curve: {e}")))?;
+            let text = match format {
+                ValueFormat::Text => curve_text(&lc, &alpha, &beta, &x, modes),
+                ValueFormat::Json => json(&curve_json(&lc, &alpha, &beta, &x, modes))?,
+            };
+            emit(None, &text)
+        }
         RgCommand::Predict {
             model,
             format,

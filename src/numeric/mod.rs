@@ -48,6 +48,7 @@ mod exact;
 mod float;
 mod interval;
 mod interval_dual;
+pub mod ival;
 mod precision;
 mod quadrature;
 mod sample;

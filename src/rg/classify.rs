@@ -116,8 +116,8 @@ pub fn classify(
     let n = model.modes;
     let k_max = Rational::from(n) / ell_min;
     let k_min = Rational::from(n) / ell_max;
-    let k_hi = k_max.floor().to_u64().unwrap_or(n).min(n);
-    let k_lo = k_min.ceil().to_u64().unwrap_or(1).max(3);
+    let k_hi = k_max.floor().numer().to_u64().unwrap_or(n).min(n);
+    let k_lo = k_min.ceil().numer().to_u64().unwrap_or(1).max(3);
     if k_hi < k_lo + 1 {
         return Err(crate::Error::Usage(format!(
             "the window [{ell_min}, {ell_max}] holds no whole decimation step with at least two \
@@ -125,7 +125,11 @@ pub fn classify(
         )));
     }
     let prec = crate::numeric::Precision::from_digits(digits).bits() + 32;
-    let x = if unlearned { Rational::new() } else { model.p_over_r() };
+    let x = if unlearned {
+        Rational::new()
+    } else {
+        model.p_over_r()
+    };
     let xi = Ival::from_rational(&x, prec);
     let a = model.kernel_exponent();
     let neg_a = -a.clone();
@@ -245,7 +249,7 @@ pub fn classify(
                 &format!("{name}: {suffix}"),
                 &format!("{name}: {statement}"),
                 truth(value),
-                if value { "proved".into() } else { "refuted".into() },
+                if value { "proved" } else { "refuted" },
                 json!(null),
                 evidence.clone(),
             ));
@@ -270,9 +274,21 @@ pub fn classify(
                 }),
             }
         };
-        engine.add_rule(rule("relevant", vec![Premise::holds(&fact("inf>0"))], "inf I > 0 ⇒ relevant".into()));
-        engine.add_rule(rule("irrelevant", vec![Premise::holds(&fact("sup<0"))], "sup I < 0 ⇒ irrelevant".into()));
-        engine.add_rule(rule("marginal", vec![Premise::holds(&fact("I={0}"))], "I = {0} ⇒ marginal".into()));
+        engine.add_rule(rule(
+            "relevant",
+            vec![Premise::holds(&fact("inf>0"))],
+            "inf I > 0 ⇒ relevant".into(),
+        ));
+        engine.add_rule(rule(
+            "irrelevant",
+            vec![Premise::holds(&fact("sup<0"))],
+            "sup I < 0 ⇒ irrelevant".into(),
+        ));
+        engine.add_rule(rule(
+            "marginal",
+            vec![Premise::holds(&fact("I={0}"))],
+            "I = {0} ⇒ marginal".into(),
+        ));
         engine.add_rule(rule(
             "undecided",
             vec![
@@ -309,7 +325,11 @@ pub fn classify(
         .trail()
         .iter()
         .map(|s| {
-            let premises: Vec<String> = s.premises.iter().map(|(n, t, _)| format!("{n} = {t:?}")).collect();
+            let premises: Vec<String> = s
+                .premises
+                .iter()
+                .map(|(n, t, _)| format!("{n} = {t:?}"))
+                .collect();
             format!("{}: {} ⇒ {}", s.rule, premises.join(" ∧ "), s.concluded)
         })
         .collect();

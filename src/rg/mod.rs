@@ -29,6 +29,8 @@
 //! Everything here is *our* formalization (THEORY.md marks §3.1–3.2 [ours, derive]); each
 //! derivation step is checked in `proofs/rg_*.toml`.
 
+pub mod classify;
+pub mod curve;
 pub mod experiments;
 pub mod model;
 pub mod predict;

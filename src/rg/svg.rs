@@ -97,7 +97,13 @@ pub fn escape(s: &str) -> String {
 
 fn fmt_tick(v: f64, log: bool) -> String {
     if log {
-        format!("1e{}", v.round() as i64)
+        // Ticks sit at fractional decades; print the value they mark, not a rounded decade.
+        let value = 10f64.powf(v);
+        if (1e-2..1e4).contains(&value) {
+            format!("{}", (value * 1000.0).round() / 1000.0)
+        } else {
+            format!("{value:.1e}")
+        }
     } else if v.abs() >= 1e4 || (v.abs() < 1e-2 && v.abs() > 0.0) {
         format!("{v:.1e}")
     } else {
