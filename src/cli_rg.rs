@@ -136,6 +136,75 @@ pub enum RgCommand {
         #[arg(long, default_value = "rg-sample")]
         out: PathBuf,
     },
+    /// The continuum one-loop flow of (ũ, ρ, A, S²) from the model's bare couplings (THEORY.md
+    /// §3.2): trajectory (JSON, CSV), nullclines, fixed points, and a Fig.-2-style SVG flow field.
+    Flow {
+        /// Model spec (TOML); its separable term gives U and ω (none: U = 0, the GP).
+        model: PathBuf,
+        /// Integrate to this τ = ln ℓ (default ln N: the cutoff reaches the first mode).
+        #[arg(long)]
+        tau_max: Option<String>,
+        /// Output points (evenly spaced in τ).
+        #[arg(long, default_value_t = 40)]
+        points: u32,
+        /// Correct significant digits requested from the integrator (error control).
+        #[arg(long, default_value_t = 20)]
+        digits: u32,
+        /// Switch off the loop terms (tree level).
+        #[arg(long)]
+        tree_level: bool,
+        /// Field-plot panels at these τ (comma-separated exact numbers).
+        #[arg(long, value_delimiter = ',', default_value = "0,1,2,3")]
+        panels: Vec<String>,
+        /// Visible ũ range of the field plot, as lo,hi.
+        #[arg(long, value_delimiter = ',', default_value = "0,2.5")]
+        u_range: Vec<f64>,
+        /// Visible ρ range of the field plot, as lo,hi.
+        #[arg(long, value_delimiter = ',', default_value = "0,2")]
+        rho_range: Vec<f64>,
+        /// Folder for trajectory.{json,csv} and flow.svg.
+        #[arg(long, default_value = "rg-flow")]
+        out: PathBuf,
+    },
+    /// Scaling intervals and relevance of each perturbation (THEORY.md §3.3), decided by the
+    /// rule engine, with its derivation trail.
+    Classify {
+        /// Model spec (TOML).
+        model: PathBuf,
+        /// Window start ℓ₁ ≥ 1.
+        #[arg(long, default_value = "1")]
+        ell_min: String,
+        /// Window end ℓ₂ (≤ N/3 keeps two modes below the cutoff).
+        #[arg(long, default_value = "20")]
+        ell_max: String,
+        /// Linearize at x = 0 (every mode unlearned) instead of the model's P/r.
+        #[arg(long)]
+        unlearned: bool,
+        /// Significant digits of the enclosures.
+        #[arg(long, default_value_t = 20)]
+        digits: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ValueFormat,
+    },
+    /// The scaling law (Fig. 5 structure): ⟨L⟩/P against P at the model's r and N, U = 0 and the
+    /// model's couplings, discrete sums against continuum forms.
+    Scaling {
+        /// Model spec (TOML); its P is replaced by the sweep.
+        model: PathBuf,
+        /// Smallest P.
+        #[arg(long, default_value = "10")]
+        p_min: String,
+        /// Largest P.
+        #[arg(long, default_value = "1e4")]
+        p_max: String,
+        /// Number of log-spaced sizes.
+        #[arg(long, default_value_t = 10)]
+        points: u32,
+        /// Folder for scaling.{md,json} and figure.svg.
+        #[arg(long, default_value = "rg-scaling")]
+        out: PathBuf,
+    },
     /// Hyperparameter transfer (THEORY.md §3.5): map (P, r, U) to (P′, r̃, Ũ) on the same
     /// trajectory; with --sample, validate by sampling (Fig. 4 structure).
     Transfer {
@@ -341,6 +410,192 @@ pub fn run(command: RgCommand) -> Result<()> {
                 ValueFormat::Json => json(&curve_json(&lc, &alpha, &beta, &x, modes))?,
             };
             emit(None, &text)
+        }
+        RgCommand::Flow {
+            model,
+            tau_max,
+            points,
+            digits,
+            tree_level,
+            panels,
+            u_range,
+            rho_range,
+            out,
+        } => {
+            use rg::flow::{self, FlowParams, FlowState, IntegratorOptions, Method, Truncation};
+            let m = read_model(&model)?;
+            let (u, omega) = m
+                .separable()
+                .map_or((Rational::new(), Rational::new()), |(u, o)| {
+                    (u.clone(), o.clone())
+                });
+            let failed = |e: flow::FlowError| Error::Usage(format!("rg flow: {e}"));
+            let params = FlowParams::new(m.alpha.clone(), m.beta.clone(), omega, m.modes).map_err(failed)?;
+            // Eighth order for tight tolerances, where Dormand–Prince would need millions of steps.
+            let method = if digits > 20 {
+                Method::Fehlberg78
+            } else {
+                Method::DormandPrince54
+            };
+            let opts = IntegratorOptions::new(method, digits);
+            let initial = FlowState::bare(&params, &u, &m.p_over_r(), opts.precision()).map_err(failed)?;
+            let tau_end = match tau_max {
+                Some(t) => exact_flag(&t, "--tau-max")?,
+                // ln N to 6 decimals: a grid position, not a verified value.
+                None => {
+                    Rational::from(((m.modes as f64).ln() * 1e6).round() as i64) / Rational::from(1_000_000)
+                }
+            };
+            if tau_end <= 0 || points < 1 {
+                return Err(Error::Usage(
+                    "--tau-max must be positive and --points at least 1".into(),
+                ));
+            }
+            let outputs: Vec<Rational> = (1..=points)
+                .map(|i| Rational::from(&tau_end * Rational::from(i)) / Rational::from(points))
+                .collect();
+            let truncation = if tree_level {
+                Truncation::TreeLevel
+            } else {
+                Truncation::OneLoop
+            };
+            let traj = flow::integrate_flow(&params, truncation, &initial, &Rational::new(), &outputs, &opts)
+                .map_err(|e| Error::Usage(format!("rg flow: {e}")))?;
+            write_in(&out, "trajectory.json", &json(&traj.table(digits))?)?;
+            write_in(&out, "trajectory.csv", &traj.to_csv(digits))?;
+            let range = |v: &[f64], flag: &str| match v {
+                [lo, hi] if lo < hi => Ok((*lo, *hi)),
+                _ => Err(Error::Usage(format!("{flag}: give lo,hi with lo < hi"))),
+            };
+            let figure = rg::flow_plot::FlowFigure {
+                taus: panels
+                    .iter()
+                    .map(|t| exact_flag(t, "--panels"))
+                    .collect::<Result<_>>()?,
+                u_range: range(&u_range, "--u-range")?,
+                rho_range: range(&rho_range, "--rho-range")?,
+                title: if m.title.is_empty() {
+                    "RG flow field of (ũ, ρ)".into()
+                } else {
+                    m.title.clone()
+                },
+                truncation,
+                ..rg::flow_plot::FlowFigure::default()
+            };
+            let svg = rg::flow_plot::flow_figure_svg(&params, &figure, Some(&traj))
+                .map_err(|e| Error::Usage(format!("rg flow plot: {e}")))?;
+            write_in(&out, "flow.svg", &svg)?;
+            let table = traj.table(digits);
+            let mut text = format!(
+                "flow of (ũ, ρ, A, S²), α = {}, β = {}, ω = {}, N = {}, {} , {:?} to {digits} digits: {} accepted / {} rejected steps\n",
+                m.alpha,
+                m.beta,
+                params.omega,
+                m.modes,
+                if tree_level { "tree level" } else { "one loop" },
+                method,
+                traj.stats.accepted,
+                traj.stats.rejected
+            );
+            if let (Some(first), Some(last)) = (table.rows.first(), table.rows.last()) {
+                text += &format!(
+                    "τ = {}: ũ = {}, ρ = {}, A = {}, S² = {}\n",
+                    first.tau, first.u, first.rho, first.amp, first.target2
+                );
+                text += &format!(
+                    "τ = {}: ũ = {}, ρ = {}, A = {}, S² = {}\n",
+                    last.tau, last.u, last.rho, last.amp, last.target2
+                );
+            }
+            emit(None, &text)?;
+            eprintln!("wrote {}/trajectory.{{json,csv}} and flow.svg", out.display());
+            Ok(())
+        }
+        RgCommand::Classify {
+            model,
+            ell_min,
+            ell_max,
+            unlearned,
+            digits,
+            format,
+        } => {
+            let m = read_model(&model)?;
+            let c = rg::classify::classify(
+                &m,
+                &exact_flag(&ell_min, "--ell-min")?,
+                &exact_flag(&ell_max, "--ell-max")?,
+                unlearned,
+                digits,
+            )?;
+            let text = match format {
+                ValueFormat::Json => json(&c)?,
+                ValueFormat::Text => {
+                    let mut out = format!(
+                        "window ℓ ∈ [{:.4}, {:.4}] (whole decimation steps), P/r = {}\n",
+                        c.window[0], c.window[1], c.p_over_r
+                    );
+                    for p in &c.perturbations {
+                        out += &format!(
+                            "{:<22} continuum {:<16} interval [{}, {}]{}  ⇒ {:?}{}\n",
+                            p.name,
+                            p.continuum_dimension,
+                            p.interval[0],
+                            p.interval[1],
+                            p.exact
+                                .as_ref()
+                                .map_or(String::new(), |q| format!(" (exactly {q})")),
+                            p.class,
+                            p.crossover.map_or(String::new(), |c| format!(
+                                ", sign change at ℓ ∈ [{:.3}, {:.3}]",
+                                c[0], c[1]
+                            ))
+                        );
+                    }
+                    for (i, fp) in c.fixed_points.iter().enumerate() {
+                        out += &format!(
+                            "fixed point {} (ũ, ρ) = ({}, {}){}: eigenvalues {}\n",
+                            i + 1,
+                            fp.point[0],
+                            fp.point[1],
+                            if fp.exact { " exact" } else { "" },
+                            fp.eigenvalues.join("; ")
+                        );
+                    }
+                    out += "derivation trail:\n";
+                    for step in &c.trail {
+                        out += &format!("  {step}\n");
+                    }
+                    out + &*format!("stop: {}\n", c.stop)
+                }
+            };
+            emit(None, &text)
+        }
+        RgCommand::Scaling {
+            model,
+            p_min,
+            p_max,
+            points,
+            out,
+        } => {
+            let m = read_model(&model)?;
+            let pts = rg::scaling::scaling_law(
+                &m,
+                &exact_flag(&p_min, "--p-min")?,
+                &exact_flag(&p_max, "--p-max")?,
+                points,
+                20,
+            )?;
+            let md = rg::scaling::markdown(&m, &pts);
+            write_in(&out, "scaling.md", &md)?;
+            write_in(&out, "scaling.json", &json(&pts)?)?;
+            write_in(
+                &out,
+                "figure.svg",
+                &rg::scaling::figure("neural scaling law", &pts),
+            )?;
+            emit(None, &md)?;
+            eprintln!("wrote {}/scaling.{{md,json}} and figure.svg", out.display());
+            Ok(())
         }
         RgCommand::Predict {
             model,

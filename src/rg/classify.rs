@@ -69,8 +69,10 @@ pub struct Classification {
     pub window: [f64; 2],
     /// `x = P/r` used for the GP moments (0: the unlearned limit).
     pub p_over_r: String,
-    /// Per perturbation.
+    /// Per perturbation (and per eigen-direction of each fixed point).
     pub perturbations: Vec<Perturbation>,
+    /// Fixed points of the continuum one-loop flow and their linearization.
+    pub fixed_points: Vec<FixedPointReport>,
     /// The rule engine's trail: `rule: premises ⇒ conclusion`.
     pub trail: Vec<String>,
     /// Why the engine stopped.
@@ -80,6 +82,21 @@ pub struct Classification {
 enum Source {
     Interval(Vec<(u64, Ival)>),
     Exact(Rational),
+    /// An eigenvalue's real part, enclosed.
+    Enclosed(Ival),
+}
+
+/// A fixed point of the continuum one-loop flow in `(ũ, ρ)` (the `S² = 0` plane), with its
+/// linearization in `(ũ, ρ, S²)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixedPointReport {
+    /// `(ũ*, ρ*)`, exact when the beta functions vanish exactly there.
+    pub point: [String; 2],
+    /// Whether the point is exact.
+    pub exact: bool,
+    /// Per eigen-direction: `(variables, eigenvalue enclosure as text)`; the class of each is in
+    /// [`Classification::perturbations`] under `fixed point …`.
+    pub eigenvalues: Vec<String>,
 }
 
 fn f(x: &Float) -> f64 {
@@ -98,6 +115,74 @@ fn exponents(g: &[(u64, Ival)], prec: u32) -> Vec<(u64, Ival)> {
             (*k_hi, num.div(&den))
         })
         .collect()
+}
+
+/// Fixed points of the one-loop flow with `ω` of the separable term (0 without one), their
+/// eigenvalues (nalgebra, refined in exact/MPFR arithmetic, certified enclosures) as sources.
+fn fixed_point_sources(
+    model: &Model,
+    digits: u32,
+    sources: &mut Vec<(String, String, Source)>,
+) -> crate::Result<Vec<FixedPointReport>> {
+    use super::flow::{self, Enclosure, FixedPointSearch, FlowParams, Truncation};
+    let omega = model.separable().map_or(Rational::new(), |(_, o)| o.clone());
+    let prec = crate::numeric::Precision::from_digits(digits).bits() + 64;
+    let failed = |e: flow::FlowError| crate::Error::Usage(format!("flow linearization: {e}"));
+    let params =
+        FlowParams::new(model.alpha.clone(), model.beta.clone(), omega, model.modes).map_err(failed)?;
+    let points = flow::find_fixed_points(&params, Truncation::OneLoop, &FixedPointSearch::default(), prec)
+        .map_err(failed)?;
+    let mut out = Vec::new();
+    for (i, fp) in points.iter().enumerate() {
+        let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec).map_err(failed)?;
+        let point = match &fp.exact {
+            Some([u, r]) => [u.to_string(), r.to_string()],
+            None => [
+                fp.u.to_string_radix(10, Some(digits as usize)),
+                fp.rho.to_string_radix(10, Some(digits as usize)),
+            ],
+        };
+        let mut eigenvalues = Vec::new();
+        for (j, eig) in lin.eigenvalues.iter().enumerate() {
+            let name = format!(
+                "fixed point {} (ũ, ρ) = ({}, {}): direction {}",
+                i + 1,
+                point[0],
+                point[1],
+                j + 1
+            );
+            let (text, source) = match &eig.enclosure {
+                Enclosure::Exact(q) => (format!("exactly {q}"), Source::Exact(q.clone())),
+                Enclosure::Interval { lo, hi } => (
+                    format!("in [{}, {}]", lo.to_f64(), hi.to_f64()),
+                    Source::Enclosed(Ival {
+                        lo: Ival::from_rational(lo, prec).lo,
+                        hi: Ival::from_rational(hi, prec).hi,
+                    }),
+                ),
+                Enclosure::Disc { re, im, radius } => (
+                    format!(
+                        "in the disc |λ − ({} + {}i)| ≤ {}",
+                        re.to_f64(),
+                        im.to_f64(),
+                        radius.to_f64()
+                    ),
+                    Source::Enclosed(Ival {
+                        lo: Ival::from_rational(&Rational::from(re - radius), prec).lo,
+                        hi: Ival::from_rational(&Rational::from(re + radius), prec).hi,
+                    }),
+                ),
+            };
+            eigenvalues.push(text);
+            sources.push((name, "eigenvalue of ∂β/∂g".into(), source));
+        }
+        out.push(FixedPointReport {
+            point,
+            exact: fp.exact.is_some(),
+            eigenvalues,
+        });
+    }
+    Ok(out)
 }
 
 /// Runs the analysis over `ℓ ∈ [ell_min, ell_max]` at `digits` significant digits.
@@ -191,6 +276,8 @@ pub fn classify(
     let s_dim = (model.beta.clone() - &a) / Rational::from(2);
     sources.push(("target s(ℓ)".into(), s_dim.to_string(), Source::Exact(s_dim)));
 
+    let fixed_points = fixed_point_sources(model, digits, &mut sources)?;
+
     let mut engine = Engine::new();
     let mut pending = Vec::new();
     for (name, continuum, source) in sources {
@@ -199,6 +286,7 @@ pub fn classify(
                 let iv = Ival::from_rational(&q, prec);
                 (iv, Some(q), Vec::new(), None)
             }
+            Source::Enclosed(iv) => (iv, None, Vec::new(), None),
             Source::Interval(g) => {
                 let ys = exponents(&g, prec);
                 let mut lo = ys[0].1.lo.clone();
@@ -337,10 +425,104 @@ pub fn classify(
         window: [n as f64 / k_hi as f64, n as f64 / (k_lo - 1) as f64],
         p_over_r: x.to_string(),
         perturbations,
+        fixed_points,
         trail,
         stop: match stop {
             StopReason::Saturated => "saturated: no rule can add a fact".into(),
             other => format!("{other:?}"),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(beta: &str, terms: &str) -> Model {
+        let text = format!("alpha = \"1/5\"\nbeta = \"{beta}\"\nmodes = 200\nP = 1\np_over_r = 4\n{terms}");
+        Model::from_toml(&text, "t").unwrap()
+    }
+
+    fn run(m: &Model, unlearned: bool) -> Classification {
+        classify(m, &Rational::from(1), &Rational::from(20), unlearned, 20).unwrap()
+    }
+
+    fn find<'a>(c: &'a Classification, prefix: &str) -> &'a Perturbation {
+        c.perturbations
+            .iter()
+            .find(|p| p.name.starts_with(prefix))
+            .unwrap()
+    }
+
+    fn bounds(p: &Perturbation) -> (f64, f64) {
+        (p.interval[0].parse().unwrap(), p.interval[1].parse().unwrap())
+    }
+
+    #[test]
+    fn unlearned_limit_reproduces_the_continuum_classes() {
+        let terms = "[[interaction]]\nkind = \"separable\"\nU = \"1/20\"\n[[interaction]]\nkind = \"diagonal\"\nU = \"1/20\"\n";
+        let c = run(&model("6/5", terms), true);
+        let sep = find(&c, "separable");
+        assert_eq!(sep.class, Class::Irrelevant);
+        let (lo, hi) = bounds(sep);
+        // Continuum −1; the discrete sum Σ_{k<K} 1 = K − 1 steepens it: y_K = ln((K−2)/(K−1))/ln(K/(K−1)) < −1.
+        assert!(hi < -1.0 && lo > -1.2, "[{lo}, {hi}]");
+        let diag = find(&c, "diagonal");
+        assert_eq!(diag.class, Class::Marginal);
+        assert_eq!(diag.exact.as_deref(), Some("0"));
+        assert_eq!(find(&c, "ridge").class, Class::Relevant);
+        // β = 1 + α: the target factor is exactly marginal.
+        assert_eq!(find(&c, "target").class, Class::Marginal);
+        assert!(c.trail.iter().any(|s| s.starts_with("marginal(diagonal)")));
+        assert!(c.trail.iter().any(|s| s.starts_with("irrelevant(separable")));
+    }
+
+    #[test]
+    fn discreteness_decides_a_continuum_marginal_coupling() {
+        // ω = −1/2: continuum dimension 0, but Σ_{k<K} k^{−1/2} = 2√K + ζ(1/2) + … makes the
+        // discrete exponent negative: the coupling is irrelevant, not marginal.
+        let c = run(
+            &model(
+                "3/10",
+                "[[interaction]]\nkind = \"separable\"\nU = 1\nomega = \"-1/2\"\n",
+            ),
+            true,
+        );
+        let sep = find(&c, "separable");
+        assert_eq!(sep.continuum_dimension, "0");
+        assert_eq!(sep.class, Class::Irrelevant);
+        let (lo, hi) = bounds(sep);
+        assert!(hi < 0.0 && lo > -1.0, "[{lo}, {hi}]");
+        // ω = −2: the sum converges, g ~ K^ω: relevant with dimension 2.
+        let c = run(
+            &model(
+                "3/10",
+                "[[interaction]]\nkind = \"separable\"\nU = 1\nomega = -2\n",
+            ),
+            true,
+        );
+        let sep = find(&c, "separable");
+        assert_eq!(sep.continuum_dimension, "2");
+        assert_eq!(sep.class, Class::Relevant);
+    }
+
+    #[test]
+    fn learning_moves_the_diagonal_off_marginality() {
+        let c = run(
+            &model("3/10", "[[interaction]]\nkind = \"diagonal\"\nU = 1\n"),
+            false,
+        );
+        let diag = find(&c, "diagonal");
+        assert_ne!(diag.class, Class::Marginal);
+        assert!(diag.exact.is_none());
+        assert_eq!(find(&c, "target").class, Class::Irrelevant);
+    }
+
+    #[test]
+    fn bad_windows_are_usage_errors() {
+        let m = model("3/10", "");
+        assert!(classify(&m, &Rational::from(5), &Rational::from(2), true, 20).is_err());
+        assert!(classify(&m, &Rational::from(1), &Rational::from(1), true, 20).is_err());
+        assert!(classify(&m, &Rational::from(150), &Rational::from(199), true, 20).is_err());
+    }
 }

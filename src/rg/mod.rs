@@ -32,9 +32,12 @@
 pub mod classify;
 pub mod curve;
 pub mod experiments;
+pub mod flow;
+pub mod flow_plot;
 pub mod model;
 pub mod predict;
 pub mod sample;
+pub mod scaling;
 pub mod svg;
 pub mod theory;
 pub mod transfer;
