@@ -398,7 +398,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             let alpha = exact_flag(&alpha, "--alpha")?;
             let beta = exact_flag(&beta, "--beta")?;
             let x = exact_flag(&p_over_r, "--p-over-r")?;
-            if x > Rational::from(10u64.pow(15)) {
+            if x > 10u64.pow(15) {
                 return Err(Error::Usage(format!(
                     "--p-over-r: {p_over_r} exceeds the supported 1e15"
                 )));
@@ -452,7 +452,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                 ));
             }
             let outputs: Vec<Rational> = (1..=points)
-                .map(|i| Rational::from(&tau_end * Rational::from(i)) / Rational::from(points))
+                .map(|i| (&tau_end * Rational::from(i)) / Rational::from(points))
                 .collect();
             let truncation = if tree_level {
                 Truncation::TreeLevel

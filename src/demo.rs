@@ -177,6 +177,16 @@ const PROOFS: &[(&str, &str)] = &[
         include_str!("../proofs/theorem1_weak_form.toml"),
     ),
     ("tree_level.toml", include_str!("../proofs/tree_level.toml")),
+    (
+        "rg_gaussian_moments.toml",
+        include_str!("../proofs/rg_gaussian_moments.toml"),
+    ),
+    (
+        "rg_first_order.toml",
+        include_str!("../proofs/rg_first_order.toml"),
+    ),
+    ("rg_one_loop.toml", include_str!("../proofs/rg_one_loop.toml")),
+    ("rg_transfer.toml", include_str!("../proofs/rg_transfer.toml")),
 ];
 
 const ENGINE_TRAP: &str = "exp(log(a)*log(b))";
@@ -344,6 +354,10 @@ pub fn run(out: &Path) -> Result<String> {
     conditions_section.title = "Sufficient conditions on a small training run (renorm conditions)".into();
     doc.append(conditions_section, 1);
 
+    let (rg_section, rg_summary, rg_data, rg_mismatches) = crate::rg::demo::section(out)?;
+    mismatches.extend(rg_mismatches);
+    doc.append(rg_section, 1);
+
     let mut proofs_section = crate::proof::report(&proofs).document;
     proofs_section.title = "Machine-checked derivations (proofs/)".into();
     doc.append(proofs_section, 1);
@@ -354,6 +368,7 @@ pub fn run(out: &Path) -> Result<String> {
             "gallery": gallery,
             "proofs": proofs,
             "conditions": conditions,
+            "rg": rg_data,
             "identities": rows.iter().map(|(ex, o)| serde_json::json!({
                 "expected": ex.expected,
                 "why": ex.why,
@@ -386,6 +401,7 @@ pub fn run(out: &Path) -> Result<String> {
     for (name, m) in &conditions.rules {
         summary += &format!("  {name:<9} {}\n", m.status);
     }
+    summary += &rg_summary;
     summary += &format!("reports: {}/report.{{md,json,tex,html}}\n", out.display());
     if !mismatches.is_empty() {
         return Err(Error::ClaimFailed {

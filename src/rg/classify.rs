@@ -335,7 +335,7 @@ pub fn classify(
         ] {
             engine.assert_fact(Fact::measured(
                 &format!("{name}: {suffix}"),
-                &format!("{name}: {statement}"),
+                format!("{name}: {statement}"),
                 truth(value),
                 if value { "proved" } else { "refuted" },
                 json!(null),

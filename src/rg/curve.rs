@@ -1276,9 +1276,6 @@ mod tests {
         Rational::from((Integer::from(1), Integer::from(Integer::u_pow_u(10, frac as u32))))
     }
 
-    fn within(e: &Enclosure, lo: &Rational, hi: &Rational) -> bool {
-        e.lo >= *lo && e.hi <= *hi
-    }
 
     fn rel_at_most(e: &Enclosure, digits: u32) -> bool {
         meets(&e.to_ival(), digits)

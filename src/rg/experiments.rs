@@ -84,16 +84,24 @@ pub fn transfer_vs_sampling(
     let bits = prec.bits();
     let s1 = Spectrum::new(model, prec);
     let flow = s1.flow();
-    let half = Rational::from(Rational::from(1) + &model.beta) / Rational::from(2);
+    let half = (Rational::from(1) + &model.beta) / Rational::from(2);
     let scale = t.ell_star.clone().pow(Float::with_val(bits, &half)).to_f64();
     let ell = t.ell_star.to_f64();
     let mut systems = Vec::new();
-    for (name, m, mapped) in [
+    for (index, (name, m, mapped)) in [
         ("system 1", model, false),
         ("system 2 (naive: same P/r, same U)", &t.naive, true),
         ("system 3 (transferred: r̃, Ũ)", &t.transferred, true),
-    ] {
-        let run = sample_model(m, config)?;
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Independent noise per system: a shared seed would correlate their residuals.
+        let seeded = SamplerConfig {
+            seed: config.seed.wrapping_add(index as u64),
+            ..config.clone()
+        };
+        let run = sample_model(m, &seeded)?;
         let mut points = Vec::new();
         for (i, est) in run.modes.iter().enumerate() {
             let kp = (i + 1) as f64;

@@ -31,6 +31,7 @@
 
 pub mod classify;
 pub mod curve;
+pub mod demo;
 pub mod experiments;
 pub mod flow;
 pub mod flow_plot;

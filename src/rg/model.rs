@@ -406,7 +406,7 @@ U = "1/100"
         let base = "alpha = \"1/5\"\nbeta = \"3/10\"\nmodes = 10\nP = 10\n";
         assert!(err(&format!("{base}r = 1.5\n")).contains("m.toml: r"));
         assert!(err(&format!("{base}r = \"0\"\n")).contains("positive"));
-        assert!(err(&format!("{base}")).contains("m.toml: r"));
+        assert!(err(base).contains("m.toml: r"));
         assert!(err("alpha = \n").starts_with("m.toml:1:"));
         assert!(
             err(&format!(

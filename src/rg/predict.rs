@@ -235,7 +235,7 @@ impl Table {
         for r in self
             .rows
             .iter()
-            .filter(|r| r.k == 1 || r.k as usize % every.max(1) == 0)
+            .filter(|r| r.k == 1 || (r.k as usize).is_multiple_of(every.max(1)))
         {
             let (sm, sv) = r.sampled.map_or(("—".into(), "—".into()), |s| {
                 (
