@@ -1276,7 +1276,6 @@ mod tests {
         Rational::from((Integer::from(1), Integer::from(Integer::u_pow_u(10, frac as u32))))
     }
 
-
     fn rel_at_most(e: &Enclosure, digits: u32) -> bool {
         meets(&e.to_ival(), digits)
     }
