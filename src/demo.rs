@@ -169,6 +169,16 @@ const PROOFS: &[(&str, &str)] = &[
         include_str!("../proofs/proposition1_velocity.toml"),
     ),
     (
+        "rg_first_order.toml",
+        include_str!("../proofs/rg_first_order.toml"),
+    ),
+    (
+        "rg_gaussian_moments.toml",
+        include_str!("../proofs/rg_gaussian_moments.toml"),
+    ),
+    ("rg_one_loop.toml", include_str!("../proofs/rg_one_loop.toml")),
+    ("rg_transfer.toml", include_str!("../proofs/rg_transfer.toml")),
+    (
         "theorem1_rigidity.toml",
         include_str!("../proofs/theorem1_rigidity.toml"),
     ),
@@ -177,16 +187,6 @@ const PROOFS: &[(&str, &str)] = &[
         include_str!("../proofs/theorem1_weak_form.toml"),
     ),
     ("tree_level.toml", include_str!("../proofs/tree_level.toml")),
-    (
-        "rg_gaussian_moments.toml",
-        include_str!("../proofs/rg_gaussian_moments.toml"),
-    ),
-    (
-        "rg_first_order.toml",
-        include_str!("../proofs/rg_first_order.toml"),
-    ),
-    ("rg_one_loop.toml", include_str!("../proofs/rg_one_loop.toml")),
-    ("rg_transfer.toml", include_str!("../proofs/rg_transfer.toml")),
 ];
 
 const ENGINE_TRAP: &str = "exp(log(a)*log(b))";
