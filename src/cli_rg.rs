@@ -237,6 +237,16 @@ fn exact_flag(text: &str, flag: &str) -> Result<Rational> {
     })
 }
 
+/// Rejects digit counts that are zero or would make an `O(N²)` MPFR analysis run for hours.
+fn check_digits(digits: u32, max: u32) -> Result<()> {
+    if digits == 0 || digits > max {
+        return Err(Error::Usage(format!(
+            "--digits must be in 1..={max}, got {digits}"
+        )));
+    }
+    Ok(())
+}
+
 fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         Some(p) => write_atomic(p, text.as_bytes()),
@@ -423,6 +433,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             out,
         } => {
             use rg::flow::{self, FlowParams, FlowState, IntegratorOptions, Method, Truncation};
+            check_digits(digits, 60)?;
             let m = read_model(&model)?;
             let (u, omega) = m
                 .separable()
@@ -519,6 +530,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             digits,
             format,
         } => {
+            check_digits(digits, 200)?;
             let m = read_model(&model)?;
             let c = rg::classify::classify(
                 &m,
@@ -553,11 +565,16 @@ pub fn run(command: RgCommand) -> Result<()> {
                     }
                     for (i, fp) in c.fixed_points.iter().enumerate() {
                         out += &format!(
-                            "fixed point {} (ũ, ρ) = ({}, {}){}: eigenvalues {}\n",
+                            "fixed point {} (ũ, ρ) = ({}, {}){}{}: eigenvalues {}\n",
                             i + 1,
                             fp.point[0],
                             fp.point[1],
-                            if fp.exact { " exact" } else { "" },
+                            if fp.exact { ", exact" } else { "" },
+                            if fp.physical {
+                                ""
+                            } else {
+                                ", unphysical (ũ < 0 or ρ < 0)"
+                            },
                             fp.eigenvalues.join("; ")
                         );
                     }
@@ -603,6 +620,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             digits,
             output,
         } => {
+            check_digits(digits, 200)?;
             let m = read_model(&model)?;
             let table = rg::predict::table(&m, Precision::from_digits(digits));
             let text = match format {

@@ -94,6 +94,9 @@ pub struct FixedPointReport {
     pub point: [String; 2],
     /// Whether the point is exact.
     pub exact: bool,
+    /// Whether it lies in the physical quadrant `ũ ≥ 0, ρ ≥ 0` (a negative quartic coupling or
+    /// ridge has no normalizable measure).
+    pub physical: bool,
     /// Per eigen-direction: `(variables, eigenvalue enclosure as text)`; the class of each is in
     /// [`Classification::perturbations`] under `fixed point …`.
     pub eigenvalues: Vec<String>,
@@ -142,13 +145,16 @@ fn fixed_point_sources(
                 fp.rho.to_string_radix(10, Some(digits as usize)),
             ],
         };
+        let physical =
+            fp.u.cmp0() != Some(std::cmp::Ordering::Less) && fp.rho.cmp0() != Some(std::cmp::Ordering::Less);
         let mut eigenvalues = Vec::new();
         for (j, eig) in lin.eigenvalues.iter().enumerate() {
             let name = format!(
-                "fixed point {} (ũ, ρ) = ({}, {}): direction {}",
+                "fixed point {} (ũ, ρ) = ({}, {}){}: direction {}",
                 i + 1,
                 point[0],
                 point[1],
+                if physical { "" } else { " [unphysical]" },
                 j + 1
             );
             let (text, source) = match &eig.enclosure {
@@ -174,11 +180,12 @@ fn fixed_point_sources(
                 ),
             };
             eigenvalues.push(text);
-            sources.push((name, "eigenvalue of ∂β/∂g".into(), source));
+            sources.push((name, "(eigenvalue)".into(), source));
         }
         out.push(FixedPointReport {
             point,
             exact: fp.exact.is_some(),
+            physical,
             eigenvalues,
         });
     }

@@ -90,8 +90,8 @@ pub fn transfer_vs_sampling(
     let mut systems = Vec::new();
     for (index, (name, m, mapped)) in [
         ("system 1", model, false),
-        ("system 2 (naive: same P/r, same U)", &t.naive, true),
-        ("system 3 (transferred: r̃, Ũ)", &t.transferred, true),
+        ("system 2 (naive)", &t.naive, true),
+        ("system 3 (transferred)", &t.transferred, true),
     ]
     .into_iter()
     .enumerate()
