@@ -496,6 +496,26 @@ pub fn run(command: RgCommand) -> Result<()> {
             let svg = rg::flow_plot::flow_figure_svg(&params, &figure, Some(&traj))
                 .map_err(|e| Error::Usage(format!("rg flow plot: {e}")))?;
             write_in(&out, "flow.svg", &svg)?;
+            let mut nullclines = String::from("tau,nullcline,u,rho\n");
+            for tau in &figure.taus {
+                for (which, pts) in [
+                    (
+                        "r",
+                        rg::flow_plot::r_nullcline_points(&params, tau, figure.rho_range, 200),
+                    ),
+                    (
+                        "u",
+                        rg::flow_plot::u_nullcline_points(&params, tau, figure.rho_range, 200),
+                    ),
+                ] {
+                    for (u, rho) in pts {
+                        nullclines += &format!("{tau},{which},{u:e},{rho:e}\n");
+                    }
+                }
+            }
+            write_in(&out, "nullclines.csv", &nullclines)?;
+            let fixed = rg::classify::fixed_points(&m, digits)?;
+            write_in(&out, "fixed_points.json", &json(&fixed)?)?;
             let table = traj.table(digits);
             let mut text = format!(
                 "flow of (ũ, ρ, A, S²), α = {}, β = {}, ω = {}, N = {}, {} , {:?} to {digits} digits: {} accepted / {} rejected steps\n",
@@ -518,8 +538,20 @@ pub fn run(command: RgCommand) -> Result<()> {
                     last.tau, last.u, last.rho, last.amp, last.target2
                 );
             }
+            for fp in &fixed {
+                text += &format!(
+                    "fixed point (ũ, ρ) = ({}, {}){}: eigenvalues {}\n",
+                    fp.point[0],
+                    fp.point[1],
+                    if fp.physical { "" } else { " [unphysical]" },
+                    fp.eigenvalues.join("; ")
+                );
+            }
             emit(None, &text)?;
-            eprintln!("wrote {}/trajectory.{{json,csv}} and flow.svg", out.display());
+            eprintln!(
+                "wrote {}/trajectory.{{json,csv}}, nullclines.csv, fixed_points.json and flow.svg",
+                out.display()
+            );
             Ok(())
         }
         RgCommand::Classify {

@@ -242,6 +242,27 @@ fn classify_flow_transfer_and_scaling_run_from_the_command_line() {
             .unwrap()
             .starts_with("<svg")
     );
+    let fixed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(flow_dir.join("fixed_points.json")).unwrap()).unwrap();
+    // The GP fixed point, exact, with eigenvalues −(1+2ω) = −1, −(1+α) = −6/5 and β − α = 1.
+    let gp = fixed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["point"][0] == "0" && p["point"][1] == "0")
+        .unwrap();
+    assert_eq!(gp["eigenvalues"].as_array().unwrap().len(), 3);
+    for e in ["exactly -1", "exactly -6/5", "exactly 1"] {
+        assert!(
+            gp["eigenvalues"].as_array().unwrap().iter().any(|v| v == e),
+            "{gp}"
+        );
+    }
+    assert!(
+        std::fs::read_to_string(flow_dir.join("nullclines.csv"))
+            .unwrap()
+            .starts_with("tau,nullcline,u,rho")
+    );
 
     let t = renorm(&["rg", "transfer", &model, "--p-prime", "50"]);
     assert_eq!(t.status.code(), Some(0), "{}", String::from_utf8_lossy(&t.stderr));

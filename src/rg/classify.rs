@@ -120,6 +120,11 @@ fn exponents(g: &[(u64, Ival)], prec: u32) -> Vec<(u64, Ival)> {
         .collect()
 }
 
+/// The fixed points of the model's continuum one-loop flow and their linearization.
+pub fn fixed_points(model: &Model, digits: u32) -> crate::Result<Vec<FixedPointReport>> {
+    fixed_point_sources(model, digits, &mut Vec::new())
+}
+
 /// Fixed points of the one-loop flow with `ω` of the separable term (0 without one), their
 /// eigenvalues (nalgebra, refined in exact/MPFR arithmetic, certified enclosures) as sources.
 fn fixed_point_sources(
