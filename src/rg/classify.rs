@@ -165,7 +165,11 @@ fn fixed_point_sources(
             let (text, source) = match &eig.enclosure {
                 Enclosure::Exact(q) => (format!("exactly {q}"), Source::Exact(q.clone())),
                 Enclosure::Interval { lo, hi } => (
-                    format!("in [{}, {}]", lo.to_f64(), hi.to_f64()),
+                    format!(
+                        "in [{}, {}]",
+                        rug::Float::with_val(prec, lo).to_string_radix(10, Some(digits as usize)),
+                        rug::Float::with_val(prec, hi).to_string_radix(10, Some(digits as usize))
+                    ),
                     Source::Enclosed(Ival {
                         lo: Ival::from_rational(lo, prec).lo,
                         hi: Ival::from_rational(hi, prec).hi,
