@@ -18,6 +18,7 @@
 //! | [`check`] | log-shift and time-rescaling covariance, and the forced power law |
 //! | [`proof`] | machine-checked derivations (`renorm prove`) |
 //! | [`report`] | the one report writer: Markdown, LaTeX, HTML, JSON |
+//! | [`spec_values`] | exact numbers and located errors shared by the TOML spec formats |
 //! | [`rg`] | the RG layer: learning curves, flows, relevance, predictions, sampling |
 //!
 //! The symbolic and numeric modules never depend on each other: they are two independent
@@ -42,6 +43,7 @@ pub mod rg;
 pub mod rules;
 pub mod rundata;
 pub mod shells;
+pub mod spec_values;
 pub mod symbolic;
 pub mod train;
 

@@ -24,6 +24,7 @@ use crate::crosscheck::parse_rational;
 use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::input;
+use crate::spec_values::{exact_value, invalid, line_col, syntax_error};
 use rug::Rational;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -154,42 +155,6 @@ pub struct InlineSpec {
     pub params: Vec<String>,
 }
 
-fn invalid(location: impl Into<String>, message: impl Into<String>) -> Error {
-    Error::InvalidInput {
-        location: location.into(),
-        message: message.into(),
-    }
-}
-
-/// Line and column (1-based) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-fn exact_value(v: &toml::Value, location: &str) -> Result<Rational> {
-    match v {
-        toml::Value::Integer(i) => Ok(Rational::from(*i)),
-        toml::Value::String(s) => parse_rational(s).ok_or_else(|| {
-            invalid(
-                location,
-                format!("`{s}` is not an exact number (write e.g. \"3/2\" or \"0.25\")"),
-            )
-        }),
-        toml::Value::Float(_) => Err(invalid(
-            location,
-            "TOML floats are not exact; write the value as a string, e.g. \"1.5\" or \"3/2\"",
-        )),
-        other => Err(invalid(
-            location,
-            format!("expected an exact number, found {}", other.type_str()),
-        )),
-    }
-}
-
 fn param(v: &toml::Value, location: &str) -> Result<Param> {
     if let toml::Value::Table(t) = v {
         let range = t
@@ -249,14 +214,7 @@ impl Spec {
     /// Reads and validates a spec file. Errors name the file and the field (with line and
     /// column for TOML syntax errors and formula errors).
     pub fn from_toml(text: &str, origin: &str) -> Result<Spec> {
-        let raw: RawSpec = toml::from_str(text).map_err(|e| {
-            let at = e.span().map(|s| line_col(text, s.start));
-            let location = match at {
-                Some((l, c)) => format!("{origin}:{l}:{c}"),
-                None => origin.to_string(),
-            };
-            invalid(location, e.message().trim().to_string())
-        })?;
+        let raw: RawSpec = toml::from_str(text).map_err(|e| syntax_error(text, origin, &e))?;
         let expr_span = raw.expr.span();
         let (line, col) = line_col(text, expr_span.start);
         let source = raw.expr.into_inner();

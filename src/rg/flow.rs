@@ -585,7 +585,8 @@ pub struct Tableau {
 }
 
 fn q(s: &str) -> Rational {
-    // Only called on the literal tables below; a typo there is a programming error.
+    // invariant: only called on the literal Butcher tables below (checked by the order-condition
+    // tests); a typo there is a programming error, not an input error.
     s.parse::<Rational>()
         .unwrap_or_else(|_| panic!("bad rational literal {s}"))
 }

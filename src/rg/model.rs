@@ -23,8 +23,9 @@
 //! are refused because a binary float cannot carry the value the user meant. Errors name the
 //! file, line and column (syntax) or the field (values).
 
-use crate::error::{Error, Result};
-use crate::numeric::{Assignment, eval_exact};
+use crate::error::Result;
+pub use crate::spec_values::parse_exact;
+use crate::spec_values::{exact_value as exact, invalid, syntax_error};
 use rug::Rational;
 use serde::Serialize;
 
@@ -108,48 +109,6 @@ fn ser_rational<S: serde::Serializer>(q: &Rational, s: S) -> std::result::Result
 /// `O(N)` state per chain, so beyond this a user gets a clear error instead of a silent hour.
 pub const MAX_MODES: u64 = 100_000;
 
-fn invalid(location: impl Into<String>, message: impl Into<String>) -> Error {
-    Error::InvalidInput {
-        location: location.into(),
-        message: message.into(),
-    }
-}
-
-/// Parses an exact number: an integer, a rational, a decimal or scientific literal, or a
-/// constant expression in the project's input language (`"1000/3.98"`).
-pub fn parse_exact(text: &str) -> Option<Rational> {
-    let e = crate::input::parse(text.trim()).ok()?;
-    eval_exact(&e, &Assignment::new())
-}
-
-fn exact(v: &toml::Value, location: &str) -> Result<Rational> {
-    match v {
-        toml::Value::Integer(i) => Ok(Rational::from(*i)),
-        toml::Value::String(s) => parse_exact(s).ok_or_else(|| {
-            invalid(
-                location,
-                format!("`{s}` is not an exact constant (write e.g. \"3/10\", \"0.05\" or \"1e3\")"),
-            )
-        }),
-        toml::Value::Float(_) => Err(invalid(
-            location,
-            "TOML floats are not exact; write the value as a string, e.g. \"0.05\" or \"1/5\"",
-        )),
-        other => Err(invalid(
-            location,
-            format!("expected an exact number, found {}", other.type_str()),
-        )),
-    }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
 fn positive(q: &Rational, location: &str, what: &str) -> Result<()> {
     if *q <= 0 {
         return Err(invalid(location, format!("{what} must be positive, got {q}")));
@@ -170,13 +129,9 @@ fn reject_unknown(table: &toml::Table, allowed: &[&str], location: &str) -> Resu
 impl Model {
     /// Reads and validates a model spec; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Model> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            let location = match e.span().map(|s| line_col(text, s.start)) {
-                Some((l, c)) => format!("{origin}:{l}:{c}"),
-                None => origin.to_string(),
-            };
-            invalid(location, e.message().trim().to_string())
-        })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| syntax_error(text, origin, &e))?;
         let at = |field: &str| format!("{origin}: {field}");
         reject_unknown(
             &table,

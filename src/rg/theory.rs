@@ -248,9 +248,10 @@ impl Spectrum {
         let n = self.n_float();
         let mut tadpole = self.zero();
         let mut coupling = self.separable_u.clone();
-        let mut out = vec![None; self.lambda.len()];
+        // Built from the cutoff down (the order of decimation), then reversed to index k − 1.
+        let mut out = Vec::with_capacity(self.lambda.len());
         for i in (0..self.lambda.len()).rev() {
-            out[i] = Some(FlowPoint {
+            out.push(FlowPoint {
                 k: i as u64 + 1,
                 ell: Float::with_val(self.prec, &n / (i as u64 + 1)),
                 tadpole: tadpole.clone(),
@@ -274,7 +275,8 @@ impl Spectrum {
                 * &var_f2;
             coupling -= bubble;
         }
-        out.into_iter().map(|p| p.expect("every mode visited")).collect()
+        out.reverse();
+        out
     }
 
     /// The renormalized theory's prediction for every mode (`ℓ = Λ/k` matching).
