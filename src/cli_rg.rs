@@ -144,7 +144,7 @@ pub enum RgCommand {
         /// Integrate to this τ = ln ℓ (default ln N: the cutoff reaches the first mode).
         #[arg(long)]
         tau_max: Option<String>,
-        /// Output points (evenly spaced in τ).
+        /// Output intervals: the trajectory is written at τ = 0, T/n, 2T/n, …, T.
         #[arg(long, default_value_t = 40)]
         points: u32,
         /// Correct significant digits requested from the integrator (error control).
@@ -462,7 +462,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                     "--tau-max must be positive and --points at least 1".into(),
                 ));
             }
-            let outputs: Vec<Rational> = (1..=points)
+            let outputs: Vec<Rational> = (0..=points)
                 .map(|i| (&tau_end * Rational::from(i)) / Rational::from(points))
                 .collect();
             let truncation = if tree_level {
@@ -518,7 +518,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             write_in(&out, "fixed_points.json", &json(&fixed)?)?;
             let table = traj.table(digits);
             let mut text = format!(
-                "flow of (ũ, ρ, A, S²), α = {}, β = {}, ω = {}, N = {}, {} , {:?} to {digits} digits: {} accepted / {} rejected steps\n",
+                "flow of (ũ, ρ, A, S²), α = {}, β = {}, ω = {}, N = {}, {}, {:?} to {digits} digits: {} accepted / {} rejected steps\n",
                 m.alpha,
                 m.beta,
                 params.omega,

@@ -236,7 +236,8 @@ fn classify_flow_transfer_and_scaling_run_from_the_command_line() {
     ]);
     assert_eq!(f.status.code(), Some(0), "{}", String::from_utf8_lossy(&f.stderr));
     let csv = std::fs::read_to_string(flow_dir.join("trajectory.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 6);
+    // Header, τ = 0 and five output points.
+    assert_eq!(csv.lines().count(), 7);
     assert!(
         std::fs::read_to_string(flow_dir.join("flow.svg"))
             .unwrap()
