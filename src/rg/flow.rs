@@ -585,10 +585,10 @@ pub struct Tableau {
 }
 
 fn q(s: &str) -> Rational {
+    // Only called on the literal Butcher tables below (checked by the order-condition tests); a
+    // typo there is a programming error, not an input error.
     s.parse::<Rational>()
-        // invariant: only called on the literal Butcher tables below (checked by the
-        // order-condition tests); a typo there is a programming error, not an input error.
-        .unwrap_or_else(|_| panic!("bad rational literal {s}"))
+        .unwrap_or_else(|_| panic!("bad literal {s}")) // invariant: literal tables
 }
 
 fn qs(v: &[&str]) -> Vec<Rational> {
