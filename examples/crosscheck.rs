@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if let Some(w) = &outcome.numeric.witness {
             println!(
                 "             witness {:?}: lhs - rhs in [{}, {}]",
-                w.point, w.residual_enclosure[0], w.residual_enclosure[1]
+                w.point, w.enclosure[0], w.enclosure[1]
             );
         } else {
             println!(

@@ -309,7 +309,7 @@ pub fn run(out: &Path) -> Result<String> {
             .map(|r| {
                 vec![
                     vec![text(r.name.clone())],
-                    vec![strong(r.verdict.class.clone())],
+                    vec![strong(r.verdict.class.to_string())],
                     vec![text(format!(
                         "{} ({})",
                         r.checks.log_shift.kind, r.checks.log_shift.status

@@ -45,6 +45,10 @@ pub enum Error {
     /// The symbolic engine failed (not a verdict: the engine itself could not answer).
     #[error("symbolic engine: {0}")]
     Engine(#[from] EngineError),
+    /// A defect inside `renorm` (an inconsistent rule set, an invariant that failed): never the
+    /// user's fault, never a verdict.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A claim the user asked `renorm` to check does not hold.
     #[error("claim does not hold: {claim}: {detail}")]
     ClaimFailed {
@@ -62,7 +66,7 @@ impl Error {
         match self {
             Error::ClaimFailed { .. } => 1,
             Error::Parse { .. } | Error::InvalidInput { .. } | Error::Usage(_) | Error::Io { .. } => 2,
-            Error::Eval(_) | Error::Engine(_) => 3,
+            Error::Eval(_) | Error::Engine(_) | Error::Internal(_) => 3,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Every spec in `examples/couplings/` must get the verdict its `[expect]` table claims.
 //! Runs in-process (the engine lives on this process's engine thread), never via the binary.
 
-use renorm::check::{self, Knobs, Spec};
+use renorm::check::{self, Knobs, Spec, VerdictClass};
 
 #[test]
 fn gallery_expectations_hold() {
@@ -41,14 +41,14 @@ fn gallery_expectations_hold() {
                 claim.found
             );
         }
-        classes.insert(report.verdict.class.clone());
+        classes.insert(report.verdict.class);
     }
     for class in [
-        "power_law",
-        "power_law_in_spectrum",
-        "log_periodic",
-        "not_power_law",
+        VerdictClass::PowerLaw,
+        VerdictClass::PowerLawInSpectrum,
+        VerdictClass::LogPeriodic,
+        VerdictClass::NotPowerLaw,
     ] {
-        assert!(classes.contains(class), "no gallery spec exercises {class}");
+        assert!(classes.contains(&class), "no gallery spec exercises {class}");
     }
 }

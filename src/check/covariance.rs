@@ -14,14 +14,14 @@
 //!   `F(κ λ, t/κ) − κ^w F(λ, t)` that excludes 0 (witness `(κ, λ, t)`).
 
 use super::spec::Spec;
-use crate::crosscheck::Status;
+pub use crate::crosscheck::Witness;
+use crate::crosscheck::{self, NumericEvidence, Status, SymbolicEvidence, SymbolicVerdict, WitnessMethod};
 use crate::expr::{Expr, Func};
 use crate::numeric::{
     Assignment, PointSampler, Precision, digits_of_agreement, digits_of_agreement_at_scale, eval_dual,
     eval_exact, eval_float, eval_interval,
 };
 use crate::symbolic::{self, Assumptions, ZeroTest};
-use rug::float::Round;
 use rug::ops::Pow;
 use rug::{Float, Rational};
 use serde::{Deserialize, Serialize};
@@ -39,36 +39,17 @@ pub struct Knobs {
     pub seed: u64,
 }
 
-/// Evidence common to every check.
+/// Evidence common to every check: the two witnesses' answers and the THEORY.md §4 status
+/// that [`crosscheck::combine_status`] derives from them (the same rule as for identities).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evidence {
     /// THEORY.md §4 status.
     pub status: Status,
     /// What the symbolic engine said.
-    pub symbolic: String,
-    /// Points (or pairs) at which the numeric condition held to the requested digits.
-    pub points_agreeing: u32,
-    /// Points requested.
-    pub points_requested: u32,
-    /// Digits required.
-    pub digits_required: u32,
-    /// Fewest digits of agreement seen.
-    pub digits_confirmed: Option<u32>,
-    /// Points skipped because the field is undefined there.
-    pub points_undefined: u32,
-    /// A certified counterexample.
-    pub witness: Option<Witness>,
-}
-
-/// A certified counterexample: exact point and an enclosure of the residual excluding 0.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Witness {
-    /// The point (exact rationals; shifted copies of spectral variables are suffixed `'`).
-    pub point: BTreeMap<String, String>,
-    /// The residual that was enclosed, in words.
-    pub residual: String,
-    /// `[lo, hi]`, rounded outward.
-    pub enclosure: [String; 2],
+    pub symbolic: SymbolicEvidence,
+    /// What the numeric path found (flattened into this object in JSON).
+    #[serde(flatten)]
+    pub numeric: NumericEvidence,
 }
 
 /// Result of the continuous log-shift check.
@@ -207,14 +188,13 @@ fn certify(residual: &Expr, at: &Assignment, knobs: &Knobs, describe: &str) -> O
         if let Ok(iv) = eval_interval(residual, at, Precision::from_bits(bits))
             && iv.excludes_zero()
         {
-            return Some(Witness {
-                point: point_strings(at),
-                residual: describe.to_string(),
-                enclosure: [
-                    iv.lo.to_string_radix_round(10, Some(12), Round::Down),
-                    iv.hi.to_string_radix_round(10, Some(12), Round::Up),
-                ],
-            });
+            return Some(Witness::from_enclosure(
+                at,
+                describe,
+                &iv.lo,
+                &iv.hi,
+                WitnessMethod::Interval,
+            ));
         }
     }
     None
@@ -233,41 +213,50 @@ fn euler_ratio(field: &Field, at: &Assignment, suffix: &str, knobs: &Knobs) -> O
     Some(d.deriv / d.value)
 }
 
-fn new_evidence(knobs: &Knobs, symbolic: String) -> Evidence {
+fn new_evidence(knobs: &Knobs, verdict: SymbolicVerdict, note: String) -> Evidence {
     Evidence {
         status: Status::Undetermined,
-        symbolic,
-        points_agreeing: 0,
-        points_requested: knobs.points,
-        digits_required: knobs.digits,
-        digits_confirmed: None,
-        points_undefined: 0,
-        witness: None,
+        symbolic: SymbolicEvidence {
+            note: Some(note),
+            ..SymbolicEvidence::new(verdict)
+        },
+        numeric: NumericEvidence {
+            points_agreeing: 0,
+            points_requested: knobs.points,
+            points_undefined: 0,
+            points_uncertified: 0,
+            digits_required: knobs.digits,
+            digits_confirmed: None,
+            precision_bits: prec(knobs).bits(),
+            witness: None,
+            undefined_reasons: Vec::new(),
+        },
     }
 }
 
 fn note_agreement(ev: &mut Evidence, digits: u32) {
-    ev.points_agreeing += 1;
-    ev.digits_confirmed = Some(ev.digits_confirmed.map_or(digits, |d| d.min(digits)));
+    let n = &mut ev.numeric;
+    n.points_agreeing += 1;
+    n.digits_confirmed = Some(n.digits_confirmed.map_or(digits, |d| d.min(digits)));
 }
 
-/// THEORY.md §4 combination of the two engines' answers.
-fn combine(ev: &mut Evidence, engine_says_zero: bool) {
-    ev.status = if ev.witness.is_some() {
-        if engine_says_zero {
-            Status::EngineDisagreement
-        } else {
-            Status::Refuted
-        }
-    } else if ev.points_agreeing >= ev.points_requested && ev.points_requested > 0 {
-        if engine_says_zero {
-            Status::Proved
-        } else {
-            Status::Confirmed
-        }
-    } else {
-        Status::Undetermined
-    };
+/// Appends to the engine's note.
+fn note(ev: &mut Evidence, text: &str) {
+    ev.symbolic.note.get_or_insert_with(String::new).push_str(text);
+}
+
+/// The engine's verdict from a zero test (errors keep their message).
+fn zero_verdict(test: &Result<ZeroTest, symbolic::EngineError>) -> SymbolicVerdict {
+    match test {
+        Ok(ZeroTest::Zero) => SymbolicVerdict::Zero,
+        Ok(ZeroTest::NonZero(_)) => SymbolicVerdict::Nonzero,
+        Err(_) => SymbolicVerdict::Failed,
+    }
+}
+
+/// THEORY.md §4 status from the evidence, by the rule shared with identities.
+fn combine(ev: &mut Evidence) {
+    ev.status = crosscheck::combine_status(ev.symbolic.says_zero(), &ev.numeric);
 }
 
 /// `Σ λ_i ∂F/∂λ_i` computed by the engine (with `time_sign`, also `± t ∂F/∂t`).
@@ -323,8 +312,8 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
     let spectral = &field.spec.spectral;
     // Symbolic proposal for the degree: b = (Σ λ ∂F/∂λ) / F, normalized.
     let mut symbolic_note;
+    let mut sym_verdict = SymbolicVerdict::Failed;
     let mut degree_expr: Option<Expr> = None;
-    let mut engine_zero = false;
     let mut engine_operator: Option<Expr> = None;
     match engine_euler(field, None).and_then(|e| {
         let ratio = symbolic::normalize(&e.clone().div(field.f.clone()), &field.assumptions)?;
@@ -333,15 +322,15 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
         Ok((euler, ratio)) => {
             engine_operator = Some(euler.clone());
             if spectral.iter().any(|s| ratio.mentions(s)) {
+                sym_verdict = SymbolicVerdict::Nonzero;
                 symbolic_note = format!("Σλ∂F/∂λ / F = {ratio} depends on the spectral variables");
             } else {
                 symbolic_note = format!("Σλ∂F/∂λ / F = {ratio}");
                 let residual = euler.sub(ratio.clone().mul(field.f.clone()));
-                match symbolic::is_zero(&residual, &field.assumptions) {
-                    Ok(ZeroTest::Zero) => {
-                        engine_zero = true;
-                        symbolic_note += "; Σλ∂F/∂λ − b F reduces to 0";
-                    }
+                let test = symbolic::is_zero(&residual, &field.assumptions);
+                sym_verdict = zero_verdict(&test);
+                match test {
+                    Ok(ZeroTest::Zero) => symbolic_note += "; Σλ∂F/∂λ − b F reduces to 0",
                     Ok(ZeroTest::NonZero(nf)) => {
                         symbolic_note += &format!("; Σλ∂F/∂λ − b F normalizes to {nf}")
                     }
@@ -353,14 +342,14 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
         Err(e) => symbolic_note = format!("engine failed: {e}"),
     }
 
-    let mut ev = new_evidence(knobs, symbolic_note.clone());
+    let mut ev = new_evidence(knobs, sym_verdict, symbolic_note.clone());
     let mut sampler = PointSampler::new(knobs.seed);
     let mut first_ratio: Option<Float> = None;
     let mut ratio_varies_with_context = false;
     let sigma = Expr::rational(&Rational::from((1, 2)));
     let e_sigma = sigma.clone().call(Func::Exp);
     for _ in 0..knobs.points.saturating_mul(4).max(1) {
-        if ev.points_agreeing >= knobs.points || ev.witness.is_some() {
+        if ev.numeric.points_agreeing >= knobs.points || ev.numeric.witness.is_some() {
             break;
         }
         let mut at = field.context(&mut sampler);
@@ -370,7 +359,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
             euler_ratio(field, &at, "", knobs),
             euler_ratio(field, &at, "'", knobs),
         ) else {
-            ev.points_undefined += 1;
+            ev.numeric.points_undefined += 1;
             continue;
         };
         let agree_pair = degree_digits(&ra, &rb);
@@ -400,7 +389,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
             .sub(field.shifted("'", Some(&e_sigma)).mul(field.shifted("", None)));
         let mut witness_at = at.clone();
         witness_at.insert("σ".into(), Rational::from((1, 2)));
-        ev.witness = certify(&cross, &at, knobs, "F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ), σ = 1/2")
+        ev.numeric.witness = certify(&cross, &at, knobs, "F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ), σ = 1/2")
             .map(|mut w| {
                 w.point = point_strings(&witness_at);
                 w
@@ -429,33 +418,32 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
     // numeric ratio is a constant. Recover the constant as a small rational from the numerics
     // and let the engine test that candidate directly.
     if degree_expr.is_none()
-        && ev.witness.is_none()
-        && ev.points_agreeing >= knobs.points
+        && ev.numeric.witness.is_none()
+        && ev.numeric.points_agreeing >= knobs.points
         && !ratio_varies_with_context
         && let Some(q) = first_ratio
             .as_ref()
             .and_then(|r| nearest_small_rational(r, knobs.digits))
     {
         let candidate = Expr::rational(&q);
-        ev.symbolic += &format!("; numeric ratio is the constant {q}");
+        note(&mut ev, &format!("; numeric ratio is the constant {q}"));
         if let Some(euler) = &engine_operator {
-            match symbolic::is_zero(
+            let test = symbolic::is_zero(
                 &euler.clone().sub(candidate.clone().mul(field.f.clone())),
                 &field.assumptions,
-            ) {
-                Ok(ZeroTest::Zero) => {
-                    engine_zero = true;
-                    ev.symbolic += &format!("; Σλ∂F/∂λ − ({q}) F reduces to 0");
-                }
+            );
+            ev.symbolic.verdict = zero_verdict(&test);
+            match test {
+                Ok(ZeroTest::Zero) => note(&mut ev, &format!("; Σλ∂F/∂λ − ({q}) F reduces to 0")),
                 Ok(ZeroTest::NonZero(_)) => {
-                    ev.symbolic += &format!("; the engine cannot reduce Σλ∂F/∂λ − ({q}) F")
+                    note(&mut ev, &format!("; the engine cannot reduce Σλ∂F/∂λ − ({q}) F"))
                 }
-                Err(e) => ev.symbolic += &format!("; zero test failed: {e}"),
+                Err(e) => note(&mut ev, &format!("; zero test failed: {e}")),
             }
         }
         degree_expr = Some(candidate);
     }
-    combine(&mut ev, engine_zero);
+    combine(&mut ev);
 
     let holds = ev.status.holds();
     let degree_exact = degree_expr
@@ -487,31 +475,30 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
 pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
     let w = field.spec.weight.clone();
     let w_expr = Expr::rational(&w);
-    let mut engine_zero = false;
-    let symbolic_note = match engine_euler(field, Some(-1)) {
+    let (sym_verdict, symbolic_note) = match engine_euler(field, Some(-1)) {
         Ok(op) => {
             let residual = op.sub(w_expr.clone().mul(field.f.clone()));
-            match symbolic::is_zero(&residual, &field.assumptions) {
-                Ok(ZeroTest::Zero) => {
-                    engine_zero = true;
-                    "Σλ∂F/∂λ − t∂F/∂t − w F reduces to 0".to_string()
-                }
+            let test = symbolic::is_zero(&residual, &field.assumptions);
+            let verdict = zero_verdict(&test);
+            let note = match test {
+                Ok(ZeroTest::Zero) => "Σλ∂F/∂λ − t∂F/∂t − w F reduces to 0".to_string(),
                 Ok(ZeroTest::NonZero(nf)) => format!("Σλ∂F/∂λ − t∂F/∂t − w F normalizes to {nf}"),
                 Err(e) => format!("zero test failed: {e}"),
-            }
+            };
+            (verdict, note)
         }
-        Err(e) => format!("engine failed: {e}"),
+        Err(e) => (SymbolicVerdict::Failed, format!("engine failed: {e}")),
     };
-    let mut ev = new_evidence(knobs, symbolic_note);
+    let mut ev = new_evidence(knobs, sym_verdict, symbolic_note);
     let mut sampler = PointSampler::new(knobs.seed ^ 0x2);
     for _ in 0..knobs.points.saturating_mul(4).max(1) {
-        if ev.points_agreeing >= knobs.points || ev.witness.is_some() {
+        if ev.numeric.points_agreeing >= knobs.points || ev.numeric.witness.is_some() {
             break;
         }
         let mut at = field.context(&mut sampler);
         field.spectral_point(&mut sampler, "", &mut at);
         let Ok(d) = eval_dual(&field.f, &at, &field.euler_seeds(&at, "", Some(-1)), prec(knobs)) else {
-            ev.points_undefined += 1;
+            ev.numeric.points_undefined += 1;
             continue;
         };
         let expected = Float::with_val(d.value.prec(), &d.value * &w);
@@ -539,12 +526,12 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
             let residual = scaled.sub(k.clone().pow(w_expr.clone()).mul(field.f.clone()));
             if let Some(mut wit) = certify(&residual, &at, knobs, "F(κλ, t/κ) − κ^w F(λ, t)") {
                 wit.point.insert("κ".into(), kappa.to_string());
-                ev.witness = Some(wit);
+                ev.numeric.witness = Some(wit);
                 break;
             }
         }
     }
-    combine(&mut ev, engine_zero);
+    combine(&mut ev);
     TimeRescaling {
         evidence: ev,
         weight: w.to_string(),
@@ -615,14 +602,19 @@ pub(crate) fn discrete(field: &Field, knobs: &Knobs) -> Discrete {
         }
     }
     let mut result = Discrete {
-        evidence: new_evidence(knobs, "period candidates from periodic functions of ln λ".into()),
+        evidence: new_evidence(
+            knobs,
+            SymbolicVerdict::Skipped,
+            "period candidates from periodic functions of ln λ".into(),
+        ),
         period: None,
         period_value: None,
         candidates: candidates.iter().map(|c| c.to_string()).collect(),
         irrational_shift_witness: None,
     };
     if candidates.is_empty() {
-        result.evidence.symbolic = "no periodic function of ln λ found; no candidate period".into();
+        result.evidence.symbolic.note =
+            Some("no periodic function of ln λ found; no candidate period".into());
         return result;
     }
     for h in tried {
@@ -635,11 +627,11 @@ pub(crate) fn discrete(field: &Field, knobs: &Knobs) -> Discrete {
                 .ok()
                 .map(|v| v.to_string_radix(10, Some(20)));
             result.period = Some(h.to_string());
-            result.irrational_shift_witness = irr.witness;
+            result.irrational_shift_witness = irr.numeric.witness;
             result.evidence = ev;
             return result;
         }
-        if result.evidence.witness.is_none() {
+        if result.evidence.numeric.witness.is_none() {
             result.evidence = ev;
         }
     }
@@ -651,10 +643,15 @@ fn shift_covariance(field: &Field, knobs: &Knobs, h: &Expr) -> Evidence {
     let factor = h.clone().call(Func::Exp);
     let cross_a = field.shifted("", Some(&factor)).mul(field.shifted("'", None));
     let cross_b = field.shifted("'", Some(&factor)).mul(field.shifted("", None));
-    let mut ev = new_evidence(knobs, format!("numeric test of the shift h = {h}"));
+    // Shifts by a transcendental h are beyond the engine; the status rests on numerics.
+    let mut ev = new_evidence(
+        knobs,
+        SymbolicVerdict::Skipped,
+        format!("numeric test of the shift h = {h}"),
+    );
     let mut sampler = PointSampler::new(knobs.seed ^ 0x3);
     for _ in 0..knobs.points.saturating_mul(4).max(1) {
-        if ev.points_agreeing >= knobs.points || ev.witness.is_some() {
+        if ev.numeric.points_agreeing >= knobs.points || ev.numeric.witness.is_some() {
             break;
         }
         let mut at = field.context(&mut sampler);
@@ -664,14 +661,14 @@ fn shift_covariance(field: &Field, knobs: &Knobs, h: &Expr) -> Evidence {
             eval_float(&cross_a, &at, prec(knobs)),
             eval_float(&cross_b, &at, prec(knobs)),
         ) else {
-            ev.points_undefined += 1;
+            ev.numeric.points_undefined += 1;
             continue;
         };
         let agreed = digits_of_agreement(&a, &b);
         if agreed >= knobs.digits {
             note_agreement(&mut ev, agreed.min(prec(knobs).digits()));
         } else {
-            ev.witness = certify(
+            ev.numeric.witness = certify(
                 &cross_a.clone().sub(cross_b.clone()),
                 &at,
                 knobs,
@@ -679,7 +676,6 @@ fn shift_covariance(field: &Field, knobs: &Knobs, h: &Expr) -> Evidence {
             );
         }
     }
-    // Shifts by a transcendental h are beyond the engine; the status rests on numerics.
-    combine(&mut ev, false);
+    combine(&mut ev);
     ev
 }

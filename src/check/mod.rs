@@ -5,17 +5,19 @@
 //! rules of THEORY.md §2.7 — turn them into a verdict with a derivation trail. A power-law
 //! verdict is then confirmed by evaluating the user's original input against the forced form.
 
+pub mod class;
 pub mod covariance;
 pub mod render;
 pub mod spec;
 
+pub use class::{LogShiftKind, VerdictClass};
 pub use covariance::Knobs;
 pub use render::render;
 pub use spec::{InlineSpec, Spec};
 
 use crate::crosscheck::{self, CheckOptions, Domain, Identity, Status};
 use crate::expr::Expr;
-use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, Step, StopReason, Truth};
+use crate::rules::{Conclusion, Conflict, Engine, Fact, Premise, Rule, Step, StopReason, Truth};
 use crate::symbolic;
 use covariance::{Discrete, Field, LogShift, TimeRescaling, Witness};
 use serde::{Deserialize, Serialize};
@@ -31,8 +33,8 @@ pub const SCHEMA: &str = "renorm.check/1";
 pub struct LogShiftSection {
     /// Status of *continuous* log-shift covariance (H1).
     pub status: Status,
-    /// `continuous`, `discrete`, `none` or `undetermined`.
-    pub kind: String,
+    /// Which covariance was established.
+    pub kind: LogShiftKind,
     /// Degree formula `b` (continuous covariance).
     pub degree: Option<String>,
     /// Degree as an exact rational, when constant.
@@ -74,8 +76,8 @@ pub struct Checks {
 /// The verdict and, for power laws, the forced form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
-    /// One of [`spec::CLASSES`].
-    pub class: String,
+    /// The class.
+    pub class: VerdictClass,
     /// The forced form, e.g. `C*lam^b*t^(b - 2)`.
     pub forced_form: Option<String>,
     /// `b`.
@@ -148,11 +150,14 @@ pub struct CheckReport {
     /// Confirmation of the forced form.
     pub confirmation: Option<Confirmation>,
     /// Facts of the rule engine.
-    pub facts: Vec<Fact>,
+    pub facts: Vec<Fact<CheckValue>>,
     /// The derivation trail.
     pub trail: Vec<Step>,
     /// Why the rule engine stopped.
     pub stop_reason: StopReason,
+    /// Conclusions of the rule engine that disagreed (empty unless `stop_reason` is `conflict`).
+    #[serde(default)]
+    pub conflicts: Vec<Conflict>,
     /// `[expect]` claims.
     pub expectations: Vec<ExpectationResult>,
 }
@@ -172,29 +177,50 @@ fn truth(status: Status) -> Truth {
     }
 }
 
+/// The payload of a fact in a check: measured values as data, or the verdict as its class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CheckValue {
+    /// The verdict concluded by a rule.
+    Verdict {
+        /// The class.
+        class: VerdictClass,
+        /// Why, in words.
+        explanation: String,
+    },
+    /// Values attached to a measured fact (degree, weight, period, …).
+    Measured(serde_json::Value),
+}
+
+/// Name of the fact the verdict rules conclude.
+const VERDICT: &str = "verdict";
+
 fn verdict_rule(
     name: &str,
     description: &str,
     premises: Vec<Premise>,
-    class: &'static str,
+    class: VerdictClass,
     explanation: String,
-) -> Rule {
+) -> Rule<CheckValue> {
     Rule {
         name: name.into(),
         description: description.into(),
         premises,
+        concludes: VERDICT.into(),
         conclude: Box::new(move |_| Conclusion {
-            name: "verdict".into(),
             statement: format!("the field is classified `{class}`"),
             truth: Truth::True,
-            status: class.into(),
-            value: json!({ "class": class, "explanation": explanation }),
+            status: class.as_str().into(),
+            value: CheckValue::Verdict {
+                class,
+                explanation: explanation.clone(),
+            },
         }),
     }
 }
 
 /// The domain rules of THEORY.md §2.7 (the engine itself knows none of this).
-fn rules(forced: &Option<String>, time_var: &Option<String>) -> Vec<Rule> {
+fn rules(forced: &Option<String>, time_var: &Option<String>) -> Vec<Rule<CheckValue>> {
     let forced = forced.clone().unwrap_or_else(|| "C λ^b t^(b−w)".into());
     let t = time_var.clone().unwrap_or_else(|| "t".into());
     vec![
@@ -202,38 +228,35 @@ fn rules(forced: &Option<String>, time_var: &Option<String>) -> Vec<Rule> {
             "theorem_1",
             "H1 ∧ H2 ⇒ v = C λ^b t^(b−w) (rigidity, THEORY.md §2.7)",
             vec![Premise::holds("H1"), Premise::holds("H2")],
-            "power_law",
+            VerdictClass::PowerLaw,
             format!("continuous log-shift covariance and time-rescaling covariance force {forced}"),
         ),
         verdict_rule(
             "weak_form",
             "H1 alone ⇒ v = c(t) λ^b(t) (power law in λ at each time)",
             vec![Premise::holds("H1"), Premise::not_established("H2")],
-            "power_law_in_spectrum",
+            VerdictClass::PowerLawInSpectrum,
             format!("log-shift covariant but not time-rescaling covariant: a power law in λ at each {t}, amplitude and exponent free in {t}"),
         ),
         verdict_rule(
             "log_periodic",
             "discrete H1 only ⇒ λ^b P(ln λ) with P periodic; no power law is forced",
             vec![Premise::fails("H1"), Premise::holds("H1_discrete")],
-            "log_periodic",
+            VerdictClass::LogPeriodic,
             "covariant only under shifts by multiples of the period h: a log-periodic modulation, not a power law".into(),
         ),
         verdict_rule(
             "not_covariant",
             "H1 refuted and no discrete covariance ⇒ not a power law in λ",
             vec![Premise::fails("H1"), Premise::not_established("H1_discrete"), Premise::known("H2")],
-            "not_power_law",
+            VerdictClass::NotPowerLaw,
             "a certified witness breaks log-shift covariance, which every power law in λ satisfies".into(),
         ),
         verdict_rule(
             "undetermined",
             "H1 neither established nor refuted ⇒ no conclusion",
-            vec![Premise {
-                fact: "H1".into(),
-                truth: vec![Truth::Unknown],
-            }],
-            "undetermined",
+            vec![Premise::unknown("H1")],
+            VerdictClass::Undetermined,
             "log-shift covariance could be neither established nor refuted".into(),
         ),
     ]
@@ -358,13 +381,15 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
     let discrete = (!h1.evidence.status.holds()).then(|| covariance::discrete(&field, knobs));
 
     let forced = h1.degree_expr.as_ref().map(|b| forced_form(spec, &field.f, b));
-    let mut engine = Engine::new();
+    let mut engine: Engine<CheckValue> = Engine::new();
+    // H1_discrete is measured only when continuous covariance is not established.
+    engine.declare("H1_discrete");
     engine.assert_fact(Fact::measured(
         "H1",
         "continuous log-shift covariance: Σ λ_i ∂F/∂λ_i = b F with b free of every λ_i",
         truth(h1.evidence.status),
         h1.evidence.status.as_str(),
-        json!({ "degree": h1.degree, "degree_numeric": h1.degree_numeric }),
+        CheckValue::Measured(json!({ "degree": h1.degree, "degree_numeric": h1.degree_numeric })),
         serde_json::to_value(&h1.evidence).unwrap_or_default(),
     ));
     engine.assert_fact(Fact::measured(
@@ -375,7 +400,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         ),
         truth(h2.evidence.status),
         h2.evidence.status.as_str(),
-        json!({ "weight": spec.weight.to_string() }),
+        CheckValue::Measured(json!({ "weight": spec.weight.to_string() })),
         serde_json::to_value(&h2.evidence).unwrap_or_default(),
     ));
     if let Some(d) = &discrete {
@@ -384,29 +409,40 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
             "discrete log-shift covariance: F(e^h λ) = A F(λ) for one period h",
             truth(d.evidence.status),
             d.evidence.status.as_str(),
-            json!({ "period": d.period, "candidates": d.candidates }),
+            CheckValue::Measured(json!({ "period": d.period, "candidates": d.candidates })),
             serde_json::to_value(&d.evidence).unwrap_or_default(),
         ));
     }
     for rule in rules(&forced.as_ref().map(|f| f.display.clone()), &spec.time) {
         engine.add_rule(rule);
     }
-    let stop_reason = engine.run();
-    let verdict_fact = engine.fact("verdict").cloned();
-    let class = verdict_fact
-        .as_ref()
-        .map_or("undetermined".to_string(), |f| f.status.clone());
-    let mut explanation = verdict_fact
-        .as_ref()
-        .and_then(|f| f.value["explanation"].as_str().map(String::from))
-        .unwrap_or_else(|| "no rule applied".into());
-    if class == "not_power_law" && h2.evidence.status.holds() {
+    let (stop_reason, mut class, mut explanation) = match engine.run() {
+        Ok(stop) => match engine.fact(VERDICT).map(|f| &f.value) {
+            Some(CheckValue::Verdict { class, explanation }) => (stop, *class, explanation.clone()),
+            _ => (stop, VerdictClass::Undetermined, "no rule applied".to_string()),
+        },
+        // A rule set that names an unknown fact is a defect of this module; it must not read
+        // as a verdict about the user's field.
+        Err(e) => (
+            StopReason::Saturated,
+            VerdictClass::Undetermined,
+            format!("internal error in the verdict rules: {e}"),
+        ),
+    };
+    let conflicts: Vec<Conflict> = engine.conflicts_about(VERDICT).into_iter().cloned().collect();
+    if !conflicts.is_empty() {
+        // Disagreeing rules mean the facts support two verdicts: report neither.
+        class = VerdictClass::Undetermined;
+        let list: Vec<String> = conflicts.iter().map(ToString::to_string).collect();
+        explanation = format!("the verdict rules disagree: {}", list.join("; "));
+    }
+    if class == VerdictClass::NotPowerLaw && h2.evidence.status.holds() {
         explanation += "; the field is time-rescaling covariant, which alone allows any t^(−w) F(λt): renormalizable is not power law";
     }
 
-    let is_power_law = class == "power_law";
+    let is_power_law = class == VerdictClass::PowerLaw;
     let mut verdict = Verdict {
-        class: class.clone(),
+        class,
         forced_form: None,
         exponent_spectral: None,
         exponent_time: None,
@@ -451,29 +487,29 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
     }
 
     let kind = if h1.evidence.status.holds() {
-        "continuous"
+        LogShiftKind::Continuous
     } else if discrete.as_ref().is_some_and(|d| d.evidence.status.holds()) {
-        "discrete"
+        LogShiftKind::Discrete
     } else if h1.evidence.status == Status::Refuted {
-        "none"
+        LogShiftKind::None
     } else {
-        "undetermined"
+        LogShiftKind::Undetermined
     };
     let log_shift = LogShiftSection {
         status: h1.evidence.status,
-        kind: kind.to_string(),
+        kind,
         degree: h1.degree.clone(),
         degree_exact: h1.degree_exact.clone(),
         degree_numeric: h1.degree_numeric.clone(),
         period: discrete.as_ref().and_then(|d| d.period.clone()),
-        witness: h1.evidence.witness.clone(),
+        witness: h1.evidence.numeric.witness.clone(),
         continuous: h1.clone(),
         discrete,
     };
     let time_rescaling = TimeSection {
         status: h2.evidence.status,
         weight: h2.weight.clone(),
-        witness: h2.evidence.witness.clone(),
+        witness: h2.evidence.numeric.witness.clone(),
         detail: h2,
     };
     let mut report = CheckReport {
@@ -496,6 +532,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         facts: engine.facts().into_iter().cloned().collect(),
         trail: engine.trail().to_vec(),
         stop_reason,
+        conflicts: engine.conflicts().to_vec(),
         expectations: Vec::new(),
     };
     report.expectations = expectations(spec, &report, &h1, knobs);
@@ -506,12 +543,12 @@ fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs)
     let mut out = Vec::new();
     let e = &spec.expect;
     if let Some(ls) = &e.log_shift {
-        let found = report.checks.log_shift.kind.clone();
+        let found = report.checks.log_shift.kind;
         out.push(ExpectationResult {
             claim: "expect.log_shift".into(),
-            expected: ls.clone(),
+            expected: ls.to_string(),
             holds: *ls == found,
-            found,
+            found: found.to_string(),
         });
     }
     if let Some((text, expected)) = &e.degree {
@@ -557,20 +594,20 @@ fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs)
         });
     }
     if let Some(pl) = e.power_law {
-        let is = report.verdict.class == "power_law";
+        let is = report.verdict.class == VerdictClass::PowerLaw;
         let confirmed = report.confirmation.as_ref().is_none_or(|c| c.status.holds());
         out.push(ExpectationResult {
             claim: "expect.power_law".into(),
             expected: pl.to_string(),
-            found: report.verdict.class.clone(),
+            found: report.verdict.class.to_string(),
             holds: if pl { is && confirmed } else { !is },
         });
     }
     if let Some(c) = &e.class {
         out.push(ExpectationResult {
             claim: "expect.class".into(),
-            expected: c.clone(),
-            found: report.verdict.class.clone(),
+            expected: c.to_string(),
+            found: report.verdict.class.to_string(),
             holds: *c == report.verdict.class,
         });
     }

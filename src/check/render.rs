@@ -34,13 +34,13 @@ pub fn report(reports: &[CheckReport]) -> Report {
 fn evidence_line(ev: &Evidence) -> String {
     let mut s = format!(
         "{} — numeric: {}/{} points agree to {} digits",
-        ev.status, ev.points_agreeing, ev.points_requested, ev.digits_required
+        ev.status, ev.numeric.points_agreeing, ev.numeric.points_requested, ev.numeric.digits_required
     );
-    if let Some(d) = ev.digits_confirmed {
+    if let Some(d) = ev.numeric.digits_confirmed {
         s += &format!(" (≥{d} seen)");
     }
-    if ev.points_undefined > 0 {
-        s += &format!(", {} undefined", ev.points_undefined);
+    if ev.numeric.points_undefined > 0 {
+        s += &format!(", {} undefined", ev.numeric.points_undefined);
     }
     s
 }

@@ -20,6 +20,7 @@
 //! Exact values are written as strings (`"3/2"`, `"0.25"`) or TOML integers; TOML floats are
 //! refused because a binary float cannot carry the exact value the user meant.
 
+use super::class::{LogShiftKind, VerdictClass};
 use crate::crosscheck::parse_rational;
 use crate::error::{Error, Result};
 use crate::expr::Expr;
@@ -79,7 +80,7 @@ pub enum Param {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Expect {
     /// `continuous`, `discrete` or `none`.
-    pub log_shift: Option<String>,
+    pub log_shift: Option<LogShiftKind>,
     /// The degree `b`, as a formula (exact rational or in the parameters).
     pub degree: Option<(String, Expr)>,
     /// Whether the field is time-rescaling covariant of its weight.
@@ -87,7 +88,7 @@ pub struct Expect {
     /// Whether the verdict is `power_law`.
     pub power_law: Option<bool>,
     /// The verdict class.
-    pub class: Option<String>,
+    pub class: Option<VerdictClass>,
 }
 
 /// A validated spec.
@@ -237,22 +238,27 @@ impl Spec {
         let expect = match raw.expect {
             None => Expect::default(),
             Some(e) => {
-                if let Some(ls) = &e.log_shift
-                    && !["continuous", "discrete", "none"].contains(&ls.as_str())
-                {
-                    return Err(invalid(
-                        format!("{origin}: expect.log_shift"),
-                        format!("`{ls}` is not one of continuous, discrete, none"),
-                    ));
-                }
-                if let Some(c) = &e.class
-                    && !CLASSES.contains(&c.as_str())
-                {
-                    return Err(invalid(
-                        format!("{origin}: expect.class"),
-                        format!("`{c}` is not one of {}", CLASSES.join(", ")),
-                    ));
-                }
+                let log_shift = match &e.log_shift {
+                    None => None,
+                    Some(ls) => Some(
+                        LogShiftKind::CLAIMABLE
+                            .into_iter()
+                            .find(|k| k.as_str() == ls)
+                            .ok_or_else(|| {
+                                invalid(
+                                    format!("{origin}: expect.log_shift"),
+                                    format!("`{ls}` is not one of continuous, discrete, none"),
+                                )
+                            })?,
+                    ),
+                };
+                let class = match &e.class {
+                    None => None,
+                    Some(c) => Some(
+                        c.parse::<VerdictClass>()
+                            .map_err(|why| invalid(format!("{origin}: expect.class"), why))?,
+                    ),
+                };
                 let degree = match &e.degree {
                     None => None,
                     Some(v) => {
@@ -272,11 +278,11 @@ impl Spec {
                     }
                 };
                 Expect {
-                    log_shift: e.log_shift,
+                    log_shift,
                     degree,
                     time_covariant: e.time_covariant,
                     power_law: e.power_law,
-                    class: e.class,
+                    class,
                 }
             }
         };
@@ -403,15 +409,6 @@ impl Spec {
             .collect()
     }
 }
-
-/// Verdict classes, as spelled in reports and `[expect] class`.
-pub const CLASSES: [&str; 5] = [
-    "power_law",
-    "power_law_in_spectrum",
-    "log_periodic",
-    "not_power_law",
-    "undetermined",
-];
 
 #[cfg(test)]
 mod tests {

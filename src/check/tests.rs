@@ -29,7 +29,7 @@ fn check(expr: &str, kind: &str) -> CheckReport {
 #[test]
 fn theorem_1_on_a_power_law() {
     let r = check("3*lam^(5/2)*t^(1/2)", "velocity");
-    assert_eq!(r.verdict.class, "power_law");
+    assert_eq!(r.verdict.class, VerdictClass::PowerLaw);
     assert_eq!(r.checks.log_shift.degree_exact.as_deref(), Some("5/2"));
     assert_eq!(r.verdict.exponent_time.as_deref(), Some("1/2"));
     assert_eq!(r.verdict.amplitude.as_deref(), Some("3"));
@@ -41,7 +41,7 @@ fn theorem_1_on_a_power_law() {
 #[test]
 fn wrong_time_exponent_is_the_weak_form() {
     let r = check("lam^2*t^(-1)", "velocity");
-    assert_eq!(r.verdict.class, "power_law_in_spectrum");
+    assert_eq!(r.verdict.class, VerdictClass::PowerLawInSpectrum);
     assert_eq!(r.checks.time_rescaling.status, Status::Refuted);
     let w = r.checks.time_rescaling.witness.as_ref().unwrap();
     assert!(w.point.contains_key("κ"));
@@ -51,15 +51,15 @@ fn wrong_time_exponent_is_the_weak_form() {
 fn non_examples_are_not_power_laws() {
     assert_eq!(
         check("t^(-2)*(lam*t)/(1 + lam*t)", "velocity").verdict.class,
-        "not_power_law"
+        VerdictClass::NotPowerLaw
     );
     assert_eq!(
         check("lam^(1/2) + lam^(3/2)", "velocity").verdict.class,
-        "not_power_law"
+        VerdictClass::NotPowerLaw
     );
     assert_eq!(
         check("lam^2*exp(-lam*t)", "velocity").verdict.class,
-        "not_power_law"
+        VerdictClass::NotPowerLaw
     );
 }
 
@@ -129,8 +129,8 @@ proptest! {
         let r = check(&format!("{c}*lam^({p})*t^({q})"), "velocity");
         let p_q: rug::Rational = p.parse().unwrap();
         let q_q: rug::Rational = q.parse().unwrap();
-        let expected = if q_q == p_q.clone() - 2 { "power_law" } else { "power_law_in_spectrum" };
-        prop_assert_eq!(&r.verdict.class, expected);
+        let expected = if q_q == p_q.clone() - 2 { VerdictClass::PowerLaw } else { VerdictClass::PowerLawInSpectrum };
+        prop_assert_eq!(r.verdict.class, expected);
         prop_assert_eq!(r.checks.log_shift.degree_exact.clone(), Some(p_q.to_string()));
     }
 
@@ -149,7 +149,7 @@ proptest! {
     fn log_periodic_modulations_are_never_power_laws(p in -3i32..4, k in 1u32..4, a in 2u32..5) {
         let f = format!("lam^({p}) * ({a} + sin({k}*pi*log(lam)))");
         let r = check(&f, "velocity");
-        prop_assert_ne!(&r.verdict.class, "power_law");
+        prop_assert_ne!(r.verdict.class, VerdictClass::PowerLaw);
         prop_assert_eq!(r.checks.log_shift.status, Status::Refuted);
     }
 

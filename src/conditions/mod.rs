@@ -292,14 +292,8 @@ fn fact(name: &str, statement: &str, m: &Measured, truth: Truth) -> Fact {
     )
 }
 
-fn conclude(
-    name: &'static str,
-    truth: Truth,
-    status: &'static str,
-    statement: String,
-) -> crate::rules::Conclude {
+fn conclude(truth: Truth, status: &'static str, statement: String) -> crate::rules::Conclude {
     Box::new(move |_| Conclusion {
-        name: name.into(),
         statement: statement.clone(),
         truth,
         status: status.into(),
@@ -318,8 +312,8 @@ fn rules() -> Vec<Rule> {
                 Premise::holds("C3"),
                 Premise::holds("closure"),
             ],
+            concludes: "R".into(),
             conclude: conclude(
-                "R",
                 Truth::True,
                 "holds",
                 "renormalizable: C1–C3 hold and the closure fits".into(),
@@ -332,13 +326,10 @@ fn rules() -> Vec<Rule> {
                 Premise::holds("C1"),
                 Premise::holds("C2"),
                 Premise::holds("C3"),
-                Premise {
-                    fact: "closure".into(),
-                    truth: vec![Truth::Unknown],
-                },
+                Premise::unknown("closure"),
             ],
+            concludes: "R".into(),
             conclude: conclude(
-                "R",
                 Truth::True,
                 "holds",
                 "renormalizable by the sufficient conditions".into(),
@@ -353,8 +344,8 @@ fn rules() -> Vec<Rule> {
                 Premise::holds("C3"),
                 Premise::fails("closure"),
             ],
+            concludes: "R".into(),
             conclude: conclude(
-                "R",
                 Truth::Unknown,
                 "not established",
                 "C1–C3 hold but the closure residual exceeds ρ_max".into(),
@@ -366,8 +357,8 @@ fn rules() -> Vec<Rule> {
             name: format!("{}_not_met", c.to_lowercase()),
             description: format!("{c} not established ⇒ R not established (sufficient, not necessary)"),
             premises: vec![Premise::not_established(c)],
+            concludes: "R".into(),
             conclude: conclude(
-                "R",
                 Truth::Unknown,
                 "not established",
                 format!("premise {c} is not established"),
@@ -378,8 +369,8 @@ fn rules() -> Vec<Rule> {
         name: "proposition_1".into(),
         description: "R ∧ C4 ⇒ power-law velocity in λ, b = 1 + γ (PL-weak)".into(),
         premises: vec![Premise::holds("R"), Premise::holds("C4")],
+        concludes: "PL_weak".into(),
         conclude: conclude(
-            "PL_weak",
             Truth::True,
             "holds",
             "power law in λ with exponent b = 1 + γ".into(),
@@ -390,8 +381,8 @@ fn rules() -> Vec<Rule> {
             name: format!("pl_weak_without_{}", p.to_lowercase()),
             description: format!("{p} not established ⇒ PL-weak not established"),
             premises: vec![Premise::not_established(p)],
+            concludes: "PL_weak".into(),
             conclude: conclude(
-                "PL_weak",
                 Truth::Unknown,
                 "not established",
                 format!("premise {p} is not established"),
@@ -402,15 +393,16 @@ fn rules() -> Vec<Rule> {
         name: "theorem_1".into(),
         description: "PL-weak ∧ scale-free gradient flow (H2) ⇒ v = C λ^b t^(b−2)".into(),
         premises: vec![Premise::holds("PL_weak"), Premise::holds("H2")],
-        conclude: conclude("PL", Truth::True, "holds", "v = C λ^b t^(b−2) (Theorem 1)".into()),
+        concludes: "PL".into(),
+        conclude: conclude(Truth::True, "holds", "v = C λ^b t^(b−2) (Theorem 1)".into()),
     });
     for p in ["PL_weak", "H2"] {
         out.push(Rule {
             name: format!("pl_without_{}", p.to_lowercase()),
             description: format!("{p} not established ⇒ PL not established"),
             premises: vec![Premise::not_established(p)],
+            concludes: "PL".into(),
             conclude: conclude(
-                "PL",
                 Truth::Unknown,
                 "not established",
                 format!("premise {p} is not established"),
@@ -608,7 +600,15 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
     for rule in rules() {
         engine.add_rule(rule);
     }
-    let stop_reason = engine.run();
+    // A malformed rule set is a defect of this module: every conclusion then stays "not
+    // established", with the defect named in place of the statement.
+    let (stop_reason, rule_error) = match engine.run() {
+        Ok(stop) => (stop, None),
+        Err(e) => (
+            StopReason::Saturated,
+            Some(format!("internal error in the condition rules: {e}")),
+        ),
+    };
     let exponent_b = lsi.as_ref().map(|f| 1.0 + f.gamma);
     for name in ["R", "PL_weak", "PL"] {
         let f = engine.fact(name);
@@ -623,7 +623,7 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
                 },
                 interval: None,
                 threshold: None,
-                detail: f.map_or(String::new(), |f| f.statement.clone()),
+                detail: f.map_or_else(|| rule_error.clone().unwrap_or_default(), |f| f.statement.clone()),
             },
         );
     }

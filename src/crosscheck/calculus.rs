@@ -5,7 +5,7 @@
 //! enclose the true derivative rigorously. Integrals: double-exponential quadrature; its error
 //! estimate is not a bound, so an integral claim can be `confirmed` but never `refuted`.
 
-use super::{PointVerdict, Witness, decimal, describe_error, point_strings};
+use super::{PointVerdict, Witness, WitnessMethod, decimal, describe_error};
 use crate::crosscheck::Identity;
 use crate::numeric::{self, Assignment, Bound, Precision, digits_of_agreement, digits_of_agreement_at_scale};
 use rug::float::Round;
@@ -40,14 +40,9 @@ pub(super) fn derivative_verdict(
                 lo.cmp0() == Some(std::cmp::Ordering::Greater) || hi.cmp0() == Some(std::cmp::Ordering::Less);
             if separated {
                 return PointVerdict::Witness(Witness {
-                    point: point_strings(at),
-                    lhs: decimal(&d.deriv, 30),
-                    rhs: decimal(&rhs, 30),
-                    residual_enclosure: [
-                        lo.to_string_radix_round(10, Some(12), Round::Down),
-                        hi.to_string_radix_round(10, Some(12), Round::Up),
-                    ],
-                    method: "interval dual numbers".into(),
+                    lhs: Some(decimal(&d.deriv, 30)),
+                    rhs: Some(decimal(&rhs, 30)),
+                    ..Witness::from_enclosure(at, "∂lhs − rhs", &lo, &hi, WitnessMethod::IntervalDual)
                 });
             }
             if bits == working.bits() {

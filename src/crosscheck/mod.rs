@@ -228,33 +228,150 @@ impl fmt::Display for Status {
     }
 }
 
+/// What the symbolic engine answered when asked whether a residual is identically zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolicVerdict {
+    /// It reduced the residual to 0 (a claim the numeric path must still confirm).
+    Zero,
+    /// Its normal form is not 0 (not a refutation: opaque parts may hide cancellations).
+    Nonzero,
+    /// The engine failed or could not be asked (the error says why).
+    Failed,
+    /// The engine was not consulted.
+    Skipped,
+}
+
+impl SymbolicVerdict {
+    /// The spelling used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SymbolicVerdict::Zero => "zero",
+            SymbolicVerdict::Nonzero => "nonzero",
+            SymbolicVerdict::Failed => "failed",
+            SymbolicVerdict::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for SymbolicVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What the symbolic engine said.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SymbolicEvidence {
-    /// `zero`, `nonzero`, `failed` or `skipped`.
-    pub verdict: String,
-    /// The engine's normal form of `lhs − rhs` when it did not reduce to 0.
+    /// The engine's answer to "is the residual identically zero?".
+    pub verdict: SymbolicVerdict,
+    /// The engine's normal form of the residual when it did not reduce to 0.
     pub normal_form: Option<String>,
     /// Why the engine failed, if it did.
     pub error: Option<String>,
+    /// What was asked and answered, in words, when the residual is not simply `lhs − rhs`
+    /// (e.g. the Euler-operator residuals of the covariance checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
-/// A point where the residual is certified nonzero.
+impl SymbolicEvidence {
+    /// Evidence with only a verdict.
+    pub fn new(verdict: SymbolicVerdict) -> SymbolicEvidence {
+        SymbolicEvidence {
+            verdict,
+            normal_form: None,
+            error: None,
+            note: None,
+        }
+    }
+
+    /// Whether the engine reduced the residual to 0.
+    pub fn says_zero(&self) -> bool {
+        self.verdict == SymbolicVerdict::Zero
+    }
+}
+
+impl fmt::Display for SymbolicEvidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(note) = &self.note {
+            return f.write_str(note);
+        }
+        write!(f, "{}", self.verdict)?;
+        if let Some(nf) = &self.normal_form {
+            write!(f, " (normal form of the residual: {nf})")?;
+        }
+        if let Some(err) = &self.error {
+            write!(f, " ({err})")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a witness was certified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WitnessMethod {
+    /// Both sides evaluated in exact rational arithmetic.
+    Exact,
+    /// An outward-rounded interval enclosure of the residual.
+    Interval,
+    /// Outward-rounded interval dual numbers (value and derivative enclosed).
+    IntervalDual,
+}
+
+impl fmt::Display for WitnessMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WitnessMethod::Exact => "exact",
+            WitnessMethod::Interval => "interval",
+            WitnessMethod::IntervalDual => "interval dual numbers",
+        })
+    }
+}
+
+/// A point where a residual is certified nonzero: the one witness type of every check.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Witness {
     /// The point, as exact rationals.
     pub point: BTreeMap<String, String>,
-    /// `lhs` at the point (decimal, working precision).
-    pub lhs: String,
-    /// `rhs` at the point.
-    pub rhs: String,
-    /// Outward-rounded enclosure `[lo, hi]` of `lhs − rhs`; it excludes 0.
-    pub residual_enclosure: [String; 2],
-    /// `exact` when both sides were evaluated in exact rational arithmetic.
-    pub method: String,
+    /// The residual that was enclosed, in words (e.g. `lhs − rhs`).
+    pub residual: String,
+    /// Enclosure `[lo, hi]` of the residual, printed with outward rounding; it excludes 0.
+    pub enclosure: [String; 2],
+    /// `lhs` at the point (decimal, working precision), for identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lhs: Option<String>,
+    /// `rhs` at the point, for identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rhs: Option<String>,
+    /// How it was certified.
+    pub method: WitnessMethod,
 }
 
 impl Witness {
+    /// A witness from an interval enclosure of `residual` (described in words) at `at`, printed
+    /// to 12 significant digits with the lower end rounded down and the upper end rounded up.
+    pub fn from_enclosure(
+        at: &Assignment,
+        residual: &str,
+        lo: &Float,
+        hi: &Float,
+        method: WitnessMethod,
+    ) -> Witness {
+        Witness {
+            point: point_strings(at),
+            residual: residual.to_string(),
+            enclosure: [
+                lo.to_string_radix_round(10, Some(12), Round::Down),
+                hi.to_string_radix_round(10, Some(12), Round::Up),
+            ],
+            lhs: None,
+            rhs: None,
+            method,
+        }
+    }
+
     /// The point as `a=…, b=…`.
     pub fn point_list(&self) -> String {
         self.point
@@ -264,13 +381,14 @@ impl Witness {
             .join(", ")
     }
 
-    /// One line for tables: the point, the enclosure of `lhs − rhs` and how it was obtained.
+    /// One line for tables: the point, the enclosure of the residual and how it was obtained.
     pub fn summary(&self) -> String {
         format!(
-            "witness {}: lhs − rhs ∈ [{}, {}] ({})",
+            "witness {}: {} ∈ [{}, {}] ({})",
             self.point_list(),
-            self.residual_enclosure[0],
-            self.residual_enclosure[1],
+            self.residual,
+            self.enclosure[0],
+            self.enclosure[1],
             self.method
         )
     }
@@ -342,10 +460,10 @@ impl Outcome {
             s += &format!(
                 "witness:  at {}: lhs = {}, rhs = {}, lhs - rhs in [{}, {}] ({})\n",
                 w.point_list(),
-                w.lhs,
-                w.rhs,
-                w.residual_enclosure[0],
-                w.residual_enclosure[1],
+                w.lhs.as_deref().unwrap_or("?"),
+                w.rhs.as_deref().unwrap_or("?"),
+                w.enclosure[0],
+                w.enclosure[1],
                 w.method
             );
         }
@@ -374,28 +492,18 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
     };
     let symbolic = if let (true, Some(residual)) = (options.use_symbolic, symbolic_residual) {
         match residual.and_then(|r| symbolic::is_zero(&r, &assumptions)) {
-            Ok(ZeroTest::Zero) => SymbolicEvidence {
-                verdict: "zero".into(),
-                normal_form: None,
-                error: None,
-            },
+            Ok(ZeroTest::Zero) => SymbolicEvidence::new(SymbolicVerdict::Zero),
             Ok(ZeroTest::NonZero(normal)) => SymbolicEvidence {
-                verdict: "nonzero".into(),
                 normal_form: Some(normal),
-                error: None,
+                ..SymbolicEvidence::new(SymbolicVerdict::Nonzero)
             },
             Err(e) => SymbolicEvidence {
-                verdict: "failed".into(),
-                normal_form: None,
                 error: Some(e.to_string()),
+                ..SymbolicEvidence::new(SymbolicVerdict::Failed)
             },
         }
     } else {
-        SymbolicEvidence {
-            verdict: "skipped".into(),
-            normal_form: None,
-            error: None,
-        }
+        SymbolicEvidence::new(SymbolicVerdict::Skipped)
     };
     let numeric = numeric_check(identity, options);
     let (status, explanation) = combine(&symbolic, &numeric);
@@ -408,13 +516,28 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
     }
 }
 
-fn combine(symbolic: &SymbolicEvidence, numeric: &NumericEvidence) -> (Status, String) {
-    let sym_zero = symbolic.verdict == "zero";
+/// The THEORY.md §4 status rule — the one place where the two witnesses' answers are combined.
+/// A certified numeric witness decides against the identity (and against an engine that called
+/// it zero); agreement at every requested point confirms it, and proves it only if the engine
+/// also reduced it to zero; anything less is undetermined.
+pub fn combine_status(engine_says_zero: bool, numeric: &NumericEvidence) -> Status {
     let all_agree = numeric.points_agreeing >= numeric.points_requested && numeric.points_requested > 0;
+    match (numeric.witness.is_some(), all_agree, engine_says_zero) {
+        (true, _, true) => Status::EngineDisagreement,
+        (true, _, false) => Status::Refuted,
+        (false, true, true) => Status::Proved,
+        (false, true, false) => Status::Confirmed,
+        (false, false, _) => Status::Undetermined,
+    }
+}
+
+fn combine(symbolic: &SymbolicEvidence, numeric: &NumericEvidence) -> (Status, String) {
+    let sym_zero = symbolic.says_zero();
     let digits = numeric.digits_required;
     let k = numeric.points_agreeing;
+    let status = combine_status(sym_zero, numeric);
     if numeric.witness.is_some() {
-        return if sym_zero {
+        return if status == Status::EngineDisagreement {
             (
                 Status::EngineDisagreement,
                 "the symbolic engine reduced lhs - rhs to 0, but a certified enclosure of the \
@@ -428,8 +551,8 @@ fn combine(symbolic: &SymbolicEvidence, numeric: &NumericEvidence) -> (Status, S
             )
         };
     }
-    if all_agree {
-        return if sym_zero {
+    if status.holds() {
+        return if status == Status::Proved {
             (
                 Status::Proved,
                 format!(
@@ -605,10 +728,11 @@ fn point_verdict(
         let diff = Rational::from(&l - &r);
         return PointVerdict::Witness(Witness {
             point: point_strings(at),
-            lhs: l.to_string(),
-            rhs: r.to_string(),
-            residual_enclosure: [diff.to_string(), diff.to_string()],
-            method: "exact".into(),
+            residual: "lhs − rhs".into(),
+            enclosure: [diff.to_string(), diff.to_string()],
+            lhs: Some(l.to_string()),
+            rhs: Some(r.to_string()),
+            method: WitnessMethod::Exact,
         });
     }
     let (lhs, rhs) = match (
@@ -645,15 +769,15 @@ fn point_verdict(
 fn witness(at: &Assignment, lhs: &Float, rhs: &Float, enclosure: &Interval, digits: u32) -> Witness {
     let shown = (digits as usize).min(30);
     Witness {
-        point: point_strings(at),
-        lhs: decimal(lhs, shown),
-        rhs: decimal(rhs, shown),
-        // Printed with directed rounding so the shown interval still contains the true one.
-        residual_enclosure: [
-            enclosure.lo.to_string_radix_round(10, Some(12), Round::Down),
-            enclosure.hi.to_string_radix_round(10, Some(12), Round::Up),
-        ],
-        method: "interval".into(),
+        lhs: Some(decimal(lhs, shown)),
+        rhs: Some(decimal(rhs, shown)),
+        ..Witness::from_enclosure(
+            at,
+            "lhs − rhs",
+            &enclosure.lo,
+            &enclosure.hi,
+            WitnessMethod::Interval,
+        )
     }
 }
 

@@ -23,8 +23,9 @@
 //! undecided, reporting the crossover where `y` changes sign.
 
 use super::model::{Interaction, Model};
+use crate::error::Error;
 use crate::numeric::ival::Ival;
-use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, StopReason, Truth};
+use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, Truth};
 use rug::{Float, Rational};
 use serde::Serialize;
 use serde_json::json;
@@ -294,7 +295,8 @@ pub fn classify(
 
     let fixed_points = fixed_point_sources(model, digits, &mut sources)?;
 
-    let mut engine = Engine::new();
+    // Measured facts carry no class; the relevance rules conclude one.
+    let mut engine: Engine<Option<Class>> = Engine::new();
     let mut pending = Vec::new();
     for (name, continuum, source) in sources {
         let (hull, exact, profile, crossover) = match source {
@@ -354,7 +356,7 @@ pub fn classify(
                 format!("{name}: {statement}"),
                 truth(value),
                 if value { "proved" } else { "refuted" },
-                json!(null),
+                None,
                 evidence.clone(),
             ));
         }
@@ -362,39 +364,41 @@ pub fn classify(
     }
     for (name, _, _, _, _, _) in &pending {
         let fact = |s: &str| format!("{name}: {s}");
-        let rule = |class: &str, premises: Vec<Premise>, description: String| {
-            let class_name = class.to_string();
-            let concluded = format!("{name}: class");
+        let rule = |class: Class, premises: Vec<Premise>, description: String| {
+            let label = serde_json::to_value(class)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
             Rule {
-                name: format!("{class}({name})"),
+                name: format!("{label}({name})"),
                 description,
                 premises,
+                concludes: format!("{name}: class"),
                 conclude: Box::new(move |_| Conclusion {
-                    name: concluded.clone(),
-                    statement: format!("the perturbation is {class_name}"),
+                    statement: format!("the perturbation is {label}"),
                     truth: Truth::True,
-                    status: class_name.clone(),
-                    value: json!(class_name),
+                    status: label.clone(),
+                    value: Some(class),
                 }),
             }
         };
         engine.add_rule(rule(
-            "relevant",
+            Class::Relevant,
             vec![Premise::holds(&fact("inf>0"))],
             "inf I > 0 ⇒ relevant".into(),
         ));
         engine.add_rule(rule(
-            "irrelevant",
+            Class::Irrelevant,
             vec![Premise::holds(&fact("sup<0"))],
             "sup I < 0 ⇒ irrelevant".into(),
         ));
         engine.add_rule(rule(
-            "marginal",
+            Class::Marginal,
             vec![Premise::holds(&fact("I={0}"))],
             "I = {0} ⇒ marginal".into(),
         ));
         engine.add_rule(rule(
-            "undecided",
+            Class::Undecided,
             vec![
                 Premise::fails(&fact("inf>0")),
                 Premise::fails(&fact("sup<0")),
@@ -403,13 +407,16 @@ pub fn classify(
             "I straddles 0 ⇒ undecided (report the crossover)".into(),
         ));
     }
-    let stop = engine.run();
+    let stop = engine
+        .run()
+        .map_err(|e| Error::Internal(format!("relevance rules: {e}")))?;
     let mut perturbations = Vec::new();
     for (name, continuum, hull, exact, profile, crossover) in pending {
-        let class = match engine.fact(&format!("{name}: class")).map(|f| f.status.as_str()) {
-            Some("relevant") => Class::Relevant,
-            Some("irrelevant") => Class::Irrelevant,
-            Some("marginal") => Class::Marginal,
+        let concluded = format!("{name}: class");
+        // Two rules classifying one perturbation differently would be a defect of the rules (the
+        // certified facts are exclusive); never report either class then.
+        let class = match engine.fact(&concluded).and_then(|f| f.value) {
+            Some(c) if engine.conflicts_about(&concluded).is_empty() => c,
             _ => Class::Undecided,
         };
         perturbations.push(Perturbation {
@@ -443,10 +450,7 @@ pub fn classify(
         perturbations,
         fixed_points,
         trail,
-        stop: match stop {
-            StopReason::Saturated => "saturated: no rule can add a fact".into(),
-            other => format!("{other:?}"),
-        },
+        stop: stop.describe().into(),
     })
 }
 
