@@ -129,6 +129,9 @@ fn terminal(r: &CheckReport) -> String {
             step.concluded
         );
     }
+    for c in &r.conflicts {
+        s += &format!("conflict:     {c}\n");
+    }
     for e in &r.expectations {
         s += &format!(
             "expect:       {} = {} → {} [{}]\n",
@@ -264,6 +267,9 @@ pub fn document(r: &CheckReport) -> Document {
             })
             .collect(),
     ));
+    for c in &r.conflicts {
+        d.paragraph(vec![strong("Conflicting conclusions: "), text(c.to_string())]);
+    }
     d.paragraph(vec![
         strong(format!("Verdict: {}.", r.verdict.class)),
         text(format!(" {}", r.verdict.explanation)),
