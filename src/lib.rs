@@ -15,11 +15,12 @@
 //! | [`numeric`] | MPFR evaluation, exact rationals, dual numbers, interval enclosures |
 //! | [`crosscheck`] | identities checked by both engines, with THEORY.md §4 statuses |
 //! | [`rules`] | a domain-free rule engine: facts, rules, fixpoint, derivation trail |
-//! | [`check`] | log-shift and time-rescaling covariance, and the forced power law |
+//! | [`grsd`] | the GRSD pipeline: [`check`] (covariance and the forced power law), [`train`], [`rundata`], [`shells`], [`conditions`] |
 //! | [`proof`] | machine-checked derivations (`renorm prove`) |
 //! | [`report`] | the one report writer: Markdown, LaTeX, HTML, JSON |
 //! | [`spec_values`] | exact numbers and located errors shared by the TOML spec formats |
 //! | [`rg`] | the RG layer: learning curves, flows, relevance, predictions, sampling |
+//! | [`app`] | whole-program workflows: the demo and the report bundle |
 //!
 //! The symbolic and numeric modules never depend on each other: they are two independent
 //! witnesses, and [`crosscheck`] is where their answers meet.
@@ -27,24 +28,21 @@
 #![deny(clippy::float_cmp)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
+pub mod app;
 pub mod atomic_write;
-pub mod bundle;
-pub mod check;
-pub mod conditions;
 pub mod crosscheck;
-pub mod demo;
 pub mod error;
 pub mod expr;
+pub mod grsd;
 pub mod input;
 pub mod numeric;
 pub mod proof;
 pub mod report;
 pub mod rg;
 pub mod rules;
-pub mod rundata;
-pub mod shells;
 pub mod spec_values;
 pub mod symbolic;
-pub mod train;
 
+pub use app::{bundle, demo};
 pub use error::{Error, Result};
+pub use grsd::{check, conditions, rundata, shells, train};

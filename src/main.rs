@@ -1,7 +1,7 @@
 //! The `renorm` command-line tool. Exit codes: 0 success, 1 a checked claim does not hold,
 //! 2 invalid input or usage, 3 internal failure.
 
-mod cli_rg;
+mod cli;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use renorm::check::render::Format as RenderFormat;
@@ -176,7 +176,7 @@ enum Command {
     /// transfer, scaling law.
     Rg {
         #[command(subcommand)]
-        command: cli_rg::RgCommand,
+        command: cli::rg::RgCommand,
     },
     /// Run a built-in experiment (`lsi`: plain vs residual networks across depths).
     Experiment {
@@ -576,7 +576,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Rg { command } => cli_rg::run(command),
+        Command::Rg { command } => cli::rg::run(command),
         Command::Experiment {
             name,
             depths,

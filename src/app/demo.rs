@@ -72,121 +72,127 @@ const IDENTITIES: &[Example] = &[
 const GALLERY: &[(&str, &str)] = &[
     (
         "examples/couplings/01_power_law_rational.toml",
-        include_str!("../examples/couplings/01_power_law_rational.toml"),
+        include_str!("../../examples/couplings/01_power_law_rational.toml"),
     ),
     (
         "examples/couplings/02_power_law_symbolic.toml",
-        include_str!("../examples/couplings/02_power_law_symbolic.toml"),
+        include_str!("../../examples/couplings/02_power_law_symbolic.toml"),
     ),
     (
         "examples/couplings/03_linear_velocity.toml",
-        include_str!("../examples/couplings/03_linear_velocity.toml"),
+        include_str!("../../examples/couplings/03_linear_velocity.toml"),
     ),
     (
         "examples/couplings/04_weak_form.toml",
-        include_str!("../examples/couplings/04_weak_form.toml"),
+        include_str!("../../examples/couplings/04_weak_form.toml"),
     ),
     (
         "examples/couplings/05_weak_form_drifting_exponent.toml",
-        include_str!("../examples/couplings/05_weak_form_drifting_exponent.toml"),
+        include_str!("../../examples/couplings/05_weak_form_drifting_exponent.toml"),
     ),
     (
         "examples/couplings/06_coupling_scaling_function.toml",
-        include_str!("../examples/couplings/06_coupling_scaling_function.toml"),
+        include_str!("../../examples/couplings/06_coupling_scaling_function.toml"),
     ),
     (
         "examples/couplings/07_coupling_gaussian_in_log_ratio.toml",
-        include_str!("../examples/couplings/07_coupling_gaussian_in_log_ratio.toml"),
+        include_str!("../../examples/couplings/07_coupling_gaussian_in_log_ratio.toml"),
     ),
     (
         "examples/couplings/08_time_covariant_only.toml",
-        include_str!("../examples/couplings/08_time_covariant_only.toml"),
+        include_str!("../../examples/couplings/08_time_covariant_only.toml"),
     ),
     (
         "examples/couplings/09_two_power_sum.toml",
-        include_str!("../examples/couplings/09_two_power_sum.toml"),
+        include_str!("../../examples/couplings/09_two_power_sum.toml"),
     ),
     (
         "examples/couplings/10_log_periodic.toml",
-        include_str!("../examples/couplings/10_log_periodic.toml"),
+        include_str!("../../examples/couplings/10_log_periodic.toml"),
     ),
     (
         "examples/couplings/11_lam2_exp.toml",
-        include_str!("../examples/couplings/11_lam2_exp.toml"),
+        include_str!("../../examples/couplings/11_lam2_exp.toml"),
     ),
     (
         "examples/couplings/12_engine_trap.toml",
-        include_str!("../examples/couplings/12_engine_trap.toml"),
+        include_str!("../../examples/couplings/12_engine_trap.toml"),
     ),
     (
         "examples/couplings/13_sqrt_form.toml",
-        include_str!("../examples/couplings/13_sqrt_form.toml"),
+        include_str!("../../examples/couplings/13_sqrt_form.toml"),
     ),
     (
         "examples/couplings/14_exp_log_form.toml",
-        include_str!("../examples/couplings/14_exp_log_form.toml"),
+        include_str!("../../examples/couplings/14_exp_log_form.toml"),
     ),
     (
         "examples/couplings/15_energy.toml",
-        include_str!("../examples/couplings/15_energy.toml"),
+        include_str!("../../examples/couplings/15_energy.toml"),
     ),
     (
         "examples/couplings/16_log_velocity.toml",
-        include_str!("../examples/couplings/16_log_velocity.toml"),
+        include_str!("../../examples/couplings/16_log_velocity.toml"),
     ),
     (
         "examples/couplings/17_saturating_coupling.toml",
-        include_str!("../examples/couplings/17_saturating_coupling.toml"),
+        include_str!("../../examples/couplings/17_saturating_coupling.toml"),
     ),
     (
         "examples/couplings/18_explicit_weight.toml",
-        include_str!("../examples/couplings/18_explicit_weight.toml"),
+        include_str!("../../examples/couplings/18_explicit_weight.toml"),
     ),
     (
         "examples/couplings/19_nowhere_defined.toml",
-        include_str!("../examples/couplings/19_nowhere_defined.toml"),
+        include_str!("../../examples/couplings/19_nowhere_defined.toml"),
     ),
 ];
 
 /// The project's proof files, compiled into the binary.
 const PROOFS: &[(&str, &str)] = &[
-    ("gp_posterior.toml", include_str!("../proofs/gp_posterior.toml")),
+    (
+        "gp_posterior.toml",
+        include_str!("../../proofs/gp_posterior.toml"),
+    ),
     (
         "kato_couplings.toml",
-        include_str!("../proofs/kato_couplings.toml"),
+        include_str!("../../proofs/kato_couplings.toml"),
     ),
     (
         "learning_curve_constants.toml",
-        include_str!("../proofs/learning_curve_constants.toml"),
+        include_str!("../../proofs/learning_curve_constants.toml"),
     ),
     (
         "lemma1_shell_balance.toml",
-        include_str!("../proofs/lemma1_shell_balance.toml"),
+        include_str!("../../proofs/lemma1_shell_balance.toml"),
     ),
-    ("non_examples.toml", include_str!("../proofs/non_examples.toml")),
+    (
+        "non_examples.toml",
+        include_str!("../../proofs/non_examples.toml"),
+    ),
     (
         "proposition1_velocity.toml",
-        include_str!("../proofs/proposition1_velocity.toml"),
+        include_str!("../../proofs/proposition1_velocity.toml"),
     ),
     (
         "rg_first_order.toml",
-        include_str!("../proofs/rg_first_order.toml"),
+        include_str!("../../proofs/rg_first_order.toml"),
     ),
     (
         "rg_gaussian_moments.toml",
-        include_str!("../proofs/rg_gaussian_moments.toml"),
+        include_str!("../../proofs/rg_gaussian_moments.toml"),
     ),
-    ("rg_one_loop.toml", include_str!("../proofs/rg_one_loop.toml")),
-    ("rg_transfer.toml", include_str!("../proofs/rg_transfer.toml")),
+    ("rg_one_loop.toml", include_str!("../../proofs/rg_one_loop.toml")),
+    ("rg_transfer.toml", include_str!("../../proofs/rg_transfer.toml")),
     (
         "theorem1_rigidity.toml",
-        include_str!("../proofs/theorem1_rigidity.toml"),
+        include_str!("../../proofs/theorem1_rigidity.toml"),
     ),
     (
         "theorem1_weak_form.toml",
-        include_str!("../proofs/theorem1_weak_form.toml"),
+        include_str!("../../proofs/theorem1_weak_form.toml"),
     ),
-    ("tree_level.toml", include_str!("../proofs/tree_level.toml")),
+    ("tree_level.toml", include_str!("../../proofs/tree_level.toml")),
 ];
 
 const ENGINE_TRAP: &str = "exp(log(a)*log(b))";
@@ -426,7 +432,7 @@ mod tests {
             .collect();
         on_disk.sort();
         let compiled: Vec<String> = super::GALLERY.iter().map(|(n, _)| n.to_string()).collect();
-        assert_eq!(compiled, on_disk, "update GALLERY in src/demo.rs");
+        assert_eq!(compiled, on_disk, "update GALLERY in src/app/demo.rs");
     }
 
     #[test]
@@ -440,6 +446,6 @@ mod tests {
             .collect();
         on_disk.sort();
         let compiled: Vec<String> = super::PROOFS.iter().map(|(n, _)| n.to_string()).collect();
-        assert_eq!(compiled, on_disk, "update PROOFS in src/demo.rs");
+        assert_eq!(compiled, on_disk, "update PROOFS in src/app/demo.rs");
     }
 }
