@@ -3,7 +3,8 @@
 //!
 //! The numeric engine is the independent second opinion next to the symbolic engine, so it reads
 //! the user's tree directly and never relies on simplification. It offers four evaluators that
-//! share one set of domain rules:
+//! share one set of domain rules; the MPFR ones (and [`eval_interval_dual`] below) also share
+//! one tree walk, each supplying only its number type's arithmetic and domain checks:
 //!
 //! * [`eval_exact`] — the exact rational value, when the expression is rational at the point;
 //! * [`eval_float`] — a round-to-nearest MPFR value at a chosen [`Precision`];
@@ -48,10 +49,10 @@ mod exact;
 mod float;
 mod interval;
 mod interval_dual;
-pub mod ival;
 mod precision;
 mod quadrature;
 mod sample;
+mod walk;
 
 pub use dual::{Dual, eval_dual};
 pub use exact::eval_exact;

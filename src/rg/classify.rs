@@ -23,7 +23,7 @@
 //! undecided, reporting the crossover where `y` changes sign.
 
 use super::model::{Interaction, Model};
-use crate::numeric::ival::Ival;
+use crate::numeric::{Interval, Precision};
 use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, StopReason, Truth};
 use rug::{Float, Rational};
 use serde::Serialize;
@@ -80,10 +80,10 @@ pub struct Classification {
 }
 
 enum Source {
-    Interval(Vec<(u64, Ival)>),
+    Interval(Vec<(u64, Interval)>),
     Exact(Rational),
     /// An eigenvalue's real part, enclosed.
-    Enclosed(Ival),
+    Enclosed(Interval),
 }
 
 /// A fixed point of the continuum one-loop flow in `(ũ, ρ)` (the `S² = 0` plane), with its
@@ -107,14 +107,16 @@ fn f(x: &Float) -> f64 {
 }
 
 /// `y_K` enclosures for `g` sampled at consecutive `K` (ascending).
-fn exponents(g: &[(u64, Ival)], prec: u32) -> Vec<(u64, Ival)> {
+fn exponents(g: &[(u64, Interval)], prec: Precision) -> Vec<(u64, Interval)> {
     g.windows(2)
         .map(|w| {
             let (k_lo, g_lo) = (&w[0].0, &w[0].1);
             let (k_hi, g_hi) = (&w[1].0, &w[1].1);
             // The step from cutoff K = k_hi down to K − 1 = k_lo.
             let num = g_lo.div(g_hi).ln();
-            let den = Ival::from_u64(*k_hi, prec).div(&Ival::from_u64(*k_lo, prec)).ln();
+            let den = Interval::from_u64(*k_hi, prec)
+                .div(&Interval::from_u64(*k_lo, prec))
+                .ln();
             (*k_hi, num.div(&den))
         })
         .collect()
@@ -134,15 +136,20 @@ fn fixed_point_sources(
 ) -> crate::Result<Vec<FixedPointReport>> {
     use super::flow::{self, Enclosure, FixedPointSearch, FlowParams, Truncation};
     let omega = model.separable().map_or(Rational::new(), |(_, o)| o.clone());
-    let prec = crate::numeric::Precision::from_digits(digits).bits() + 64;
+    let prec = Precision::from_digits(digits).with_guard_bits(64);
     let failed = |e: flow::FlowError| crate::Error::Usage(format!("flow linearization: {e}"));
     let params =
         FlowParams::new(model.alpha.clone(), model.beta.clone(), omega, model.modes).map_err(failed)?;
-    let points = flow::find_fixed_points(&params, Truncation::OneLoop, &FixedPointSearch::default(), prec)
-        .map_err(failed)?;
+    let points = flow::find_fixed_points(
+        &params,
+        Truncation::OneLoop,
+        &FixedPointSearch::default(),
+        prec.bits(),
+    )
+    .map_err(failed)?;
     let mut out = Vec::new();
     for (i, fp) in points.iter().enumerate() {
-        let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec).map_err(failed)?;
+        let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec.bits()).map_err(failed)?;
         let point = match &fp.exact {
             Some([u, r]) => [u.to_string(), r.to_string()],
             None => [
@@ -167,12 +174,12 @@ fn fixed_point_sources(
                 Enclosure::Interval { lo, hi } => (
                     format!(
                         "in [{}, {}]",
-                        rug::Float::with_val(prec, lo).to_string_radix(10, Some(digits as usize)),
-                        rug::Float::with_val(prec, hi).to_string_radix(10, Some(digits as usize))
+                        rug::Float::with_val(prec.bits(), lo).to_string_radix(10, Some(digits as usize)),
+                        rug::Float::with_val(prec.bits(), hi).to_string_radix(10, Some(digits as usize))
                     ),
-                    Source::Enclosed(Ival {
-                        lo: Ival::from_rational(lo, prec).lo,
-                        hi: Ival::from_rational(hi, prec).hi,
+                    Source::Enclosed(Interval {
+                        lo: Interval::point(lo, prec).lo,
+                        hi: Interval::point(hi, prec).hi,
                     }),
                 ),
                 Enclosure::Disc { re, im, radius } => (
@@ -182,9 +189,9 @@ fn fixed_point_sources(
                         im.to_f64(),
                         radius.to_f64()
                     ),
-                    Source::Enclosed(Ival {
-                        lo: Ival::from_rational(&Rational::from(re - radius), prec).lo,
-                        hi: Ival::from_rational(&Rational::from(re + radius), prec).hi,
+                    Source::Enclosed(Interval {
+                        lo: Interval::point(&Rational::from(re - radius), prec).lo,
+                        hi: Interval::point(&Rational::from(re + radius), prec).hi,
                     }),
                 ),
             };
@@ -225,23 +232,23 @@ pub fn classify(
              modes left below the cutoff (N = {n}); widen it or raise N"
         )));
     }
-    let prec = crate::numeric::Precision::from_digits(digits).bits() + 32;
+    let prec = Precision::from_digits(digits).with_guard_bits(32);
     let x = if unlearned {
         Rational::new()
     } else {
         model.p_over_r()
     };
-    let xi = Ival::from_rational(&x, prec);
+    let xi = Interval::point(&x, prec);
     let a = model.kernel_exponent();
     let neg_a = -a.clone();
     let half = -(Rational::from(1) + &model.beta) / Rational::from(2);
-    let pow = |k: u64, q: &Rational| Ival::from_u64(k, prec).pow_rational(q);
+    let pow = |k: u64, q: &Rational| Interval::from_u64(k, prec).pow_rational(q);
     // GP moments at A = 1: (⟨f⟩², σ²) of mode k.
     let moments = |k: u64| {
         let lam = pow(k, &neg_a);
         let y = pow(k, &half);
         let xl = xi.mul(&lam);
-        let denom = Ival::from_u64(1, prec).add(&xl);
+        let denom = Interval::from_u64(1, prec).add(&xl);
         let mu = y.mul(&xl).div(&denom);
         (mu.mul(&mu), lam.div(&denom), lam)
     };
@@ -258,7 +265,7 @@ pub fn classify(
                 };
                 let w_exp = Rational::from(omega + &a);
                 // Prefix sums Σ_{k<K} w_k ⟨f_k²⟩ for K up to k_hi, in one pass.
-                let mut prefix = Ival::from_u64(0, prec);
+                let mut prefix = Interval::from_u64(0, prec);
                 let mut g = Vec::new();
                 for k in 1..=k_hi {
                     if k >= k_lo - 1 {
@@ -279,7 +286,7 @@ pub fn classify(
                         (k_lo - 1..=k_hi)
                             .map(|k| {
                                 let (mu2, s2, lam) = moments(k);
-                                (k, mu2.add(&s2.mul(&Ival::from_u64(3, prec))).div(&lam))
+                                (k, mu2.add(&s2.mul(&Interval::from_u64(3, prec))).div(&lam))
                             })
                             .collect(),
                     )
@@ -299,7 +306,7 @@ pub fn classify(
     for (name, continuum, source) in sources {
         let (hull, exact, profile, crossover) = match source {
             Source::Exact(q) => {
-                let iv = Ival::from_rational(&q, prec);
+                let iv = Interval::point(&q, prec);
                 (iv, Some(q), Vec::new(), None)
             }
             Source::Enclosed(iv) => (iv, None, Vec::new(), None),
@@ -317,7 +324,8 @@ pub fn classify(
                     if y.hi > hi {
                         hi = y.hi.clone();
                     }
-                    let sign = if y.is_positive() {
+                    // Only finite enclosures decide a sign.
+                    let sign = if y.is_finite() && y.is_positive() {
                         Some(1)
                     } else if y.hi.is_sign_negative() && !y.hi.is_zero() {
                         Some(-1)
@@ -336,13 +344,17 @@ pub fn classify(
                     }
                     profile.push((ell.0, f(&y.lo), f(&y.hi)));
                 }
-                (Ival { lo, hi }, None, profile, crossover)
+                (Interval { lo, hi }, None, profile, crossover)
             }
         };
-        let positive = hull.is_positive();
+        let positive = hull.is_finite() && hull.is_positive();
         let negative = hull.hi.is_sign_negative() && !hull.hi.is_zero();
         let zero = exact.as_ref().is_some_and(|q| *q == 0);
-        let evidence = json!({ "interval": [hull.lo.to_string_radix(10, Some(digits as usize)), hull.hi.to_string_radix(10, Some(digits as usize))] });
+        let printed = [
+            hull.lo.to_string_radix(10, Some(digits as usize)),
+            hull.hi.to_string_radix(10, Some(digits as usize)),
+        ];
+        let evidence = json!({ "interval": printed.clone() });
         let truth = |b: bool| if b { Truth::True } else { Truth::False };
         for (suffix, value, statement) in [
             ("inf>0", positive, "inf I > 0 (certified)"),
@@ -358,7 +370,7 @@ pub fn classify(
                 evidence.clone(),
             ));
         }
-        pending.push((name, continuum, hull, exact, profile, crossover));
+        pending.push((name, continuum, printed, exact, profile, crossover));
     }
     for (name, _, _, _, _, _) in &pending {
         let fact = |s: &str| format!("{name}: {s}");
@@ -405,7 +417,7 @@ pub fn classify(
     }
     let stop = engine.run();
     let mut perturbations = Vec::new();
-    for (name, continuum, hull, exact, profile, crossover) in pending {
+    for (name, continuum, interval, exact, profile, crossover) in pending {
         let class = match engine.fact(&format!("{name}: class")).map(|f| f.status.as_str()) {
             Some("relevant") => Class::Relevant,
             Some("irrelevant") => Class::Irrelevant,
@@ -415,10 +427,7 @@ pub fn classify(
         perturbations.push(Perturbation {
             name,
             continuum_dimension: continuum,
-            interval: [
-                hull.lo.to_string_radix(10, Some(digits as usize)),
-                hull.hi.to_string_radix(10, Some(digits as usize)),
-            ],
+            interval,
             exact: exact.map(|q| q.to_string()),
             class,
             crossover,
