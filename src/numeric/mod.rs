@@ -19,6 +19,9 @@
 //! `[a, ∞)` by double-exponential (tanh-sinh / exp-sinh) quadrature on top of [`eval_float`],
 //! returning a [`Quadrature`] whose error is an estimate, not a bound.
 //!
+//! Printed enclosures go through [`format`], whose decimal strings are rounded outward
+//! ([`Interval::to_decimal_pair`]), so that a printed interval still contains the value.
+//!
 //! Points are always exact rationals ([`Assignment`]), so that a point printed in a report can be
 //! re-evaluated bit-for-bit; [`PointSampler`] generates such points deterministically.
 //!
@@ -47,6 +50,7 @@
 mod dual;
 mod exact;
 mod float;
+pub mod format;
 mod interval;
 mod interval_dual;
 mod precision;

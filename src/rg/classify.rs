@@ -23,7 +23,7 @@
 //! undecided, reporting the crossover where `y` changes sign.
 
 use super::model::{Interaction, Model};
-use crate::numeric::{Interval, Precision};
+use crate::numeric::{Interval, Precision, format};
 use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, StopReason, Truth};
 use rug::{Float, Rational};
 use serde::Serialize;
@@ -50,7 +50,8 @@ pub struct Perturbation {
     pub name: String,
     /// The continuum scaling dimension (the `x → 0`, `Λ → ∞` exponent).
     pub continuum_dimension: String,
-    /// Enclosure of the scaling interval `[inf y, sup y]` over the window (decimal strings).
+    /// Enclosure of the scaling interval `[inf y, sup y]` over the window, as decimal strings
+    /// rounded outward (lower end toward −∞, upper toward +∞), so the strings still enclose it.
     pub interval: [String; 2],
     /// Set when the exponent is structurally constant: its exact value.
     pub exact: Option<String>,
@@ -172,10 +173,11 @@ fn fixed_point_sources(
             let (text, source) = match &eig.enclosure {
                 Enclosure::Exact(q) => (format!("exactly {q}"), Source::Exact(q.clone())),
                 Enclosure::Interval { lo, hi } => (
+                    // Rounded outward, so the printed interval still encloses the eigenvalue.
                     format!(
                         "in [{}, {}]",
-                        rug::Float::with_val(prec.bits(), lo).to_string_radix(10, Some(digits as usize)),
-                        rug::Float::with_val(prec.bits(), hi).to_string_radix(10, Some(digits as usize))
+                        format::rational_down(lo, digits),
+                        format::rational_up(hi, digits)
                     ),
                     Source::Enclosed(Interval {
                         lo: Interval::point(lo, prec).lo,
@@ -350,10 +352,8 @@ pub fn classify(
         let positive = hull.is_finite() && hull.is_positive();
         let negative = hull.hi.is_sign_negative() && !hull.hi.is_zero();
         let zero = exact.as_ref().is_some_and(|q| *q == 0);
-        let printed = [
-            hull.lo.to_string_radix(10, Some(digits as usize)),
-            hull.hi.to_string_radix(10, Some(digits as usize)),
-        ];
+        // Printed outward (lower end toward −∞, upper toward +∞): the strings still enclose I.
+        let printed = hull.to_decimal_pair(digits);
         let evidence = json!({ "interval": printed.clone() });
         let truth = |b: bool| if b { Truth::True } else { Truth::False };
         for (suffix, value, statement) in [
@@ -541,6 +541,39 @@ mod tests {
         assert_ne!(diag.class, Class::Marginal);
         assert!(diag.exact.is_none());
         assert_eq!(find(&c, "target").class, Class::Irrelevant);
+    }
+
+    /// `[-]d.ddde[-]k` as an exact rational (written here, independently of the printer).
+    fn exact(s: &str) -> Rational {
+        let (mantissa, exponent) = s.split_once('e').unwrap();
+        let negative = mantissa.starts_with('-');
+        let (int, frac) = mantissa.trim_start_matches('-').split_once('.').unwrap();
+        let n: rug::Integer = format!("{int}{frac}").parse().unwrap();
+        let k = exponent.parse::<i32>().unwrap() - i32::try_from(frac.len()).unwrap();
+        let ten = Rational::from(rug::Integer::u_pow_u(10, k.unsigned_abs()));
+        let v = if k >= 0 {
+            Rational::from(n) * ten
+        } else {
+            Rational::from(n) / ten
+        };
+        if negative { -v } else { v }
+    }
+
+    #[test]
+    fn printed_intervals_are_rounded_outward() {
+        let m = model("3/10", "");
+        let c = run(&m, true);
+        // The ridge exponent is exactly 1 + α = 6/5, enclosed at binary precision; printed to
+        // nearest both ends would read 1.2000…; printed outward they bracket 6/5 strictly.
+        let ridge = find(&c, "ridge");
+        let (lo, hi) = (exact(&ridge.interval[0]), exact(&ridge.interval[1]));
+        let a = Rational::from((6, 5));
+        assert!(lo < a && a < hi, "{:?}", ridge.interval);
+        // The target exponent (β − 1 − α)/2 = −9/20: negative, still bracketed.
+        let target = find(&c, "target");
+        let (lo, hi) = (exact(&target.interval[0]), exact(&target.interval[1]));
+        let t = Rational::from((-9, 20));
+        assert!(lo < t && t < hi, "{:?}", target.interval);
     }
 
     #[test]

@@ -118,6 +118,7 @@
 //! that route is itself wrong from about the 20th digit, i.e. low-precision evaluations produce
 //! errors of exactly the size seen in the printed references.
 
+use crate::numeric::format::{self, Rounding};
 use crate::numeric::{Interval, Precision};
 use rug::float::Round;
 use rug::{Float, Integer, Rational};
@@ -285,39 +286,19 @@ impl Enclosure {
 }
 
 /// `r ≈ ±d1.d2…dD × 10^sci`: the sign, the `D` digits (rounded to nearest, ties away from zero)
-/// and `sci`; `None` for zero. Exact rational arithmetic, so the digits are exactly those of the
-/// correctly rounded decimal (rug without its `std` feature has no decimal output of its own).
+/// and `sci`; `None` for zero. Exact rational arithmetic ([`format::round_to_digits`]), so the
+/// digits are exactly those of the correctly rounded decimal.
 fn decimal_digits(r: &Rational, digits: u32) -> Option<(bool, String, i64)> {
-    if *r == 0 {
-        return None;
+    let (n, mut sci) = format::round_to_digits(r, digits, Rounding::Nearest)?;
+    let negative = n.cmp0() == std::cmp::Ordering::Less;
+    let mut mantissa = n.abs().to_string();
+    // A carry (9.99… → 10.0…) gives 10^D: one digit more, one decade higher.
+    let wanted = digits.max(1) as usize;
+    if mantissa.len() > wanted {
+        mantissa.truncate(wanted);
+        sci += 1;
     }
-    let negative = *r < 0;
-    let v = Rational::from(r.abs_ref());
-    let ten = |k: i64| -> Rational {
-        let pow = Integer::from(Integer::u_pow_u(10, k.unsigned_abs() as u32));
-        if k >= 0 {
-            Rational::from(pow)
-        } else {
-            Rational::from((Integer::from(1), pow))
-        }
-    };
-    // A first guess of floor(log10 v) from the bit lengths, corrected below.
-    let bits = i64::from(v.numer().significant_bits()) - i64::from(v.denom().significant_bits());
-    let mut sci = ((bits as f64) * std::f64::consts::LOG10_2).floor() as i64;
-    let lower = Integer::from(Integer::u_pow_u(10, digits - 1));
-    let upper = Integer::from(Integer::u_pow_u(10, digits));
-    for _ in 0..64 {
-        let scaled = Rational::from(&v * &ten(i64::from(digits) - 1 - sci));
-        let n = scaled.round().into_numer_denom().0;
-        if n >= upper {
-            sci += 1;
-        } else if n < lower {
-            sci -= 1;
-        } else {
-            return Some((negative, n.to_string(), sci));
-        }
-    }
-    None
+    Some((negative, mantissa, sci))
 }
 
 /// The whole learning curve of THEORY.md §3.4 at one `x = P/r`, each entry certified.
