@@ -267,16 +267,10 @@ impl Arithmetic for Forward<'_> {
 mod tests {
     use super::*;
     use crate::numeric::digits_of_agreement;
+    use crate::numeric::testing::{point, undefined};
     use proptest::prelude::*;
     use rug::ops::Pow;
     use std::ops::{Add, Div, Mul, Neg};
-
-    fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
-        pairs
-            .iter()
-            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
-            .collect()
-    }
 
     fn p() -> Precision {
         Precision::from_bits(256)
@@ -284,10 +278,6 @@ mod tests {
 
     fn dual(e: &Expr, at: &Assignment, seeds: &[(&str, (i64, u64))]) -> Result<Dual, EvalError> {
         eval_dual(e, at, &point(seeds), p())
-    }
-
-    fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::Undefined { .. }))
     }
 
     #[test]

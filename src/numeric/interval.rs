@@ -792,19 +792,13 @@ pub(super) fn checked(iv: Interval) -> Result<Interval, EvalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numeric::testing::{not_certified, point, reference, undefined};
     use crate::numeric::{eval_exact, eval_float};
     use proptest::prelude::*;
     use std::ops::{Div, Mul, Neg, Sub};
 
     fn p() -> Precision {
         Precision::from_bits(128)
-    }
-
-    fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
-        pairs
-            .iter()
-            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
-            .collect()
     }
 
     fn iv(e: &Expr) -> Result<Interval, EvalError> {
@@ -824,18 +818,6 @@ mod tests {
             at: &EMPTY,
             bits: 128,
         }
-    }
-
-    fn reference(s: &str) -> Float {
-        Float::with_val(400, Float::parse(s).expect("reference parses"))
-    }
-
-    fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::Undefined { .. }))
-    }
-
-    fn not_certified<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::NotCertified { .. }))
     }
 
     #[test]

@@ -331,16 +331,10 @@ impl IntervalForward<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numeric::testing::{not_certified, point, reference, undefined};
     use crate::numeric::{Dual, eval_dual, eval_interval};
     use proptest::prelude::*;
     use std::ops::{Add, Div, Mul, Neg, Sub};
-
-    fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
-        pairs
-            .iter()
-            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
-            .collect()
-    }
 
     fn p() -> Precision {
         Precision::from_bits(128)
@@ -348,18 +342,6 @@ mod tests {
 
     fn idual(e: &Expr, at: &Assignment, seeds: &[(&str, (i64, u64))]) -> Result<IntervalDual, EvalError> {
         eval_interval_dual(e, at, &point(seeds), p())
-    }
-
-    fn reference(s: &str) -> Float {
-        Float::with_val(400, Float::parse(s).expect("reference parses"))
-    }
-
-    fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::Undefined { .. }))
-    }
-
-    fn not_certified<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::NotCertified { .. }))
     }
 
     #[test]

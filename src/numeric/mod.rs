@@ -206,6 +206,36 @@ pub fn digits_of_agreement_at_scale(a: &Float, b: &Float, scale: &Float) -> u32 
     digits.to_u32_saturating().map_or(0, |d| d.min(cap))
 }
 
+/// Helpers shared by the evaluators' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Assignment, EvalError};
+    use rug::{Float, Rational};
+
+    /// An assignment from `(name, (numerator, denominator))` pairs.
+    pub fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
+        pairs
+            .iter()
+            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
+            .collect()
+    }
+
+    /// A reference decimal (from an independent source) at 400 bits.
+    pub fn reference(s: &str) -> Float {
+        Float::with_val(400, Float::parse(s).expect("reference parses"))
+    }
+
+    /// Whether `r` is an [`EvalError::Undefined`].
+    pub fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
+        matches!(r, Err(EvalError::Undefined { .. }))
+    }
+
+    /// Whether `r` is an [`EvalError::NotCertified`].
+    pub fn not_certified<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
+        matches!(r, Err(EvalError::NotCertified { .. }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
