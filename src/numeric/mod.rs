@@ -19,8 +19,8 @@
 //! `[a, ∞)` by double-exponential (tanh-sinh / exp-sinh) quadrature on top of [`eval_float`],
 //! returning a [`Quadrature`] whose error is an estimate, not a bound.
 //!
-//! Printed enclosures go through [`format`](mod@format), whose decimal strings are rounded outward
-//! ([`Interval::to_decimal_pair`]), so that a printed interval still contains the value.
+//! Printed enclosures go through [`format`](mod@format), whose decimal strings are rounded
+//! outward ([`Interval::to_decimal_pair`]), so that a printed interval still contains the value.
 //!
 //! Points are always exact rationals ([`Assignment`]), so that a point printed in a report can be
 //! re-evaluated bit-for-bit; [`PointSampler`] generates such points deterministically.
