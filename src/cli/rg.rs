@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use renorm::atomic_write::write_atomic;
-use renorm::numeric::Precision;
+use renorm::numeric::{Precision, format};
 use renorm::rg::model::parse_exact;
 use renorm::rg::sample::SamplerConfig;
 use renorm::rg::{self, Model};
@@ -268,48 +268,11 @@ fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
     write_atomic(&dir.join(file), text.as_bytes())
 }
 
-/// `f` to `digits` significant decimal digits, rounded toward −∞ (`up = false`) or +∞, in
-/// scientific notation: printed endpoints must still enclose the value.
-fn directed_decimal(f: &rug::Float, digits: u32, up: bool) -> String {
-    let Some(v) = f.to_rational() else {
-        return f.to_string();
-    };
-    if v == 0 {
-        return "0".into();
-    }
-    let mag = v.clone().abs();
-    // Decimal exponent: estimate from f64, then correct so that 10^e ≤ |v| < 10^(e+1).
-    let mut e = mag.to_f64().log10().floor() as i32;
-    let pow10 = |k: i32| -> Rational {
-        let p = Rational::from(rug::ops::Pow::pow(rug::Integer::from(10), k.unsigned_abs()));
-        if k >= 0 { p } else { p.recip() }
-    };
-    while pow10(e) > mag {
-        e -= 1;
-    }
-    while pow10(e + 1) <= mag {
-        e += 1;
-    }
-    let scaled = Rational::from(&v * &pow10(digits as i32 - 1 - e));
-    let int = if up { scaled.ceil() } else { scaled.floor() };
-    let mut text = int.numer().to_string();
-    let sign = if text.starts_with('-') {
-        text.remove(0);
-        "-"
-    } else {
-        ""
-    };
-    // Rounding may carry into a new digit (9.99… → 10.0…).
-    let e = e + (text.len() as i32 - digits as i32);
-    let (head, tail) = text.split_at(1);
-    format!("{sign}{head}.{tail}e{e}")
-}
-
 fn enclosure_json(e: &rg::curve::Enclosure, digits: u32) -> serde_json::Value {
     // Endpoints a few digits beyond the value, rounded outward, so they provably bracket it.
     serde_json::json!({
         "value": e.to_decimal(digits),
-        "enclosure": [directed_decimal(&e.lo, digits + 5, false), directed_decimal(&e.hi, digits + 5, true)],
+        "enclosure": [format::decimal_down(&e.lo, digits + 5), format::decimal_up(&e.hi, digits + 5)],
         "digits_certified": e.digits_certified(),
     })
 }
@@ -348,7 +311,7 @@ fn curve_json(
         "method": {
             "head_terms": lc.terms_head,
             "euler_maclaurin_order": lc.em_order,
-            "relative_remainder_bound": lc.remainder_bound.to_string_radix(10, Some(3)),
+            "relative_remainder_bound": renorm::numeric::format::decimal_up(&lc.remainder_bound, 3),
         },
     })
 }
@@ -390,7 +353,7 @@ fn curve_text(
         "method: {} head terms, Euler–Maclaurin order {}, relative remainder bound {} (inside the enclosures)\n",
         lc.terms_head,
         lc.em_order,
-        lc.remainder_bound.to_string_radix(10, Some(3))
+        renorm::numeric::format::decimal_up(&lc.remainder_bound, 3)
     );
     out
 }

@@ -8,7 +8,6 @@
 use super::{PointVerdict, Witness, WitnessMethod, decimal, describe_error};
 use crate::crosscheck::Identity;
 use crate::numeric::{self, Assignment, Bound, Precision, digits_of_agreement, digits_of_agreement_at_scale};
-use rug::float::Round;
 use rug::{Float, Rational};
 use std::collections::BTreeMap;
 
@@ -34,10 +33,9 @@ pub(super) fn derivative_verdict(
             numeric::eval_interval_dual(&identity.lhs, at, &seeds, prec),
             numeric::eval_interval(&identity.rhs, at, prec),
         ) {
-            let lo = Float::with_val_round(bits, &lhs.deriv.lo - &rhs_iv.hi, Round::Down).0;
-            let hi = Float::with_val_round(bits, &lhs.deriv.hi - &rhs_iv.lo, Round::Up).0;
-            let separated =
-                lo.cmp0() == Some(std::cmp::Ordering::Greater) || hi.cmp0() == Some(std::cmp::Ordering::Less);
+            let residual = lhs.deriv.sub(&rhs_iv);
+            let separated = residual.excludes_zero();
+            let (lo, hi) = (residual.lo, residual.hi);
             if separated {
                 return PointVerdict::Witness(Witness {
                     lhs: Some(decimal(&d.deriv, 30)),

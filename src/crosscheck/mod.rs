@@ -22,7 +22,6 @@ use crate::numeric::{
     self, Assignment, Bound, EvalError, Interval, PointSampler, Precision, digits_of_agreement,
 };
 use crate::symbolic::{self, Assumptions, ZeroTest};
-use rug::float::Round;
 use rug::{Float, Rational};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -362,10 +361,7 @@ impl Witness {
         Witness {
             point: point_strings(at),
             residual: residual.to_string(),
-            enclosure: [
-                lo.to_string_radix_round(10, Some(12), Round::Down),
-                hi.to_string_radix_round(10, Some(12), Round::Up),
-            ],
+            enclosure: [numeric::format::decimal_down(lo, 12), numeric::format::decimal_up(hi, 12)],
             lhs: None,
             rhs: None,
             method,

@@ -4,10 +4,10 @@
 //! points; both are a single directional derivative with seed `v ↦ v` on the relevant variables,
 //! so one dual-number pass per point suffices and no symbolic derivative is ever formed.
 
-use super::exact::exact_integer;
 use super::float::{apply, eval_float, integer_power, real_power};
-use super::{Assignment, EvalError, Precision, finite, lookup};
-use crate::expr::{BinOp, Expr, Func};
+use super::walk::{Arithmetic, active_seeds, varies, walk};
+use super::{Assignment, EvalError, Precision, finite};
+use crate::expr::{Expr, Func};
 use rug::{Float, Integer, Rational};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,8 +21,10 @@ pub struct Dual {
     pub deriv: Float,
 }
 
-/// Reasons specific to differentiation.
-mod why {
+/// Reasons specific to differentiation, shared with
+/// [`eval_interval_dual`](super::eval_interval_dual) so that the same failure reads the same in
+/// both evaluators.
+pub(super) mod why {
     pub const ABS: &str = "abs is not differentiable at 0";
     pub const SQRT: &str = "sqrt is not differentiable at 0";
     pub const ZERO_BASE: &str = "a non-integer power is not differentiable at a zero base";
@@ -53,20 +55,19 @@ pub fn eval_dual(
     seeds: &BTreeMap<String, Rational>,
     prec: Precision,
 ) -> Result<Dual, EvalError> {
-    let active = seeds
-        .iter()
-        .filter(|(_, s)| s.cmp0() != Ordering::Equal)
-        .map(|(v, _)| v.as_str())
-        .collect();
-    Forward {
-        at,
-        seeds,
-        active,
-        prec,
-    }
-    .eval(e)
+    let active = active_seeds(seeds);
+    walk(
+        &Forward {
+            at,
+            seeds,
+            active,
+            prec,
+        },
+        e,
+    )
 }
 
+/// Round-to-nearest dual numbers along one direction: the number type of [`eval_dual`].
 struct Forward<'a> {
     at: &'a Assignment,
     seeds: &'a BTreeMap<String, Rational>,
@@ -84,126 +85,138 @@ impl Forward<'_> {
         Float::new(self.bits())
     }
 
+    fn constant(&self, value: Float) -> Dual {
+        Dual {
+            value,
+            deriv: self.zero(),
+        }
+    }
+
     fn varies(&self, e: &Expr) -> bool {
-        let mut found = false;
-        e.visit(&mut |node| {
-            if let Expr::Var(v) = node {
-                found |= self.active.contains(v.as_str());
-            }
-        });
-        found
+        varies(e, &self.active)
     }
 
-    fn eval(&self, e: &Expr) -> Result<Dual, EvalError> {
-        if !self.varies(e) {
-            return Ok(Dual {
-                value: eval_float(e, self.at, self.prec)?,
-                deriv: self.zero(),
-            });
-        }
+    /// `value·ln(x)·y'` (zero when `y' = 0`), for `x > 0`.
+    fn log_term(&self, value: &Float, x: &Float, y_deriv: &Float) -> Float {
         let bits = self.bits();
-        let dual = match e {
-            // Leaves other than active variables never vary; the early return handled them.
-            Expr::Num(_) | Expr::Pi => Dual {
-                value: eval_float(e, self.at, self.prec)?,
-                deriv: self.zero(),
-            },
-            Expr::Var(v) => Dual {
-                value: Float::with_val(bits, lookup(self.at, v)?),
-                deriv: self
-                    .seeds
-                    .get(v)
-                    .map_or_else(|| self.zero(), |s| Float::with_val(bits, s)),
-            },
-            Expr::Neg(a) => {
-                let a = self.eval(a)?;
-                Dual {
-                    value: -a.value,
-                    deriv: -a.deriv,
-                }
-            }
-            Expr::Bin(op, a, b) => self.binary(*op, a, b)?,
-            Expr::Call(f, a) => self.call(*f, self.eval(a)?)?,
-        };
+        if y_deriv.is_zero() {
+            return self.zero();
+        }
+        let ln = Float::with_val(bits, x.ln_ref());
+        Float::with_val(bits, value * Float::with_val(bits, &ln * y_deriv))
+    }
+}
+
+impl Arithmetic for Forward<'_> {
+    type Num = Dual;
+
+    fn at(&self) -> &Assignment {
+        self.at
+    }
+
+    fn shortcut(&self, e: &Expr) -> Option<Result<Dual, EvalError>> {
+        // A subtree without seeded variables is constant along the direction.
+        (!self.varies(e)).then(|| eval_float(e, self.at, self.prec).map(|v| self.constant(v)))
+    }
+
+    // Leaves other than seeded variables never vary, so the shortcut returns them before these
+    // two are reached; they agree with eval_float all the same.
+    fn rational(&self, q: &Rational) -> Dual {
+        self.constant(Float::with_val(self.bits(), q))
+    }
+
+    fn pi(&self) -> Dual {
+        self.constant(Float::with_val(self.bits(), rug::float::Constant::Pi))
+    }
+
+    fn variable(&self, name: &str, value: &Rational) -> Dual {
+        let bits = self.bits();
+        Dual {
+            value: Float::with_val(bits, value),
+            deriv: self
+                .seeds
+                .get(name)
+                .map_or_else(|| self.zero(), |s| Float::with_val(bits, s)),
+        }
+    }
+
+    fn neg(&self, x: Dual) -> Dual {
+        Dual {
+            value: -x.value,
+            deriv: -x.deriv,
+        }
+    }
+
+    fn add(&self, x: &Dual, y: &Dual) -> Result<Dual, EvalError> {
+        let bits = self.bits();
         Ok(Dual {
-            value: finite(dual.value)?,
-            deriv: finite(dual.deriv)?,
+            value: Float::with_val(bits, &x.value + &y.value),
+            deriv: Float::with_val(bits, &x.deriv + &y.deriv),
         })
     }
 
-    fn binary(&self, op: BinOp, a: &Expr, b: &Expr) -> Result<Dual, EvalError> {
+    fn sub(&self, x: &Dual, y: &Dual) -> Result<Dual, EvalError> {
         let bits = self.bits();
-        if op == BinOp::Pow {
-            return self.power(a, b);
-        }
-        let (x, y) = (self.eval(a)?, self.eval(b)?);
-        Ok(match op {
-            BinOp::Add => Dual {
-                value: Float::with_val(bits, &x.value + &y.value),
-                deriv: Float::with_val(bits, &x.deriv + &y.deriv),
-            },
-            BinOp::Sub => Dual {
-                value: Float::with_val(bits, &x.value - &y.value),
-                deriv: Float::with_val(bits, &x.deriv - &y.deriv),
-            },
-            BinOp::Mul => {
-                let left = Float::with_val(bits, &x.deriv * &y.value);
-                let right = Float::with_val(bits, &x.value * &y.deriv);
-                Dual {
-                    value: Float::with_val(bits, &x.value * &y.value),
-                    deriv: left + right,
-                }
-            }
-            BinOp::Div => {
-                if y.value.is_zero() {
-                    return Err(EvalError::undefined(super::reason::DIV_ZERO));
-                }
-                let value = Float::with_val(bits, &x.value / &y.value);
-                // (x/y)' = (x' − (x/y)·y') / y reuses the quotient instead of squaring y.
-                let numerator = Float::with_val(bits, &x.deriv - Float::with_val(bits, &value * &y.deriv));
-                Dual {
-                    deriv: Float::with_val(bits, &numerator / &y.value),
-                    value,
-                }
-            }
-            BinOp::Pow => self.power(a, b)?,
+        Ok(Dual {
+            value: Float::with_val(bits, &x.value - &y.value),
+            deriv: Float::with_val(bits, &x.deriv - &y.deriv),
         })
     }
 
-    fn power(&self, base: &Expr, exponent: &Expr) -> Result<Dual, EvalError> {
+    fn mul(&self, x: &Dual, y: &Dual) -> Result<Dual, EvalError> {
         let bits = self.bits();
-        let x = self.eval(base)?;
-        let positive_base = x.value.cmp0() == Some(Ordering::Greater);
-        if let Some(n) = exact_integer(exponent, self.at) {
-            let value = integer_power(&x.value, &n, bits)?;
-            // n·x^(n−1)·x'; for n = 0 the power is the constant 1 even at x = 0.
-            let mut deriv = if x.deriv.is_zero() || n.cmp0() == Ordering::Equal {
-                self.zero()
-            } else {
-                let lowered = integer_power(&x.value, &Integer::from(&n - 1u32), bits)?;
-                Float::with_val(bits, &lowered * &x.deriv) * &n
-            };
-            if self.varies(exponent) {
-                if !positive_base {
-                    return Err(EvalError::undefined(why::VARYING_EXPONENT));
-                }
-                let y = self.eval(exponent)?;
-                deriv += self.log_term(&value, &x.value, &y.deriv);
-            }
-            return Ok(Dual { value, deriv });
+        let left = Float::with_val(bits, &x.deriv * &y.value);
+        let right = Float::with_val(bits, &x.value * &y.deriv);
+        Ok(Dual {
+            value: Float::with_val(bits, &x.value * &y.value),
+            deriv: left + right,
+        })
+    }
+
+    fn div(&self, x: &Dual, y: &Dual) -> Result<Dual, EvalError> {
+        let bits = self.bits();
+        if y.value.is_zero() {
+            return Err(EvalError::undefined(super::reason::DIV_ZERO));
         }
-        let y = self.eval(exponent)?;
+        let value = Float::with_val(bits, &x.value / &y.value);
+        // (x/y)' = (x' − (x/y)·y') / y reuses the quotient instead of squaring y.
+        let numerator = Float::with_val(bits, &x.deriv - Float::with_val(bits, &value * &y.deriv));
+        Ok(Dual {
+            deriv: Float::with_val(bits, &numerator / &y.value),
+            value,
+        })
+    }
+
+    fn integer_power(&self, x: &Dual, n: &Integer, exponent: &Expr) -> Result<Dual, EvalError> {
+        let bits = self.bits();
+        let value = integer_power(&x.value, n, bits)?;
+        // n·x^(n−1)·x'; for n = 0 the power is the constant 1 even at x = 0.
+        let mut deriv = if x.deriv.is_zero() || n.cmp0() == Ordering::Equal {
+            self.zero()
+        } else {
+            let lowered = integer_power(&x.value, &Integer::from(n - 1u32), bits)?;
+            Float::with_val(bits, &lowered * &x.deriv) * n
+        };
+        if self.varies(exponent) {
+            if x.value.cmp0() != Some(Ordering::Greater) {
+                return Err(EvalError::undefined(why::VARYING_EXPONENT));
+            }
+            let y = walk(self, exponent)?;
+            deriv += self.log_term(&value, &x.value, &y.deriv);
+        }
+        Ok(Dual { value, deriv })
+    }
+
+    fn real_power(&self, base: &Expr, x: &Dual, y: &Dual) -> Result<Dual, EvalError> {
+        let bits = self.bits();
         let value = real_power(&x.value, &y.value, bits)?;
-        if !positive_base {
+        if x.value.cmp0() != Some(Ordering::Greater) {
             // real_power succeeded, so x = 0 and y > 0: the power stays 0 only while the base
             // stays exactly 0, i.e. when the base subtree is constant along the direction.
             return if self.varies(base) {
                 Err(EvalError::undefined(why::ZERO_BASE))
             } else {
-                Ok(Dual {
-                    value,
-                    deriv: self.zero(),
-                })
+                Ok(self.constant(value))
             };
         }
         // (x^y)' = x^y·(y'·ln x + y·x'/x)
@@ -216,17 +229,7 @@ impl Forward<'_> {
         Ok(Dual { value, deriv })
     }
 
-    /// `value·ln(x)·y'` (zero when `y' = 0`), for `x > 0`.
-    fn log_term(&self, value: &Float, x: &Float, y_deriv: &Float) -> Float {
-        let bits = self.bits();
-        if y_deriv.is_zero() {
-            return self.zero();
-        }
-        let ln = Float::with_val(bits, x.ln_ref());
-        Float::with_val(bits, value * Float::with_val(bits, &ln * y_deriv))
-    }
-
-    fn call(&self, f: Func, x: Dual) -> Result<Dual, EvalError> {
+    fn call(&self, f: Func, x: &Dual) -> Result<Dual, EvalError> {
         let bits = self.bits();
         let value = apply(f, &x.value, bits)?;
         let slope = match f {
@@ -251,22 +254,23 @@ impl Forward<'_> {
             value,
         })
     }
+
+    fn finish(&self, x: Dual) -> Result<Dual, EvalError> {
+        Ok(Dual {
+            value: finite(x.value)?,
+            deriv: finite(x.deriv)?,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::numeric::digits_of_agreement;
+    use crate::numeric::testing::{point, undefined};
     use proptest::prelude::*;
     use rug::ops::Pow;
     use std::ops::{Add, Div, Mul, Neg};
-
-    fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
-        pairs
-            .iter()
-            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
-            .collect()
-    }
 
     fn p() -> Precision {
         Precision::from_bits(256)
@@ -274,10 +278,6 @@ mod tests {
 
     fn dual(e: &Expr, at: &Assignment, seeds: &[(&str, (i64, u64))]) -> Result<Dual, EvalError> {
         eval_dual(e, at, &point(seeds), p())
-    }
-
-    fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::Undefined { .. }))
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Round-to-nearest MPFR evaluation.
 
-use super::exact::exact_integer;
-use super::{Assignment, EvalError, Precision, finite, lookup, reason};
-use crate::expr::{BinOp, Expr, Func};
+use super::walk::{Arithmetic, walk};
+use super::{Assignment, EvalError, Precision, finite, reason};
+use crate::expr::{Expr, Func};
 use rug::float::Constant;
 use rug::ops::Pow;
-use rug::{Float, Integer};
+use rug::{Float, Integer, Rational};
 use std::cmp::Ordering;
 
 /// The value of `e` at `at`, every operation correctly rounded to nearest at `prec` bits.
@@ -24,34 +24,78 @@ use std::cmp::Ordering;
 /// finite number. Division has no such margin: `1/sin(pi)` returns a huge finite number here,
 /// and only [`eval_interval`](super::eval_interval) recognises it as uncertified.
 pub fn eval_float(e: &Expr, at: &Assignment, prec: Precision) -> Result<Float, EvalError> {
-    let bits = prec.bits();
-    let value = match e {
-        Expr::Num(q) => Float::with_val(bits, q),
-        Expr::Var(v) => Float::with_val(bits, lookup(at, v)?),
-        Expr::Pi => Float::with_val(bits, Constant::Pi),
-        Expr::Neg(a) => -eval_float(a, at, prec)?,
-        Expr::Bin(op, a, b) => {
-            let x = eval_float(a, at, prec)?;
-            match op {
-                BinOp::Add => Float::with_val(bits, &x + &eval_float(b, at, prec)?),
-                BinOp::Sub => Float::with_val(bits, &x - &eval_float(b, at, prec)?),
-                BinOp::Mul => Float::with_val(bits, &x * &eval_float(b, at, prec)?),
-                BinOp::Div => {
-                    let y = eval_float(b, at, prec)?;
-                    if y.is_zero() {
-                        return Err(EvalError::undefined(reason::DIV_ZERO));
-                    }
-                    Float::with_val(bits, &x / &y)
-                }
-                BinOp::Pow => match exact_integer(b, at) {
-                    Some(n) => integer_power(&x, &n, bits)?,
-                    None => real_power(&x, &eval_float(b, at, prec)?, bits)?,
-                },
-            }
+    walk(
+        &Nearest {
+            at,
+            bits: prec.bits(),
+        },
+        e,
+    )
+}
+
+/// Round-to-nearest MPFR numbers at a fixed precision: the number type of [`eval_float`].
+pub(super) struct Nearest<'a> {
+    pub(super) at: &'a Assignment,
+    pub(super) bits: u32,
+}
+
+impl Arithmetic for Nearest<'_> {
+    type Num = Float;
+
+    fn at(&self) -> &Assignment {
+        self.at
+    }
+
+    fn rational(&self, q: &Rational) -> Float {
+        Float::with_val(self.bits, q)
+    }
+
+    fn pi(&self) -> Float {
+        Float::with_val(self.bits, Constant::Pi)
+    }
+
+    fn variable(&self, _name: &str, value: &Rational) -> Float {
+        Float::with_val(self.bits, value)
+    }
+
+    fn neg(&self, x: Float) -> Float {
+        -x
+    }
+
+    fn add(&self, x: &Float, y: &Float) -> Result<Float, EvalError> {
+        Ok(Float::with_val(self.bits, x + y))
+    }
+
+    fn sub(&self, x: &Float, y: &Float) -> Result<Float, EvalError> {
+        Ok(Float::with_val(self.bits, x - y))
+    }
+
+    fn mul(&self, x: &Float, y: &Float) -> Result<Float, EvalError> {
+        Ok(Float::with_val(self.bits, x * y))
+    }
+
+    fn div(&self, x: &Float, y: &Float) -> Result<Float, EvalError> {
+        if y.is_zero() {
+            return Err(EvalError::undefined(reason::DIV_ZERO));
         }
-        Expr::Call(f, a) => apply(*f, &eval_float(a, at, prec)?, bits)?,
-    };
-    finite(value)
+        Ok(Float::with_val(self.bits, x / y))
+    }
+
+    fn integer_power(&self, x: &Float, n: &Integer, _exponent: &Expr) -> Result<Float, EvalError> {
+        integer_power(x, n, self.bits)
+    }
+
+    fn real_power(&self, _base: &Expr, x: &Float, y: &Float) -> Result<Float, EvalError> {
+        real_power(x, y, self.bits)
+    }
+
+    fn call(&self, f: Func, x: &Float) -> Result<Float, EvalError> {
+        apply(f, x, self.bits)
+    }
+
+    fn finish(&self, x: Float) -> Result<Float, EvalError> {
+        finite(x)
+    }
 }
 
 /// `x^n` for an exact integer `n` (negative bases allowed, `0^0 = 1`, `0^n` with `n < 0` undefined).

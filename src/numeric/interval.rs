@@ -1,28 +1,99 @@
-//! Outward-rounded interval evaluation: the rigorous evaluator.
+//! Outward-rounded interval arithmetic and the rigorous evaluator built on it.
+//!
+//! [`Interval`] is the crate's one interval type: the expression evaluator
+//! ([`eval_interval`], [`eval_interval_dual`](super::eval_interval_dual)) and the learning-curve
+//! and classification code of `crate::rg` all compute with it, so the rounding rules that make a
+//! result certified are written once, here.
 //!
 //! A "refuted" verdict rests on this module alone, so every rule here is chosen to be provably
 //! enclosing rather than tight; where a rule cannot decide, it returns an error instead of a
 //! guess. Each lower bound is computed with [`Round::Down`] and each upper bound with
-//! [`Round::Up`] (MPFR rounds every elementary function correctly in the requested direction),
-//! so the true real value always lies in `[lo, hi]`.
+//! [`Round::Up`] (MPFR rounds every elementary operation correctly in the requested direction),
+//! so a single directed rounding per endpoint suffices and the true real value always lies in
+//! `[lo, hi]`.
 //!
-//! The rule used at each node is documented on [`eval_interval`].
+//! The arithmetic methods ([`Interval::add`], [`Interval::mul`], [`Interval::ln`], …) never panic
+//! and never refuse: on degenerate input (a logarithm of a non-positive number, a division by an
+//! interval containing zero) the result widens to an infinite or NaN endpoint, which callers reject
+//! by a finiteness or width check. The evaluator instead checks each domain condition first and
+//! reports [`EvalError`]; the rule used at each node is documented on [`eval_interval`].
 
-use super::exact::exact_integer;
-use super::{Assignment, EvalError, Precision, lookup, reason};
-use crate::expr::{BinOp, Expr, Func};
-use rug::float::{Constant, Round};
+use super::walk::{Arithmetic, walk};
+use super::{Assignment, EvalError, Precision, reason};
+use crate::expr::{Expr, Func};
+use rug::float::{Constant, Round, Special};
 use rug::ops::{AssignRound, Pow};
 use rug::{Float, Integer, Rational};
 use std::cmp::Ordering;
 
-/// A closed interval `[lo, hi]` of reals with finite MPFR endpoints.
+/// A closed interval `[lo, hi]` of reals with MPFR endpoints.
+///
+/// Results of [`eval_interval`] always have finite endpoints; results of the arithmetic methods
+/// may have infinite or NaN endpoints on degenerate input (see the module documentation), which
+/// [`Interval::is_finite`] detects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interval {
     /// Lower bound (rounded down).
     pub lo: Float,
     /// Upper bound (rounded up).
     pub hi: Float,
+}
+
+/// `value` rounded to `bits` in the direction `round`.
+pub(super) fn rounded<T>(bits: u32, value: T, round: Round) -> Float
+where
+    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
+{
+    Float::with_val_round(bits, value, round).0
+}
+
+/// `value` rounded down (toward −∞) to `bits`.
+pub(super) fn down<T>(bits: u32, value: T) -> Float
+where
+    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
+{
+    rounded(bits, value, Round::Down)
+}
+
+/// `value` rounded up (toward +∞) to `bits`.
+pub(super) fn up<T>(bits: u32, value: T) -> Float
+where
+    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
+{
+    rounded(bits, value, Round::Up)
+}
+
+/// The smaller of two floats (the first on a tie); a NaN operand propagates so that a broken
+/// enclosure stays visible instead of being hidden by a comparison that is false for NaN.
+fn fmin(a: Float, b: Float) -> Float {
+    if a.is_nan() || b.is_nan() {
+        return Float::with_val(a.prec(), Special::Nan);
+    }
+    if b < a { b } else { a }
+}
+
+/// The larger of two floats (the first on a tie); a NaN operand propagates.
+fn fmax(a: Float, b: Float) -> Float {
+    if a.is_nan() || b.is_nan() {
+        return Float::with_val(a.prec(), Special::Nan);
+    }
+    if b > a { b } else { a }
+}
+
+/// The smallest of `N ≥ 1` floats, NaN-propagating.
+pub(super) fn min<const N: usize>(values: [Float; N]) -> Float {
+    values
+        .into_iter()
+        .reduce(fmin)
+        .unwrap_or_else(|| Float::with_val(Precision::MIN_BITS, Special::Nan))
+}
+
+/// The largest of `N ≥ 1` floats, NaN-propagating.
+pub(super) fn max<const N: usize>(values: [Float; N]) -> Float {
+    values
+        .into_iter()
+        .reduce(fmax)
+        .unwrap_or_else(|| Float::with_val(Precision::MIN_BITS, Special::Nan))
 }
 
 impl Interval {
@@ -35,6 +106,57 @@ impl Interval {
             lo: down(prec.bits(), q),
             hi: up(prec.bits(), q),
         }
+    }
+
+    /// The degenerate interval `[v, v]`, exact at the precision of `v`.
+    pub fn exact(v: Float) -> Interval {
+        Interval { lo: v.clone(), hi: v }
+    }
+
+    /// The tightest interval at `prec` around the integer `n` (exact whenever `n` fits in
+    /// `prec` bits, always for 64 bits or more).
+    pub fn from_u64(n: u64, prec: Precision) -> Interval {
+        Interval {
+            lo: down(prec.bits(), n),
+            hi: up(prec.bits(), n),
+        }
+    }
+
+    /// The tightest interval at `prec` around the signed integer `n`.
+    pub fn from_i64(n: i64, prec: Precision) -> Interval {
+        Interval {
+            lo: down(prec.bits(), n),
+            hi: up(prec.bits(), n),
+        }
+    }
+
+    /// The tightest interval at `prec` containing π.
+    pub fn pi(prec: Precision) -> Interval {
+        Interval {
+            lo: down(prec.bits(), Constant::Pi),
+            hi: up(prec.bits(), Constant::Pi),
+        }
+    }
+
+    /// The larger endpoint precision, in bits: the precision new results are computed at.
+    fn bits(&self) -> u32 {
+        self.lo.prec().max(self.hi.prec())
+    }
+
+    /// The precision of the endpoints (the larger of the two), at which the arithmetic methods
+    /// compute their results.
+    pub fn prec(&self) -> Precision {
+        Precision::from_bits(self.bits())
+    }
+
+    /// Whether both endpoints are finite numbers.
+    pub fn is_finite(&self) -> bool {
+        self.lo.is_finite() && self.hi.is_finite()
+    }
+
+    /// Whether the interval is exactly `[0, 0]`.
+    pub fn is_exact_zero(&self) -> bool {
+        self.lo.is_zero() && self.hi.is_zero()
     }
 
     /// Whether `0 ∈ [lo, hi]`.
@@ -70,7 +192,245 @@ impl Interval {
 
     /// `hi − lo`, rounded up (an upper bound on the true width).
     pub fn width(&self) -> Float {
-        up(self.lo.prec().max(self.hi.prec()), &self.hi - &self.lo)
+        up(self.bits(), &self.hi - &self.lo)
+    }
+
+    /// An upper bound of `|t|` over the interval.
+    pub fn mag(&self) -> Float {
+        let bits = self.bits();
+        fmax(up(bits, self.lo.abs_ref()), up(bits, self.hi.abs_ref()))
+    }
+
+    /// A lower bound of `|t|` over the interval (zero when it contains zero).
+    pub fn mig(&self) -> Float {
+        let bits = self.bits();
+        if self.lo.is_sign_positive() {
+            self.lo.clone()
+        } else if self.hi.is_sign_negative() {
+            down(bits, self.hi.abs_ref())
+        } else {
+            Float::new(bits)
+        }
+    }
+
+    /// `[lo − r, hi + r]` for a non-negative radius `r`.
+    pub fn widen(&self, r: &Float) -> Interval {
+        let bits = self.bits();
+        Interval {
+            lo: down(bits, &self.lo - r),
+            hi: up(bits, &self.hi + r),
+        }
+    }
+
+    /// Sum.
+    pub fn add(&self, o: &Interval) -> Interval {
+        let bits = self.bits().max(o.bits());
+        Interval {
+            lo: down(bits, &self.lo + &o.lo),
+            hi: up(bits, &self.hi + &o.hi),
+        }
+    }
+
+    /// Difference.
+    pub fn sub(&self, o: &Interval) -> Interval {
+        let bits = self.bits().max(o.bits());
+        Interval {
+            lo: down(bits, &self.lo - &o.hi),
+            hi: up(bits, &self.hi - &o.lo),
+        }
+    }
+
+    /// Negation (exact).
+    pub fn neg(&self) -> Interval {
+        Interval {
+            lo: Float::with_val(self.hi.prec(), -&self.hi),
+            hi: Float::with_val(self.lo.prec(), -&self.lo),
+        }
+    }
+
+    /// Product. The endpoint pair is selected by the signs of the operands so that only two
+    /// (when both straddle zero, four) MPFR multiplications are needed; since directed rounding
+    /// is monotone this equals the minimum and maximum over the four rounded endpoint products.
+    pub fn mul(&self, o: &Interval) -> Interval {
+        let bits = self.bits().max(o.bits());
+        let (al, ah, bl, bh) = (&self.lo, &self.hi, &o.lo, &o.hi);
+        // Sign classes: +1 the interval is ≥ 0, −1 it is ≤ 0, 0 it straddles zero.
+        let class = |l: &Float, h: &Float| {
+            if l.is_sign_positive() || l.is_zero() {
+                1
+            } else if h.is_sign_negative() || h.is_zero() {
+                -1
+            } else {
+                0
+            }
+        };
+        let (lo_pair, hi_pair) = match (class(al, ah), class(bl, bh)) {
+            (1, 1) => ((al, bl), (ah, bh)),
+            (1, -1) => ((ah, bl), (al, bh)),
+            (1, _) => ((ah, bl), (ah, bh)),
+            (-1, 1) => ((al, bh), (ah, bl)),
+            (-1, -1) => ((ah, bh), (al, bl)),
+            (-1, _) => ((al, bh), (al, bl)),
+            (_, 1) => ((al, bh), (ah, bh)),
+            (_, -1) => ((ah, bl), (al, bl)),
+            _ => {
+                let lo = fmin(down(bits, al * bh), down(bits, ah * bl));
+                let hi = fmax(up(bits, al * bl), up(bits, ah * bh));
+                return Interval { lo, hi };
+            }
+        };
+        Interval {
+            lo: down(bits, lo_pair.0 * lo_pair.1),
+            hi: up(bits, hi_pair.0 * hi_pair.1),
+        }
+    }
+
+    /// Product with an exact rational (rounded outward once before multiplying).
+    pub fn mul_rational(&self, r: &Rational) -> Interval {
+        self.mul(&Interval::point(r, self.prec()))
+    }
+
+    /// Reciprocal; an interval that is not certainly away from zero gives `[−∞, +∞]`.
+    pub fn recip(&self) -> Interval {
+        let bits = self.bits();
+        // NaN endpoints compare false and so also take the infinite branch.
+        if !self.excludes_zero() {
+            return Interval {
+                lo: Float::with_val(bits, Special::NegInfinity),
+                hi: Float::with_val(bits, Special::Infinity),
+            };
+        }
+        // 1/t is decreasing on each half-line, so the endpoints swap.
+        Interval {
+            lo: down(bits, self.hi.recip_ref()),
+            hi: up(bits, self.lo.recip_ref()),
+        }
+    }
+
+    /// Quotient `self / o`: the four endpoint quotients, each rounded once, when `o` certainly
+    /// excludes zero; otherwise `self · [−∞, +∞]` (infinite or NaN endpoints).
+    pub fn div(&self, o: &Interval) -> Interval {
+        if !o.excludes_zero() {
+            return self.mul(&o.recip());
+        }
+        let bits = self.bits().max(o.bits());
+        let (x, y) = (self, o);
+        Interval {
+            lo: min([
+                down(bits, &x.lo / &y.lo),
+                down(bits, &x.lo / &y.hi),
+                down(bits, &x.hi / &y.lo),
+                down(bits, &x.hi / &y.hi),
+            ]),
+            hi: max([
+                up(bits, &x.lo / &y.lo),
+                up(bits, &x.lo / &y.hi),
+                up(bits, &x.hi / &y.lo),
+                up(bits, &x.hi / &y.hi),
+            ]),
+        }
+    }
+
+    /// Division by a positive integer.
+    pub fn div_u64(&self, n: u64) -> Interval {
+        self.div(&Interval::from_u64(n, self.prec()))
+    }
+
+    /// `x^n` for an integer `n`, each endpoint power rounded once by MPFR.
+    ///
+    /// `x^n` is monotone on any interval not containing zero, so the endpoint powers bound it;
+    /// for even `n > 0` over an interval straddling zero the minimum is `0`. For `n < 0` the
+    /// caller must make sure `0 ∉ self` (the evaluator checks it); otherwise endpoints are
+    /// infinite. `n = 0` gives `[1, 1]`.
+    pub fn powi(&self, n: &Integer) -> Interval {
+        let bits = self.bits();
+        if n.cmp0() == Ordering::Equal {
+            return Interval::from_u64(1, self.prec());
+        }
+        let lo = min([down(bits, (&self.lo).pow(n)), down(bits, (&self.hi).pow(n))]);
+        let hi = max([up(bits, (&self.lo).pow(n)), up(bits, (&self.hi).pow(n))]);
+        let straddles = self.lo.cmp0() == Some(Ordering::Less) && self.hi.cmp0() == Some(Ordering::Greater);
+        if straddles && n.is_even() && n.cmp0() == Ordering::Greater {
+            return Interval {
+                lo: Float::new(bits),
+                hi,
+            };
+        }
+        Interval { lo, hi }
+    }
+
+    /// `exp` (increasing, so endpoint-wise).
+    pub fn exp(&self) -> Interval {
+        let bits = self.bits();
+        Interval {
+            lo: down(bits, self.lo.exp_ref()),
+            hi: up(bits, self.hi.exp_ref()),
+        }
+    }
+
+    /// Natural logarithm (increasing); a non-positive lower endpoint gives a lower bound of −∞
+    /// (and a non-positive upper endpoint a NaN or −∞ upper bound).
+    pub fn ln(&self) -> Interval {
+        let bits = self.bits();
+        let lo = if self.lo.is_sign_positive() && !self.lo.is_zero() {
+            down(bits, self.lo.ln_ref())
+        } else {
+            Float::with_val(bits, Special::NegInfinity)
+        };
+        Interval {
+            lo,
+            hi: up(bits, self.hi.ln_ref()),
+        }
+    }
+
+    /// `self^r` for a positive interval and a rational exponent, as `exp(r ln self)`.
+    pub fn pow_rational(&self, r: &Rational) -> Interval {
+        self.ln().mul_rational(r).exp()
+    }
+
+    /// Enclosure of `sin(π r)` for an exact rational `r`.
+    ///
+    /// The argument is reduced exactly in the rationals to `g ∈ [0, 1/2]` with
+    /// `sin(π r) = ±sin(π g)`, so the only inexact steps are `π g` (outward) and `sin` on
+    /// `[0, π/2]`, where it is increasing. The exactly-known values at `g = 0` and `g = 1/2` are
+    /// returned exactly, which the continuum constants need (e.g. `sin(π/2)` for `α = 1`).
+    pub fn sin_pi_rational(r: &Rational, prec: Precision) -> Interval {
+        let bits = prec.bits();
+        let two = Rational::from(2);
+        let turns = Rational::from(r / &two).floor();
+        let whole = Rational::from(&turns * &two);
+        let mut red = Rational::from(r - &whole);
+        let mut negative = false;
+        if red >= 1 {
+            negative = true;
+            red -= 1;
+        }
+        if red == 0 {
+            return Interval::exact(Float::new(bits));
+        }
+        let complement = Rational::from(1 - &red);
+        let g = if complement < red { complement } else { red };
+        let half = Rational::from((1, 2));
+        let base = if g == half {
+            Interval::exact(Float::with_val(bits, 1))
+        } else {
+            let t = Interval::pi(prec).mul_rational(&g);
+            let lo_arg = if t.lo.is_sign_negative() {
+                Float::new(bits)
+            } else {
+                t.lo.clone()
+            };
+            let half_pi_lo = down(bits, Interval::pi(prec).lo / 2u32);
+            let lo = fmin(down(bits, lo_arg.sin_ref()), down(bits, t.hi.sin_ref()));
+            // Past the (lower bound of the) maximum point, sin is only bounded by 1.
+            let hi = if t.hi < half_pi_lo {
+                up(bits, t.hi.sin_ref())
+            } else {
+                Float::with_val(bits, 1)
+            };
+            Interval { lo, hi }
+        };
+        if negative { base.neg() } else { base }
     }
 }
 
@@ -112,159 +472,95 @@ impl Interval {
 /// [`EvalError::NotCertified`] when an enclosure is too wide to decide a domain condition,
 /// [`EvalError::Unbound`], and [`EvalError::Overflow`] for bounds beyond MPFR's exponent range.
 pub fn eval_interval(e: &Expr, at: &Assignment, prec: Precision) -> Result<Interval, EvalError> {
-    Enclose {
-        at,
-        bits: prec.bits(),
-    }
-    .eval(e)
+    walk(
+        &Enclose {
+            at,
+            bits: prec.bits(),
+        },
+        e,
+    )
 }
 
-/// `val` rounded down to `bits`.
-pub(super) fn down<T>(bits: u32, val: T) -> Float
-where
-    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
-{
-    Float::with_val_round(bits, val, Round::Down).0
-}
-
-/// `val` rounded up to `bits`.
-pub(super) fn up<T>(bits: u32, val: T) -> Float
-where
-    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
-{
-    Float::with_val_round(bits, val, Round::Up).0
-}
-
-pub(super) fn min<const N: usize>(values: [Float; N]) -> Float {
-    values
-        .into_iter()
-        .reduce(|acc, v| if v < acc { v } else { acc })
-        .unwrap_or_else(|| Float::with_val(2, rug::float::Special::Nan))
-}
-
-pub(super) fn max<const N: usize>(values: [Float; N]) -> Float {
-    values
-        .into_iter()
-        .reduce(|acc, v| if v > acc { v } else { acc })
-        .unwrap_or_else(|| Float::with_val(2, rug::float::Special::Nan))
-}
-
-pub(super) fn is_exact_zero(x: &Interval) -> bool {
-    x.lo.is_zero() && x.hi.is_zero()
-}
-
+/// Outward-rounded intervals at a fixed precision: the number type of [`eval_interval`].
 pub(super) struct Enclose<'a> {
     pub(super) at: &'a Assignment,
     pub(super) bits: u32,
 }
 
-impl Enclose<'_> {
-    pub(super) fn eval(&self, e: &Expr) -> Result<Interval, EvalError> {
-        let bits = self.bits;
-        let iv = match e {
-            Expr::Num(q) => Interval::point(q, Precision::from_bits(bits)),
-            Expr::Var(v) => Interval::point(lookup(self.at, v)?, Precision::from_bits(bits)),
-            Expr::Pi => Interval {
-                lo: down(bits, Constant::Pi),
-                hi: up(bits, Constant::Pi),
-            },
-            Expr::Neg(a) => {
-                let a = self.eval(a)?;
-                Interval { lo: -a.hi, hi: -a.lo }
-            }
-            Expr::Bin(op, a, b) => self.binary(*op, a, b)?,
-            Expr::Call(f, a) => self.call(*f, &self.eval(a)?)?,
-        };
-        checked(iv)
+impl Arithmetic for Enclose<'_> {
+    type Num = Interval;
+
+    fn at(&self) -> &Assignment {
+        self.at
     }
 
-    fn binary(&self, op: BinOp, a: &Expr, b: &Expr) -> Result<Interval, EvalError> {
-        let bits = self.bits;
-        let x = self.eval(a)?;
-        if op == BinOp::Pow {
-            return match exact_integer(b, self.at) {
-                Some(n) => self.integer_power(&x, &n),
-                None => self.real_power(&x, &self.eval(b)?),
-            };
-        }
-        let y = &self.eval(b)?;
-        let x = &x;
-        Ok(match op {
-            BinOp::Add => Interval {
-                lo: down(bits, &x.lo + &y.lo),
-                hi: up(bits, &x.hi + &y.hi),
-            },
-            BinOp::Sub => Interval {
-                lo: down(bits, &x.lo - &y.hi),
-                hi: up(bits, &x.hi - &y.lo),
-            },
-            BinOp::Mul => Interval {
-                lo: min([
-                    down(bits, &x.lo * &y.lo),
-                    down(bits, &x.lo * &y.hi),
-                    down(bits, &x.hi * &y.lo),
-                    down(bits, &x.hi * &y.hi),
-                ]),
-                hi: max([
-                    up(bits, &x.lo * &y.lo),
-                    up(bits, &x.lo * &y.hi),
-                    up(bits, &x.hi * &y.lo),
-                    up(bits, &x.hi * &y.hi),
-                ]),
-            },
-            BinOp::Div => {
-                if is_exact_zero(y) {
-                    return Err(EvalError::undefined(reason::DIV_ZERO));
-                }
-                if y.contains_zero() {
-                    return Err(EvalError::not_certified("divisor interval contains zero"));
-                }
-                Interval {
-                    lo: min([
-                        down(bits, &x.lo / &y.lo),
-                        down(bits, &x.lo / &y.hi),
-                        down(bits, &x.hi / &y.lo),
-                        down(bits, &x.hi / &y.hi),
-                    ]),
-                    hi: max([
-                        up(bits, &x.lo / &y.lo),
-                        up(bits, &x.lo / &y.hi),
-                        up(bits, &x.hi / &y.lo),
-                        up(bits, &x.hi / &y.hi),
-                    ]),
-                }
-            }
-            BinOp::Pow => match exact_integer(b, self.at) {
-                Some(n) => self.integer_power(x, &n)?,
-                None => self.real_power(x, y)?,
-            },
-        })
+    fn rational(&self, q: &Rational) -> Interval {
+        Interval::point(q, self.prec())
+    }
+
+    fn pi(&self) -> Interval {
+        Interval::pi(self.prec())
+    }
+
+    fn variable(&self, _name: &str, value: &Rational) -> Interval {
+        Interval::point(value, self.prec())
+    }
+
+    fn neg(&self, x: Interval) -> Interval {
+        x.neg()
+    }
+
+    fn add(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        Ok(x.add(y))
+    }
+
+    fn sub(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        Ok(x.sub(y))
+    }
+
+    fn mul(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        Ok(x.mul(y))
+    }
+
+    fn div(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        divide(x, y)
+    }
+
+    fn integer_power(&self, x: &Interval, n: &Integer, _exponent: &Expr) -> Result<Interval, EvalError> {
+        Enclose::integer_power(self, x, n)
+    }
+
+    fn real_power(&self, _base: &Expr, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        Enclose::real_power(self, x, y)
+    }
+
+    fn call(&self, f: Func, x: &Interval) -> Result<Interval, EvalError> {
+        Enclose::call(self, f, x)
+    }
+
+    fn finish(&self, x: Interval) -> Result<Interval, EvalError> {
+        checked(x)
+    }
+}
+
+impl Enclose<'_> {
+    fn prec(&self) -> Precision {
+        Precision::from_bits(self.bits)
     }
 
     /// `x^n` for an exact integer `n`.
     pub(super) fn integer_power(&self, x: &Interval, n: &Integer) -> Result<Interval, EvalError> {
-        let bits = self.bits;
-        match n.cmp0() {
-            Ordering::Equal => return Ok(Interval::point(&Rational::from(1), Precision::from_bits(bits))),
-            Ordering::Less if is_exact_zero(x) => return Err(EvalError::undefined(reason::ZERO_NEG_POW)),
-            Ordering::Less if x.contains_zero() => {
+        if n.cmp0() == Ordering::Less {
+            if x.is_exact_zero() {
+                return Err(EvalError::undefined(reason::ZERO_NEG_POW));
+            }
+            if x.contains_zero() {
                 return Err(EvalError::not_certified(
                     "base interval of a negative power contains zero",
                 ));
             }
-            _ => {}
         }
-        // Monotone on [lo, hi] unless n is even, positive and the interval straddles zero.
-        let lo = min([down(bits, (&x.lo).pow(n)), down(bits, (&x.hi).pow(n))]);
-        let hi = max([up(bits, (&x.lo).pow(n)), up(bits, (&x.hi).pow(n))]);
-        let straddles = x.lo.cmp0() == Some(Ordering::Less) && x.hi.cmp0() == Some(Ordering::Greater);
-        if straddles && n.is_even() && n.cmp0() == Ordering::Greater {
-            return Ok(Interval {
-                lo: Float::new(bits),
-                hi,
-            });
-        }
-        Ok(Interval { lo, hi })
+        Ok(x.powi(n))
     }
 
     /// `x^y` for an exponent that is not a proven integer.
@@ -279,7 +575,7 @@ impl Enclose<'_> {
             ));
         }
         if x.lo.is_zero() && !y.is_positive() {
-            if is_exact_zero(x) && y.hi.cmp0() != Some(Ordering::Greater) {
+            if x.is_exact_zero() && y.hi.cmp0() != Some(Ordering::Greater) {
                 return Err(EvalError::undefined(reason::ZERO_NONPOS_REAL_POW));
             }
             return Err(EvalError::not_certified(
@@ -289,7 +585,7 @@ impl Enclose<'_> {
         // Now lo > 0, or lo = 0 with y > 0 where 0^y = 0: x^y is monotone in each argument on the
         // box, so the corners bound it.
         let corners = |round: Round| -> [Float; 4] {
-            let pow = |b: &Float, e: &Float| Float::with_val_round(bits, b.pow(e), round).0;
+            let pow = |b: &Float, e: &Float| rounded(bits, b.pow(e), round);
             [
                 pow(&x.lo, &y.lo),
                 pow(&x.lo, &y.hi),
@@ -310,9 +606,9 @@ impl Enclose<'_> {
             hi: g(&x.hi, Round::Up),
         };
         Ok(match f {
-            Func::Exp => increasing(&|v, r| Float::with_val_round(bits, v.exp_ref(), r).0),
-            Func::Sinh => increasing(&|v, r| Float::with_val_round(bits, v.sinh_ref(), r).0),
-            Func::Tanh => increasing(&|v, r| Float::with_val_round(bits, v.tanh_ref(), r).0),
+            Func::Exp => x.exp(),
+            Func::Sinh => increasing(&|v, r| rounded(bits, v.sinh_ref(), r)),
+            Func::Tanh => increasing(&|v, r| rounded(bits, v.tanh_ref(), r)),
             Func::Log => {
                 if x.hi.cmp0() != Some(Ordering::Greater) {
                     return Err(EvalError::undefined(reason::LOG));
@@ -320,7 +616,7 @@ impl Enclose<'_> {
                 if !x.is_positive() {
                     return Err(EvalError::not_certified("log argument interval reaches zero"));
                 }
-                increasing(&|v, r| Float::with_val_round(bits, v.ln_ref(), r).0)
+                x.ln()
             }
             Func::Sqrt => {
                 if x.is_negative() {
@@ -331,10 +627,10 @@ impl Enclose<'_> {
                         "sqrt argument interval reaches below zero",
                     ));
                 }
-                increasing(&|v, r| Float::with_val_round(bits, v.sqrt_ref(), r).0)
+                increasing(&|v, r| rounded(bits, v.sqrt_ref(), r))
             }
             Func::Cosh => {
-                let cosh = |v: &Float, r| Float::with_val_round(bits, v.cosh_ref(), r).0;
+                let cosh = |v: &Float, r| rounded(bits, v.cosh_ref(), r);
                 if x.lo.cmp0() != Some(Ordering::Less) {
                     Interval {
                         lo: cosh(&x.lo, Round::Down),
@@ -378,7 +674,7 @@ impl Enclose<'_> {
                 }
             }
             Func::Sin => {
-                let sin = |v: &Float, r| Float::with_val_round(bits, v.sin_ref(), r).0;
+                let sin = |v: &Float, r| rounded(bits, v.sin_ref(), r);
                 if self.avoids_pi_grid(x, &Rational::from((1, 2))) {
                     self.monotone(x, &sin)
                 } else {
@@ -386,7 +682,7 @@ impl Enclose<'_> {
                 }
             }
             Func::Cos => {
-                let cos = |v: &Float, r| Float::with_val_round(bits, v.cos_ref(), r).0;
+                let cos = |v: &Float, r| rounded(bits, v.cos_ref(), r);
                 if self.avoids_pi_grid(x, &Rational::new()) {
                     self.monotone(x, &cos)
                 } else {
@@ -399,7 +695,7 @@ impl Enclose<'_> {
                         "tan argument interval may contain a pole",
                     ));
                 }
-                increasing(&|v, r| Float::with_val_round(bits, v.tan_ref(), r).0)
+                increasing(&|v, r| rounded(bits, v.tan_ref(), r))
             }
         })
     }
@@ -471,6 +767,18 @@ impl Enclose<'_> {
     }
 }
 
+/// `x / y` with the domain checks of the evaluator: a divisor that is exactly `[0, 0]` is
+/// undefined, one that merely contains zero is not certified.
+pub(super) fn divide(x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+    if y.is_exact_zero() {
+        return Err(EvalError::undefined(reason::DIV_ZERO));
+    }
+    if y.contains_zero() {
+        return Err(EvalError::not_certified("divisor interval contains zero"));
+    }
+    Ok(x.div(y))
+}
+
 pub(super) fn checked(iv: Interval) -> Result<Interval, EvalError> {
     if iv.lo.is_nan() || iv.hi.is_nan() {
         return Err(EvalError::undefined(reason::NAN));
@@ -484,19 +792,13 @@ pub(super) fn checked(iv: Interval) -> Result<Interval, EvalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numeric::testing::{not_certified, point, reference, undefined};
     use crate::numeric::{eval_exact, eval_float};
     use proptest::prelude::*;
     use std::ops::{Div, Mul, Neg, Sub};
 
     fn p() -> Precision {
         Precision::from_bits(128)
-    }
-
-    fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
-        pairs
-            .iter()
-            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
-            .collect()
     }
 
     fn iv(e: &Expr) -> Result<Interval, EvalError> {
@@ -518,16 +820,74 @@ mod tests {
         }
     }
 
-    fn reference(s: &str) -> Float {
-        Float::with_val(400, Float::parse(s).expect("reference parses"))
+    #[test]
+    fn arithmetic_encloses_exact_results() {
+        let prec = Precision::from_bits(80);
+        let a = Interval::point(&Rational::from((1, 3)), prec);
+        let b = Interval::point(&Rational::from((-2, 7)), prec);
+        let prod = a.mul(&b);
+        assert!(prod.contains_rational(&Rational::from((-2, 21))));
+        assert!(
+            prod.lo < prod.hi,
+            "1/3·(−2/7) is not a dyadic rational, so rounding must show"
+        );
+        assert!(a.div(&b).contains_rational(&Rational::from((-7, 6))));
+        assert!(a.sub(&b).contains_rational(&Rational::from((13, 21))));
+        assert!(a.add(&b).contains_rational(&Rational::from((1, 21))));
+        assert!(b.neg().contains_rational(&Rational::from((2, 7))));
+        let mixed = make(-1, 2);
+        let m2 = mixed.mul(&mixed);
+        assert_eq!(
+            (m2.lo.to_integer(), m2.hi.to_integer()),
+            (Some(Integer::from(-2)), Some(Integer::from(4)))
+        );
+        assert!(!mixed.recip().is_finite());
+        assert!(!mixed.div(&mixed).is_finite());
+        // The shared integer power is tight: MPFR rounds each endpoint power once.
+        let cube = Interval::point(&Rational::from((1, 3)), prec).powi(&Integer::from(3));
+        assert!(cube.contains_rational(&Rational::from((1, 27))));
+        assert!(cube.width() < Float::with_val(80, 1u32) >> 80u32);
+        let s = Interval::point(&Rational::from(3), prec).mig();
+        assert_eq!(s.to_integer(), Some(Integer::from(3)));
+        assert_eq!(mixed.mag().to_integer(), Some(Integer::from(2)));
+        assert!(mixed.mig().is_zero());
     }
 
-    fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::Undefined { .. }))
-    }
-
-    fn not_certified<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::NotCertified { .. }))
+    #[test]
+    fn transcendental_methods_and_sin_pi() {
+        let prec = Precision::from_bits(120);
+        let tiny = Float::with_val(120, 1u32) >> 112u32;
+        let e = Interval::from_u64(1, prec).exp();
+        assert!(e.contains(&reference(
+            "2.71828182845904523536028747135266249775724709369995957"
+        )));
+        assert!(e.lo < e.hi && e.width() < tiny);
+        let l = Interval::from_u64(10, prec).ln();
+        assert!(l.contains(&reference(
+            "2.30258509299404568401799145468436420760110148862877297"
+        )));
+        assert!(l.width() < tiny);
+        let r = Interval::from_u64(2, prec).pow_rational(&Rational::from((1, 2)));
+        assert!(r.contains(&reference(
+            "1.41421356237309504880168872420969807856967187537694807"
+        )));
+        let half = Rational::from((1, 2));
+        let s = Interval::sin_pi_rational(&Rational::from((1, 6)), prec);
+        assert!(s.contains_rational(&half) && s.width() < tiny);
+        let s = Interval::sin_pi_rational(&Rational::from((7, 6)), prec);
+        assert!(s.contains_rational(&Rational::from((-1, 2))) && s.width() < tiny);
+        let s = Interval::sin_pi_rational(&Rational::from((5, 2)), prec);
+        assert!(s.lo >= 1 && s.hi <= 1);
+        let s = Interval::sin_pi_rational(&Rational::from((-1, 3)), prec);
+        // sin(−π/3)² = 3/4 exactly: the square of the enclosure contains 3/4.
+        let sq = s.mul(&s);
+        assert!(sq.contains_rational(&Rational::from((3, 4))) && s.hi < 0);
+        let s = Interval::sin_pi_rational(&Rational::from(3), prec);
+        assert!(s.is_exact_zero());
+        let s = Interval::sin_pi_rational(&Rational::from((1, 7)), prec);
+        assert!(s.contains(&reference(
+            "0.433883739117558120475768332848358754609990727787459876"
+        )));
     }
 
     #[test]

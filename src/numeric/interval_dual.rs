@@ -8,10 +8,11 @@
 //! [`Interval`] that provably contains the true real number, so "the derivative enclosure excludes
 //! the predicted value" is a proof that the identity fails there.
 
-use super::exact::exact_integer;
-use super::interval::{Enclose, checked, down, is_exact_zero, max, min, up};
-use super::{Assignment, EvalError, Interval, Precision, lookup, reason};
-use crate::expr::{BinOp, Expr, Func};
+use super::dual::why;
+use super::interval::{Enclose, checked, divide};
+use super::walk::{Arithmetic, active_seeds, varies, walk};
+use super::{Assignment, EvalError, Interval, Precision};
+use crate::expr::{Expr, Func};
 use rug::{Float, Integer, Rational};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,15 +25,6 @@ pub struct IntervalDual {
     pub value: Interval,
     /// An enclosure of the directional derivative `Σ_v seed_v · ∂e/∂v` at the point.
     pub deriv: Interval,
-}
-
-/// Reasons specific to differentiation; the texts match [`eval_dual`](super::eval_dual)'s so
-/// that the same failure reads the same in both evaluators.
-mod why {
-    pub const ABS: &str = "abs is not differentiable at 0";
-    pub const SQRT: &str = "sqrt is not differentiable at 0";
-    pub const ZERO_BASE: &str = "a non-integer power is not differentiable at a zero base";
-    pub const VARYING_EXPONENT: &str = "x^y with x <= 0 is not differentiable when the exponent varies (non-integer exponents are undefined nearby)";
 }
 
 /// Enclosures of the value of `e` at `at` and of its directional derivative `Σ_v seeds[v]·∂e/∂v`.
@@ -74,27 +66,164 @@ pub fn eval_interval_dual(
     seeds: &BTreeMap<String, Rational>,
     prec: Precision,
 ) -> Result<IntervalDual, EvalError> {
-    let active = seeds
-        .iter()
-        .filter(|(_, s)| s.cmp0() != Ordering::Equal)
-        .map(|(v, _)| v.as_str())
-        .collect();
-    IntervalForward {
-        enclose: Enclose {
-            at,
-            bits: prec.bits(),
+    let active = active_seeds(seeds);
+    walk(
+        &IntervalForward {
+            enclose: Enclose {
+                at,
+                bits: prec.bits(),
+            },
+            seeds,
+            active,
         },
-        seeds,
-        active,
-    }
-    .eval(e)
+        e,
+    )
 }
 
+/// Outward-rounded dual numbers along one direction: the number type of [`eval_interval_dual`].
 struct IntervalForward<'a> {
     enclose: Enclose<'a>,
     seeds: &'a BTreeMap<String, Rational>,
     /// Variables with a non-zero seed.
     active: BTreeSet<&'a str>,
+}
+
+impl Arithmetic for IntervalForward<'_> {
+    type Num = IntervalDual;
+
+    fn at(&self) -> &Assignment {
+        self.enclose.at
+    }
+
+    fn shortcut(&self, e: &Expr) -> Option<Result<IntervalDual, EvalError>> {
+        // A subtree without seeded variables is constant along the direction.
+        (!self.varies(e)).then(|| walk(&self.enclose, e).map(|v| self.constant(v)))
+    }
+
+    // Leaves other than seeded variables never vary, so the shortcut returns them before these
+    // two are reached; they agree with eval_interval all the same.
+    fn rational(&self, q: &Rational) -> IntervalDual {
+        self.constant(self.point(q))
+    }
+
+    fn pi(&self) -> IntervalDual {
+        self.constant(self.enclose.pi())
+    }
+
+    fn variable(&self, name: &str, value: &Rational) -> IntervalDual {
+        IntervalDual {
+            value: self.point(value),
+            deriv: self
+                .seeds
+                .get(name)
+                .map_or_else(|| self.zero(), |s| self.point(s)),
+        }
+    }
+
+    fn neg(&self, x: IntervalDual) -> IntervalDual {
+        IntervalDual {
+            value: x.value.neg(),
+            deriv: x.deriv.neg(),
+        }
+    }
+
+    fn add(&self, x: &IntervalDual, y: &IntervalDual) -> Result<IntervalDual, EvalError> {
+        Ok(IntervalDual {
+            value: x.value.add(&y.value),
+            deriv: x.deriv.add(&y.deriv),
+        })
+    }
+
+    fn sub(&self, x: &IntervalDual, y: &IntervalDual) -> Result<IntervalDual, EvalError> {
+        Ok(IntervalDual {
+            value: x.value.sub(&y.value),
+            deriv: x.deriv.sub(&y.deriv),
+        })
+    }
+
+    fn mul(&self, x: &IntervalDual, y: &IntervalDual) -> Result<IntervalDual, EvalError> {
+        Ok(IntervalDual {
+            value: x.value.mul(&y.value),
+            deriv: x.deriv.mul(&y.value).add(&x.value.mul(&y.deriv)),
+        })
+    }
+
+    fn div(&self, x: &IntervalDual, y: &IntervalDual) -> Result<IntervalDual, EvalError> {
+        let value = divide(&x.value, &y.value)?;
+        // (x/y)' = (x' − (x/y)·y') / y, as in eval_dual; every factor is an enclosure of the
+        // corresponding true quantity, so the result encloses the true derivative.
+        let numerator = x.deriv.sub(&value.mul(&y.deriv));
+        Ok(IntervalDual {
+            deriv: divide(&numerator, &y.value)?,
+            value,
+        })
+    }
+
+    fn integer_power(
+        &self,
+        x: &IntervalDual,
+        n: &Integer,
+        exponent: &Expr,
+    ) -> Result<IntervalDual, EvalError> {
+        let value = self.enclose.integer_power(&x.value, n)?;
+        // n·x^(n−1)·x'; for n = 0 the power is the constant 1 even at x = 0.
+        let mut deriv = if x.deriv.is_exact_zero() || n.cmp0() == Ordering::Equal {
+            self.zero()
+        } else {
+            let lowered = self.enclose.integer_power(&x.value, &Integer::from(n - 1u32))?;
+            let slope = self.point(&Rational::from(n)).mul(&lowered);
+            slope.mul(&x.deriv)
+        };
+        if self.varies(exponent) {
+            // Non-integer exponents arbitrarily close to n make x^y undefined for x ≤ 0.
+            self.require_positive_base(&x.value, why::VARYING_EXPONENT)?;
+            let y = walk(self, exponent)?;
+            deriv = deriv.add(&self.log_term(&value, &x.value, &y.deriv)?);
+        }
+        Ok(IntervalDual { value, deriv })
+    }
+
+    fn real_power(&self, base: &Expr, x: &IntervalDual, y: &IntervalDual) -> Result<IntervalDual, EvalError> {
+        let value = self.enclose.real_power(&x.value, &y.value)?;
+        if !x.value.is_positive() {
+            // real_power succeeded, so the base enclosure is [0, b] with y certainly positive.
+            // Only a base that is certainly the constant 0 keeps x^y ≡ 0 along the direction.
+            if self.varies(base) {
+                return Err(if x.value.is_exact_zero() {
+                    EvalError::undefined(why::ZERO_BASE)
+                } else {
+                    EvalError::not_certified(
+                        "base interval of a differentiated non-integer power reaches zero",
+                    )
+                });
+            }
+            if !x.value.is_exact_zero() {
+                return Err(EvalError::not_certified(
+                    "constant base of a varying power is not certified to be zero or positive",
+                ));
+            }
+            return Ok(self.constant(value));
+        }
+        // (x^y)' = x^y·(y'·ln x + y·x'/x)
+        let mut deriv = self.log_term(&value, &x.value, &y.deriv)?;
+        if !x.deriv.is_exact_zero() {
+            let ratio = divide(&x.deriv, &x.value)?;
+            let factor = y.value.mul(&ratio);
+            deriv = deriv.add(&value.mul(&factor));
+        }
+        Ok(IntervalDual { value, deriv })
+    }
+
+    fn call(&self, f: Func, x: &IntervalDual) -> Result<IntervalDual, EvalError> {
+        self.chain(f, x)
+    }
+
+    fn finish(&self, x: IntervalDual) -> Result<IntervalDual, EvalError> {
+        Ok(IntervalDual {
+            value: checked(x.value)?,
+            deriv: checked(x.deriv)?,
+        })
+    }
 }
 
 impl IntervalForward<'_> {
@@ -109,144 +238,20 @@ impl IntervalForward<'_> {
         }
     }
 
+    fn constant(&self, value: Interval) -> IntervalDual {
+        IntervalDual {
+            value,
+            deriv: self.zero(),
+        }
+    }
+
     fn point(&self, q: &Rational) -> Interval {
         Interval::point(q, Precision::from_bits(self.bits()))
     }
 
     /// Whether `e` mentions a seeded variable (the same syntactic test as `eval_dual`).
     fn varies(&self, e: &Expr) -> bool {
-        let mut found = false;
-        e.visit(&mut |node| {
-            if let Expr::Var(v) = node {
-                found |= self.active.contains(v.as_str());
-            }
-        });
-        found
-    }
-
-    fn eval(&self, e: &Expr) -> Result<IntervalDual, EvalError> {
-        if !self.varies(e) {
-            return Ok(IntervalDual {
-                value: self.enclose.eval(e)?,
-                deriv: self.zero(),
-            });
-        }
-        let dual = match e {
-            // Leaves other than seeded variables never vary; the early return handled them.
-            Expr::Num(_) | Expr::Pi => IntervalDual {
-                value: self.enclose.eval(e)?,
-                deriv: self.zero(),
-            },
-            Expr::Var(v) => IntervalDual {
-                value: self.point(lookup(self.enclose.at, v)?),
-                deriv: self.seeds.get(v).map_or_else(|| self.zero(), |s| self.point(s)),
-            },
-            Expr::Neg(a) => {
-                let a = self.eval(a)?;
-                IntervalDual {
-                    value: neg(a.value),
-                    deriv: neg(a.deriv),
-                }
-            }
-            Expr::Bin(op, a, b) => self.binary(*op, a, b)?,
-            Expr::Call(f, a) => self.call(*f, self.eval(a)?)?,
-        };
-        Ok(IntervalDual {
-            value: checked(dual.value)?,
-            deriv: checked(dual.deriv)?,
-        })
-    }
-
-    fn binary(&self, op: BinOp, a: &Expr, b: &Expr) -> Result<IntervalDual, EvalError> {
-        let bits = self.bits();
-        if op == BinOp::Pow {
-            return self.power(a, b);
-        }
-        let (x, y) = (self.eval(a)?, self.eval(b)?);
-        Ok(match op {
-            BinOp::Add => IntervalDual {
-                value: add(bits, &x.value, &y.value),
-                deriv: add(bits, &x.deriv, &y.deriv),
-            },
-            BinOp::Sub => IntervalDual {
-                value: sub(bits, &x.value, &y.value),
-                deriv: sub(bits, &x.deriv, &y.deriv),
-            },
-            BinOp::Mul => IntervalDual {
-                value: mul(bits, &x.value, &y.value),
-                deriv: add(
-                    bits,
-                    &mul(bits, &x.deriv, &y.value),
-                    &mul(bits, &x.value, &y.deriv),
-                ),
-            },
-            BinOp::Div => {
-                let value = div(bits, &x.value, &y.value)?;
-                // (x/y)' = (x' − (x/y)·y') / y, as in eval_dual; every factor is an enclosure of
-                // the corresponding true quantity, so the result encloses the true derivative.
-                let numerator = sub(bits, &x.deriv, &mul(bits, &value, &y.deriv));
-                IntervalDual {
-                    deriv: div(bits, &numerator, &y.value)?,
-                    value,
-                }
-            }
-            BinOp::Pow => self.power(a, b)?,
-        })
-    }
-
-    fn power(&self, base: &Expr, exponent: &Expr) -> Result<IntervalDual, EvalError> {
-        let bits = self.bits();
-        let x = self.eval(base)?;
-        if let Some(n) = exact_integer(exponent, self.enclose.at) {
-            let value = self.enclose.integer_power(&x.value, &n)?;
-            // n·x^(n−1)·x'; for n = 0 the power is the constant 1 even at x = 0.
-            let mut deriv = if is_exact_zero(&x.deriv) || n.cmp0() == Ordering::Equal {
-                self.zero()
-            } else {
-                let lowered = self.enclose.integer_power(&x.value, &Integer::from(&n - 1u32))?;
-                let slope = mul(bits, &self.point(&Rational::from(&n)), &lowered);
-                mul(bits, &slope, &x.deriv)
-            };
-            if self.varies(exponent) {
-                // Non-integer exponents arbitrarily close to n make x^y undefined for x ≤ 0.
-                self.require_positive_base(&x.value, why::VARYING_EXPONENT)?;
-                let y = self.eval(exponent)?;
-                deriv = add(bits, &deriv, &self.log_term(&value, &x.value, &y.deriv)?);
-            }
-            return Ok(IntervalDual { value, deriv });
-        }
-        let y = self.eval(exponent)?;
-        let value = self.enclose.real_power(&x.value, &y.value)?;
-        if !x.value.is_positive() {
-            // real_power succeeded, so the base enclosure is [0, b] with y certainly positive.
-            // Only a base that is certainly the constant 0 keeps x^y ≡ 0 along the direction.
-            if self.varies(base) {
-                return Err(if is_exact_zero(&x.value) {
-                    EvalError::undefined(why::ZERO_BASE)
-                } else {
-                    EvalError::not_certified(
-                        "base interval of a differentiated non-integer power reaches zero",
-                    )
-                });
-            }
-            if !is_exact_zero(&x.value) {
-                return Err(EvalError::not_certified(
-                    "constant base of a varying power is not certified to be zero or positive",
-                ));
-            }
-            return Ok(IntervalDual {
-                value,
-                deriv: self.zero(),
-            });
-        }
-        // (x^y)' = x^y·(y'·ln x + y·x'/x)
-        let mut deriv = self.log_term(&value, &x.value, &y.deriv)?;
-        if !is_exact_zero(&x.deriv) {
-            let ratio = div(bits, &x.deriv, &x.value)?;
-            let factor = mul(bits, &y.value, &ratio);
-            deriv = add(bits, &deriv, &mul(bits, &value, &factor));
-        }
-        Ok(IntervalDual { value, deriv })
+        varies(e, &self.active)
     }
 
     /// Refuses a base enclosure not certainly positive: `Undefined` if it is certainly `≤ 0`,
@@ -265,23 +270,22 @@ impl IntervalForward<'_> {
 
     /// `value·ln(x)·y'` (exactly zero when `y'` is exactly zero), for `x` certified positive.
     fn log_term(&self, value: &Interval, x: &Interval, y_deriv: &Interval) -> Result<Interval, EvalError> {
-        if is_exact_zero(y_deriv) {
+        if y_deriv.is_exact_zero() {
             return Ok(self.zero());
         }
         let ln = self.enclose.call(Func::Log, x)?;
-        let bits = self.bits();
-        Ok(mul(bits, value, &mul(bits, &ln, y_deriv)))
+        Ok(value.mul(&ln.mul(y_deriv)))
     }
 
-    fn call(&self, f: Func, x: IntervalDual) -> Result<IntervalDual, EvalError> {
-        let bits = self.bits();
+    /// `f(x)` and the chain rule `f'(x)·x'`.
+    fn chain(&self, f: Func, x: &IntervalDual) -> Result<IntervalDual, EvalError> {
         let value = self.enclose.call(f, &x.value)?;
         let one = self.point(&Rational::from(1));
         let slope = match f {
             Func::Exp => value.clone(),
-            Func::Log => div(bits, &one, &x.value)?,
+            Func::Log => divide(&one, &x.value)?,
             Func::Sqrt => {
-                if is_exact_zero(&x.value) {
+                if x.value.is_exact_zero() {
                     return Err(EvalError::undefined(why::SQRT));
                 }
                 if !x.value.is_positive() {
@@ -289,21 +293,21 @@ impl IntervalForward<'_> {
                         "sqrt argument interval reaches zero, where sqrt is not differentiable",
                     ));
                 }
-                let twice = add(bits, &value, &value);
-                div(bits, &one, &twice)?
+                let twice = value.add(&value);
+                divide(&one, &twice)?
             }
             Func::Sin => self.enclose.call(Func::Cos, &x.value)?,
-            Func::Cos => neg(self.enclose.call(Func::Sin, &x.value)?),
-            Func::Tan => add(bits, &one, &self.square(&value)?),
-            Func::Tanh => sub(bits, &one, &self.square(&value)?),
+            Func::Cos => self.enclose.call(Func::Sin, &x.value)?.neg(),
+            Func::Tan => one.add(&self.square(&value)?),
+            Func::Tanh => one.sub(&self.square(&value)?),
             Func::Cosh => self.enclose.call(Func::Sinh, &x.value)?,
             Func::Sinh => self.enclose.call(Func::Cosh, &x.value)?,
             Func::Abs => {
                 if x.value.is_positive() {
                     one
                 } else if x.value.is_negative() {
-                    neg(one)
-                } else if is_exact_zero(&x.value) {
+                    one.neg()
+                } else if x.value.is_exact_zero() {
                     return Err(EvalError::undefined(why::ABS));
                 } else {
                     return Err(EvalError::not_certified(
@@ -313,7 +317,7 @@ impl IntervalForward<'_> {
             }
         };
         Ok(IntervalDual {
-            deriv: mul(bits, &slope, &x.deriv),
+            deriv: slope.mul(&x.deriv),
             value,
         })
     }
@@ -324,80 +328,13 @@ impl IntervalForward<'_> {
     }
 }
 
-fn neg(x: Interval) -> Interval {
-    Interval { lo: -x.hi, hi: -x.lo }
-}
-
-// The four arithmetic rules below use exactly the formulas of `eval_interval`, so the value
-// enclosure matches it endpoint for endpoint.
-
-fn add(bits: u32, x: &Interval, y: &Interval) -> Interval {
-    Interval {
-        lo: down(bits, &x.lo + &y.lo),
-        hi: up(bits, &x.hi + &y.hi),
-    }
-}
-
-fn sub(bits: u32, x: &Interval, y: &Interval) -> Interval {
-    Interval {
-        lo: down(bits, &x.lo - &y.hi),
-        hi: up(bits, &x.hi - &y.lo),
-    }
-}
-
-fn mul(bits: u32, x: &Interval, y: &Interval) -> Interval {
-    Interval {
-        lo: min([
-            down(bits, &x.lo * &y.lo),
-            down(bits, &x.lo * &y.hi),
-            down(bits, &x.hi * &y.lo),
-            down(bits, &x.hi * &y.hi),
-        ]),
-        hi: max([
-            up(bits, &x.lo * &y.lo),
-            up(bits, &x.lo * &y.hi),
-            up(bits, &x.hi * &y.lo),
-            up(bits, &x.hi * &y.hi),
-        ]),
-    }
-}
-
-fn div(bits: u32, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
-    if is_exact_zero(y) {
-        return Err(EvalError::undefined(reason::DIV_ZERO));
-    }
-    if y.contains_zero() {
-        return Err(EvalError::not_certified("divisor interval contains zero"));
-    }
-    Ok(Interval {
-        lo: min([
-            down(bits, &x.lo / &y.lo),
-            down(bits, &x.lo / &y.hi),
-            down(bits, &x.hi / &y.lo),
-            down(bits, &x.hi / &y.hi),
-        ]),
-        hi: max([
-            up(bits, &x.lo / &y.lo),
-            up(bits, &x.lo / &y.hi),
-            up(bits, &x.hi / &y.lo),
-            up(bits, &x.hi / &y.hi),
-        ]),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numeric::testing::{not_certified, point, reference, undefined};
     use crate::numeric::{Dual, eval_dual, eval_interval};
     use proptest::prelude::*;
     use std::ops::{Add, Div, Mul, Neg, Sub};
-
-    fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
-        pairs
-            .iter()
-            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
-            .collect()
-    }
 
     fn p() -> Precision {
         Precision::from_bits(128)
@@ -405,18 +342,6 @@ mod tests {
 
     fn idual(e: &Expr, at: &Assignment, seeds: &[(&str, (i64, u64))]) -> Result<IntervalDual, EvalError> {
         eval_interval_dual(e, at, &point(seeds), p())
-    }
-
-    fn reference(s: &str) -> Float {
-        Float::with_val(400, Float::parse(s).expect("reference parses"))
-    }
-
-    fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::Undefined { .. }))
-    }
-
-    fn not_certified<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
-        matches!(r, Err(EvalError::NotCertified { .. }))
     }
 
     #[test]
@@ -504,7 +429,7 @@ mod tests {
             eval_dual(&f, &at, &point(&[("lam", (5, 2))]), Precision::from_bits(512)).expect("defined");
         assert!(d.deriv.contains(&high.deriv) && d.value.contains(&high.value));
         let claimed = d.value.clone();
-        let difference = sub(128, &d.deriv, &claimed);
+        let difference = d.deriv.sub(&claimed);
         assert!(difference.excludes_zero());
     }
 
@@ -552,7 +477,7 @@ mod tests {
         // 0^y with a constant zero base and a varying exponent stays 0.
         let e = Expr::int(0).pow(half.add(Expr::var("t")));
         let d = idual(&e, &point(&[("t", (1, 3))]), &[("t", (1, 1))]).expect("defined");
-        assert!(is_exact_zero(&d.value) && is_exact_zero(&d.deriv));
+        assert!(d.value.is_exact_zero() && d.deriv.is_exact_zero());
         assert_eq!(
             idual(&x, &Assignment::new(), &seed),
             Err(EvalError::Unbound("x".into()))

@@ -3,7 +3,8 @@
 //!
 //! The numeric engine is the independent second opinion next to the symbolic engine, so it reads
 //! the user's tree directly and never relies on simplification. It offers four evaluators that
-//! share one set of domain rules:
+//! share one set of domain rules; the MPFR ones (and [`eval_interval_dual`] below) also share
+//! one tree walk, each supplying only its number type's arithmetic and domain checks:
 //!
 //! * [`eval_exact`] — the exact rational value, when the expression is rational at the point;
 //! * [`eval_float`] — a round-to-nearest MPFR value at a chosen [`Precision`];
@@ -17,6 +18,9 @@
 //! certified false at a point; and [`integrate`] computes a definite integral over `[a, b]` or
 //! `[a, ∞)` by double-exponential (tanh-sinh / exp-sinh) quadrature on top of [`eval_float`],
 //! returning a [`Quadrature`] whose error is an estimate, not a bound.
+//!
+//! Printed enclosures go through [`format`](mod@format), whose decimal strings are rounded
+//! outward ([`Interval::to_decimal_pair`]), so that a printed interval still contains the value.
 //!
 //! Points are always exact rationals ([`Assignment`]), so that a point printed in a report can be
 //! re-evaluated bit-for-bit; [`PointSampler`] generates such points deterministically.
@@ -46,12 +50,13 @@
 mod dual;
 mod exact;
 mod float;
+pub mod format;
 mod interval;
 mod interval_dual;
-pub mod ival;
 mod precision;
 mod quadrature;
 mod sample;
+mod walk;
 
 pub use dual::{Dual, eval_dual};
 pub use exact::eval_exact;
@@ -199,6 +204,36 @@ pub fn digits_of_agreement_at_scale(a: &Float, b: &Float, scale: &Float) -> u32 
         return 0;
     }
     digits.to_u32_saturating().map_or(0, |d| d.min(cap))
+}
+
+/// Helpers shared by the evaluators' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Assignment, EvalError};
+    use rug::{Float, Rational};
+
+    /// An assignment from `(name, (numerator, denominator))` pairs.
+    pub fn point(pairs: &[(&str, (i64, u64))]) -> Assignment {
+        pairs
+            .iter()
+            .map(|(k, q)| (k.to_string(), Rational::from(*q)))
+            .collect()
+    }
+
+    /// A reference decimal (from an independent source) at 400 bits.
+    pub fn reference(s: &str) -> Float {
+        Float::with_val(400, Float::parse(s).expect("reference parses"))
+    }
+
+    /// Whether `r` is an [`EvalError::Undefined`].
+    pub fn undefined<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
+        matches!(r, Err(EvalError::Undefined { .. }))
+    }
+
+    /// Whether `r` is an [`EvalError::NotCertified`].
+    pub fn not_certified<T: std::fmt::Debug>(r: Result<T, EvalError>) -> bool {
+        matches!(r, Err(EvalError::NotCertified { .. }))
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@
 
 use super::model::{Interaction, Model};
 use crate::error::Error;
-use crate::numeric::ival::Ival;
+use crate::numeric::{Interval, Precision, format};
 use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, Truth};
 use rug::{Float, Rational};
 use serde::Serialize;
@@ -51,7 +51,8 @@ pub struct Perturbation {
     pub name: String,
     /// The continuum scaling dimension (the `x → 0`, `Λ → ∞` exponent).
     pub continuum_dimension: String,
-    /// Enclosure of the scaling interval `[inf y, sup y]` over the window (decimal strings).
+    /// Enclosure of the scaling interval `[inf y, sup y]` over the window, as decimal strings
+    /// rounded outward (lower end toward −∞, upper toward +∞), so the strings still enclose it.
     pub interval: [String; 2],
     /// Set when the exponent is structurally constant: its exact value.
     pub exact: Option<String>,
@@ -81,10 +82,10 @@ pub struct Classification {
 }
 
 enum Source {
-    Interval(Vec<(u64, Ival)>),
+    Interval(Vec<(u64, Interval)>),
     Exact(Rational),
     /// An eigenvalue's real part, enclosed.
-    Enclosed(Ival),
+    Enclosed(Interval),
 }
 
 /// A fixed point of the continuum one-loop flow in `(ũ, ρ)` (the `S² = 0` plane), with its
@@ -108,14 +109,16 @@ fn f(x: &Float) -> f64 {
 }
 
 /// `y_K` enclosures for `g` sampled at consecutive `K` (ascending).
-fn exponents(g: &[(u64, Ival)], prec: u32) -> Vec<(u64, Ival)> {
+fn exponents(g: &[(u64, Interval)], prec: Precision) -> Vec<(u64, Interval)> {
     g.windows(2)
         .map(|w| {
             let (k_lo, g_lo) = (&w[0].0, &w[0].1);
             let (k_hi, g_hi) = (&w[1].0, &w[1].1);
             // The step from cutoff K = k_hi down to K − 1 = k_lo.
             let num = g_lo.div(g_hi).ln();
-            let den = Ival::from_u64(*k_hi, prec).div(&Ival::from_u64(*k_lo, prec)).ln();
+            let den = Interval::from_u64(*k_hi, prec)
+                .div(&Interval::from_u64(*k_lo, prec))
+                .ln();
             (*k_hi, num.div(&den))
         })
         .collect()
@@ -135,15 +138,20 @@ fn fixed_point_sources(
 ) -> crate::Result<Vec<FixedPointReport>> {
     use super::flow::{self, Enclosure, FixedPointSearch, FlowParams, Truncation};
     let omega = model.separable().map_or(Rational::new(), |(_, o)| o.clone());
-    let prec = crate::numeric::Precision::from_digits(digits).bits() + 64;
+    let prec = Precision::from_digits(digits).with_guard_bits(64);
     let failed = |e: flow::FlowError| crate::Error::Usage(format!("flow linearization: {e}"));
     let params =
         FlowParams::new(model.alpha.clone(), model.beta.clone(), omega, model.modes).map_err(failed)?;
-    let points = flow::find_fixed_points(&params, Truncation::OneLoop, &FixedPointSearch::default(), prec)
-        .map_err(failed)?;
+    let points = flow::find_fixed_points(
+        &params,
+        Truncation::OneLoop,
+        &FixedPointSearch::default(),
+        prec.bits(),
+    )
+    .map_err(failed)?;
     let mut out = Vec::new();
     for (i, fp) in points.iter().enumerate() {
-        let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec).map_err(failed)?;
+        let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec.bits()).map_err(failed)?;
         let point = match &fp.exact {
             Some([u, r]) => [u.to_string(), r.to_string()],
             None => [
@@ -166,14 +174,15 @@ fn fixed_point_sources(
             let (text, source) = match &eig.enclosure {
                 Enclosure::Exact(q) => (format!("exactly {q}"), Source::Exact(q.clone())),
                 Enclosure::Interval { lo, hi } => (
+                    // Rounded outward, so the printed interval still encloses the eigenvalue.
                     format!(
                         "in [{}, {}]",
-                        rug::Float::with_val(prec, lo).to_string_radix(10, Some(digits as usize)),
-                        rug::Float::with_val(prec, hi).to_string_radix(10, Some(digits as usize))
+                        format::rational_down(lo, digits),
+                        format::rational_up(hi, digits)
                     ),
-                    Source::Enclosed(Ival {
-                        lo: Ival::from_rational(lo, prec).lo,
-                        hi: Ival::from_rational(hi, prec).hi,
+                    Source::Enclosed(Interval {
+                        lo: Interval::point(lo, prec).lo,
+                        hi: Interval::point(hi, prec).hi,
                     }),
                 ),
                 Enclosure::Disc { re, im, radius } => (
@@ -183,9 +192,9 @@ fn fixed_point_sources(
                         im.to_f64(),
                         radius.to_f64()
                     ),
-                    Source::Enclosed(Ival {
-                        lo: Ival::from_rational(&Rational::from(re - radius), prec).lo,
-                        hi: Ival::from_rational(&Rational::from(re + radius), prec).hi,
+                    Source::Enclosed(Interval {
+                        lo: Interval::point(&Rational::from(re - radius), prec).lo,
+                        hi: Interval::point(&Rational::from(re + radius), prec).hi,
                     }),
                 ),
             };
@@ -226,23 +235,23 @@ pub fn classify(
              modes left below the cutoff (N = {n}); widen it or raise N"
         )));
     }
-    let prec = crate::numeric::Precision::from_digits(digits).bits() + 32;
+    let prec = Precision::from_digits(digits).with_guard_bits(32);
     let x = if unlearned {
         Rational::new()
     } else {
         model.p_over_r()
     };
-    let xi = Ival::from_rational(&x, prec);
+    let xi = Interval::point(&x, prec);
     let a = model.kernel_exponent();
     let neg_a = -a.clone();
     let half = -(Rational::from(1) + &model.beta) / Rational::from(2);
-    let pow = |k: u64, q: &Rational| Ival::from_u64(k, prec).pow_rational(q);
+    let pow = |k: u64, q: &Rational| Interval::from_u64(k, prec).pow_rational(q);
     // GP moments at A = 1: (⟨f⟩², σ²) of mode k.
     let moments = |k: u64| {
         let lam = pow(k, &neg_a);
         let y = pow(k, &half);
         let xl = xi.mul(&lam);
-        let denom = Ival::from_u64(1, prec).add(&xl);
+        let denom = Interval::from_u64(1, prec).add(&xl);
         let mu = y.mul(&xl).div(&denom);
         (mu.mul(&mu), lam.div(&denom), lam)
     };
@@ -259,7 +268,7 @@ pub fn classify(
                 };
                 let w_exp = Rational::from(omega + &a);
                 // Prefix sums Σ_{k<K} w_k ⟨f_k²⟩ for K up to k_hi, in one pass.
-                let mut prefix = Ival::from_u64(0, prec);
+                let mut prefix = Interval::from_u64(0, prec);
                 let mut g = Vec::new();
                 for k in 1..=k_hi {
                     if k >= k_lo - 1 {
@@ -280,7 +289,7 @@ pub fn classify(
                         (k_lo - 1..=k_hi)
                             .map(|k| {
                                 let (mu2, s2, lam) = moments(k);
-                                (k, mu2.add(&s2.mul(&Ival::from_u64(3, prec))).div(&lam))
+                                (k, mu2.add(&s2.mul(&Interval::from_u64(3, prec))).div(&lam))
                             })
                             .collect(),
                     )
@@ -301,7 +310,7 @@ pub fn classify(
     for (name, continuum, source) in sources {
         let (hull, exact, profile, crossover) = match source {
             Source::Exact(q) => {
-                let iv = Ival::from_rational(&q, prec);
+                let iv = Interval::point(&q, prec);
                 (iv, Some(q), Vec::new(), None)
             }
             Source::Enclosed(iv) => (iv, None, Vec::new(), None),
@@ -319,7 +328,8 @@ pub fn classify(
                     if y.hi > hi {
                         hi = y.hi.clone();
                     }
-                    let sign = if y.is_positive() {
+                    // Only finite enclosures decide a sign.
+                    let sign = if y.is_finite() && y.is_positive() {
                         Some(1)
                     } else if y.hi.is_sign_negative() && !y.hi.is_zero() {
                         Some(-1)
@@ -338,13 +348,15 @@ pub fn classify(
                     }
                     profile.push((ell.0, f(&y.lo), f(&y.hi)));
                 }
-                (Ival { lo, hi }, None, profile, crossover)
+                (Interval { lo, hi }, None, profile, crossover)
             }
         };
-        let positive = hull.is_positive();
+        let positive = hull.is_finite() && hull.is_positive();
         let negative = hull.hi.is_sign_negative() && !hull.hi.is_zero();
         let zero = exact.as_ref().is_some_and(|q| *q == 0);
-        let evidence = json!({ "interval": [hull.lo.to_string_radix(10, Some(digits as usize)), hull.hi.to_string_radix(10, Some(digits as usize))] });
+        // Printed outward (lower end toward −∞, upper toward +∞): the strings still enclose I.
+        let printed = hull.to_decimal_pair(digits);
+        let evidence = json!({ "interval": printed.clone() });
         let truth = |b: bool| if b { Truth::True } else { Truth::False };
         for (suffix, value, statement) in [
             ("inf>0", positive, "inf I > 0 (certified)"),
@@ -360,7 +372,7 @@ pub fn classify(
                 evidence.clone(),
             ));
         }
-        pending.push((name, continuum, hull, exact, profile, crossover));
+        pending.push((name, continuum, printed, exact, profile, crossover));
     }
     for (name, _, _, _, _, _) in &pending {
         let fact = |s: &str| format!("{name}: {s}");
@@ -411,7 +423,7 @@ pub fn classify(
         .run()
         .map_err(|e| Error::Internal(format!("relevance rules: {e}")))?;
     let mut perturbations = Vec::new();
-    for (name, continuum, hull, exact, profile, crossover) in pending {
+    for (name, continuum, interval, exact, profile, crossover) in pending {
         let concluded = format!("{name}: class");
         // Two rules classifying one perturbation differently would be a defect of the rules (the
         // certified facts are exclusive); never report either class then.
@@ -422,10 +434,7 @@ pub fn classify(
         perturbations.push(Perturbation {
             name,
             continuum_dimension: continuum,
-            interval: [
-                hull.lo.to_string_radix(10, Some(digits as usize)),
-                hull.hi.to_string_radix(10, Some(digits as usize)),
-            ],
+            interval,
             exact: exact.map(|q| q.to_string()),
             class,
             crossover,
@@ -536,6 +545,39 @@ mod tests {
         assert_ne!(diag.class, Class::Marginal);
         assert!(diag.exact.is_none());
         assert_eq!(find(&c, "target").class, Class::Irrelevant);
+    }
+
+    /// `[-]d.ddde[-]k` as an exact rational (written here, independently of the printer).
+    fn exact(s: &str) -> Rational {
+        let (mantissa, exponent) = s.split_once('e').unwrap();
+        let negative = mantissa.starts_with('-');
+        let (int, frac) = mantissa.trim_start_matches('-').split_once('.').unwrap();
+        let n: rug::Integer = format!("{int}{frac}").parse().unwrap();
+        let k = exponent.parse::<i32>().unwrap() - i32::try_from(frac.len()).unwrap();
+        let ten = Rational::from(rug::Integer::u_pow_u(10, k.unsigned_abs()));
+        let v = if k >= 0 {
+            Rational::from(n) * ten
+        } else {
+            Rational::from(n) / ten
+        };
+        if negative { -v } else { v }
+    }
+
+    #[test]
+    fn printed_intervals_are_rounded_outward() {
+        let m = model("3/10", "");
+        let c = run(&m, true);
+        // The ridge exponent is exactly 1 + α = 6/5, enclosed at binary precision; printed to
+        // nearest both ends would read 1.2000…; printed outward they bracket 6/5 strictly.
+        let ridge = find(&c, "ridge");
+        let (lo, hi) = (exact(&ridge.interval[0]), exact(&ridge.interval[1]));
+        let a = Rational::from((6, 5));
+        assert!(lo < a && a < hi, "{:?}", ridge.interval);
+        // The target exponent (β − 1 − α)/2 = −9/20: negative, still bracketed.
+        let target = find(&c, "target");
+        let (lo, hi) = (exact(&target.interval[0]), exact(&target.interval[1]));
+        let t = Rational::from((-9, 20));
+        assert!(lo < t && t < hi, "{:?}", target.interval);
     }
 
     #[test]

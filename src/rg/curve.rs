@@ -11,7 +11,7 @@
 //!   (differentiate `(1 + x k^{−a})^{−m}` in `x`), for the log-log slopes.
 //!
 //! Every number returned is an [`Enclosure`] `[lo, hi]` that contains the exact value: all
-//! arithmetic is outward-rounded interval arithmetic ([`crate::numeric::ival`]) and every truncation is
+//! arithmetic is outward-rounded interval arithmetic ([`crate::numeric::Interval`]) and every truncation is
 //! covered by an explicit bound that is added to the interval. The width is then checked against
 //! the requested `10^{−D}` relative accuracy; if the check fails the computation is repeated with
 //! more working digits, and only if that keeps failing is [`CurveError::Precision`] returned. A
@@ -94,7 +94,7 @@
 //! `|t_N| / (1 − ρ)` once `ρ < 1`, and that bound is added to the interval.
 //! `Γ(e)Γ(m−e)/Γ(m) = Π_{j=1}^{m−1}(j−e)/(m−1)! · π/sin(πe)` (from `Γ(m−e) = Π(j−e) Γ(1−e)` and
 //! the reflection formula), which needs only π and `sin` on `[0, π/2]` with directed rounding
-//! ([`crate::numeric::ival::sin_pi_rational`]); for integer `e` it is the exact rational
+//! ([`Interval::sin_pi_rational`](crate::numeric::Interval::sin_pi_rational)); for integer `e` it is the exact rational
 //! `(e−1)!(m−e−1)!/(m−1)!`.
 //!
 //! ## What is not certified
@@ -118,7 +118,8 @@
 //! that route is itself wrong from about the 20th digit, i.e. low-precision evaluations produce
 //! errors of exactly the size seen in the printed references.
 
-use crate::numeric::ival::{Ival, sin_pi_rational};
+use crate::numeric::format::{self, Rounding};
+use crate::numeric::{Interval, Precision};
 use rug::float::Round;
 use rug::{Float, Integer, Rational};
 use std::sync::{Mutex, OnceLock};
@@ -134,7 +135,6 @@ const J_MAX: u32 = 3000;
 /// Relative cost of one squared series length unit against one directly summed term (tuned by
 /// timing: of 0.003, 0.01, 0.03, 0.1, 0.3, 0.01 was fastest for D = 30–100).
 const SERIES_COST: f64 = 0.01;
-const LOG2_10: f64 = std::f64::consts::LOG2_10;
 const LN_10: f64 = std::f64::consts::LN_10;
 
 /// Errors of the learning-curve computations. No input makes these functions panic.
@@ -181,12 +181,12 @@ pub struct Enclosure {
 }
 
 impl Enclosure {
-    fn from_ival(iv: Ival) -> Enclosure {
+    fn from_interval(iv: Interval) -> Enclosure {
         Enclosure { lo: iv.lo, hi: iv.hi }
     }
 
-    fn to_ival(&self) -> Ival {
-        Ival {
+    fn to_interval(&self) -> Interval {
+        Interval {
             lo: self.lo.clone(),
             hi: self.hi.clone(),
         }
@@ -206,13 +206,13 @@ impl Enclosure {
 
     /// An upper bound of `hi − lo`.
     pub fn width(&self) -> Float {
-        self.to_ival().width()
+        self.to_interval().width()
     }
 
     /// An upper bound of `(hi − lo) / min |v|` over the enclosure; `+∞` when it contains zero or
     /// is not finite.
     pub fn rel_width(&self) -> Float {
-        let iv = self.to_ival();
+        let iv = self.to_interval();
         let mig = iv.mig();
         let prec = self.prec();
         if !iv.is_finite() || mig.is_zero() {
@@ -270,7 +270,7 @@ impl Enclosure {
             return 0;
         }
         if rel.is_zero() {
-            return (f64::from(self.prec()) / LOG2_10).floor() as u32;
+            return Precision::from_bits(self.prec()).digits();
         }
         // log10 rounded up makes the digit count conservative.
         let l = Float::with_val_round(64, rel.log10_ref(), Round::Up)
@@ -286,39 +286,19 @@ impl Enclosure {
 }
 
 /// `r ≈ ±d1.d2…dD × 10^sci`: the sign, the `D` digits (rounded to nearest, ties away from zero)
-/// and `sci`; `None` for zero. Exact rational arithmetic, so the digits are exactly those of the
-/// correctly rounded decimal (rug without its `std` feature has no decimal output of its own).
+/// and `sci`; `None` for zero. Exact rational arithmetic ([`format::round_to_digits`]), so the
+/// digits are exactly those of the correctly rounded decimal.
 fn decimal_digits(r: &Rational, digits: u32) -> Option<(bool, String, i64)> {
-    if *r == 0 {
-        return None;
+    let (n, mut sci) = format::round_to_digits(r, digits, Rounding::Nearest)?;
+    let negative = n.cmp0() == std::cmp::Ordering::Less;
+    let mut mantissa = n.abs().to_string();
+    // A carry (9.99… → 10.0…) gives 10^D: one digit more, one decade higher.
+    let wanted = digits.max(1) as usize;
+    if mantissa.len() > wanted {
+        mantissa.truncate(wanted);
+        sci += 1;
     }
-    let negative = *r < 0;
-    let v = Rational::from(r.abs_ref());
-    let ten = |k: i64| -> Rational {
-        let pow = Integer::from(Integer::u_pow_u(10, k.unsigned_abs() as u32));
-        if k >= 0 {
-            Rational::from(pow)
-        } else {
-            Rational::from((Integer::from(1), pow))
-        }
-    };
-    // A first guess of floor(log10 v) from the bit lengths, corrected below.
-    let bits = i64::from(v.numer().significant_bits()) - i64::from(v.denom().significant_bits());
-    let mut sci = ((bits as f64) * std::f64::consts::LOG10_2).floor() as i64;
-    let lower = Integer::from(Integer::u_pow_u(10, digits - 1));
-    let upper = Integer::from(Integer::u_pow_u(10, digits));
-    for _ in 0..64 {
-        let scaled = Rational::from(&v * &ten(i64::from(digits) - 1 - sci));
-        let n = scaled.round().into_numer_denom().0;
-        if n >= upper {
-            sci += 1;
-        } else if n < lower {
-            sci -= 1;
-        } else {
-            return Some((negative, n.to_string(), sci));
-        }
-    }
-    None
+    Some((negative, mantissa, sci))
 }
 
 /// The whole learning curve of THEORY.md §3.4 at one `x = P/r`, each entry certified.
@@ -509,20 +489,20 @@ impl Problem {
 /// Per-precision constants of one problem.
 struct Ctx<'a> {
     pr: &'a Problem,
-    prec: u32,
-    p: Ival,
-    x: Ival,
+    prec: Precision,
+    p: Interval,
+    x: Interval,
     /// Disc radius factor σ (exact).
-    sigma: Ival,
+    sigma: Interval,
     /// Lower enclosure of `cos(aφ)`; may be `[0, 0]`.
-    cos_lo: Ival,
+    cos_lo: Interval,
     /// `ln k!` table for the f64 parameter search.
     ln_fact: Vec<f64>,
 }
 
 /// What one tail evaluation `Σ_{k ≥ k0}` produced.
 struct TailOut {
-    value: Ival,
+    value: Interval,
     head_terms: u64,
     em_order: u32,
     remainder: Float,
@@ -535,27 +515,27 @@ enum Branch {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(pr: &'a Problem, prec: u32) -> Ctx<'a> {
+    fn new(pr: &'a Problem, prec: Precision) -> Ctx<'a> {
         let three = Rational::from(3);
         let (sigma, cos_lo) = if pr.a <= three {
             // φ = π/6: σ = 1/2 exactly and cos(aπ/6) = sin(π(3−a)/6), enclosed from below.
             let arg = Rational::from(&three - &pr.a) / 6u32;
-            let c = sin_pi_rational(&arg, prec);
+            let c = Interval::sin_pi_rational(&arg, prec);
             let c_lo = if c.lo.is_sign_negative() {
-                Float::new(prec)
+                Float::new(prec.bits())
             } else {
                 c.lo
             };
             (
-                Ival::from_rational(&Rational::from((1, 2)), prec),
-                Ival::point(c_lo),
+                Interval::point(&Rational::from((1, 2)), prec),
+                Interval::exact(c_lo),
             )
         } else {
             // φ = π/(2a): any lower bound of sin φ is a valid (smaller) σ; the refinement would
             // need cos(a·arcsin σ), which is ≥ 0 but not usefully bounded away from 0 here.
             let arg = Rational::from(1u32) / Rational::from(&pr.a * 2u32);
-            let s = sin_pi_rational(&arg, prec);
-            (Ival::point(s.lo), Ival::point(Float::new(prec)))
+            let s = Interval::sin_pi_rational(&arg, prec);
+            (Interval::exact(s.lo), Interval::exact(Float::new(prec.bits())))
         };
         let mut ln_fact = vec![0.0f64; 2 * J_MAX as usize + 2];
         for k in 1..ln_fact.len() {
@@ -564,37 +544,37 @@ impl<'a> Ctx<'a> {
         Ctx {
             pr,
             prec,
-            p: Ival::from_rational(&pr.p, prec),
-            x: Ival::from_rational(&pr.x, prec),
+            p: Interval::point(&pr.p, prec),
+            x: Interval::point(&pr.x, prec),
             sigma,
             cos_lo,
             ln_fact,
         }
     }
 
-    fn one(&self) -> Ival {
-        Ival::from_u64(1, self.prec)
+    fn one(&self) -> Interval {
+        Interval::from_u64(1, self.prec)
     }
 
-    fn zero(&self) -> Ival {
-        Ival::from_u64(0, self.prec)
+    fn zero(&self) -> Interval {
+        Interval::from_u64(0, self.prec)
     }
 
     /// `f(k)` for one integer `k`.
-    fn term(&self, k: u64) -> Ival {
-        let lk = Ival::from_u64(k, self.prec).ln();
+    fn term(&self, k: u64) -> Interval {
+        let lk = Interval::from_u64(k, self.prec).ln();
         let kp = lk.mul(&self.p).neg().exp();
         let ka = if self.pr.a == self.pr.p {
             kp.clone()
         } else {
             lk.mul_rational(&self.pr.a).neg().exp()
         };
-        let den = self.x.mul(&ka).add(&self.one()).pow_nonneg(self.pr.m);
+        let den = self.x.mul(&ka).add(&self.one()).powi(&Integer::from(self.pr.m));
         kp.div(&den)
     }
 
     /// `Σ_{k=k0}^{k_end−1} f(k)`, directly.
-    fn direct(&self, k0: u64, k_end: u64) -> Ival {
+    fn direct(&self, k0: u64, k_end: u64) -> Interval {
         let mut s = self.zero();
         for k in k0..k_end {
             s = s.add(&self.term(k));
@@ -603,8 +583,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// `u_M = x M^{−a}`.
-    fn u_at(&self, msplit: u64) -> Ival {
-        let lm = Ival::from_u64(msplit, self.prec).ln();
+    fn u_at(&self, msplit: u64) -> Interval {
+        let lm = Interval::from_u64(msplit, self.prec).ln();
         self.x.mul(&lm.mul_rational(&self.pr.a).neg().exp())
     }
 
@@ -731,7 +711,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// `(1 + h/M)^{−q}` as a power series in `h`, `len` coefficients.
-    fn binom_series(&self, q: &Rational, msplit: u64, len: usize) -> Vec<Ival> {
+    fn binom_series(&self, q: &Rational, msplit: u64, len: usize) -> Vec<Interval> {
         let mut out = Vec::with_capacity(len);
         let mut b = self.one();
         for k in 0..len {
@@ -747,24 +727,28 @@ impl<'a> Ctx<'a> {
     }
 
     /// Taylor coefficients `c_n = f^{(n)}(M)/n!`, `n < len`.
-    fn taylor(&self, msplit: u64, u: &Ival, len: usize) -> Vec<Ival> {
+    fn taylor(&self, msplit: u64, u: &Interval, len: usize) -> Vec<Interval> {
         let m = self.pr.m;
         let aser = self.binom_series(&self.pr.a, msplit, len);
         let pser = self.binom_series(&self.pr.p, msplit, len);
         let g0 = self.one().add(u);
         let v = u.div(&g0);
-        let mut g: Vec<Ival> = Vec::with_capacity(len);
-        g.push(g0.pow_nonneg(m).recip());
+        let mut g: Vec<Interval> = Vec::with_capacity(len);
+        g.push(g0.powi(&Integer::from(m)).recip());
         for n in 1..len {
             let mut s = self.zero();
             for k in 1..=n {
                 let coef = (1 - i64::from(m)) * k as i64 - n as i64;
-                let c = Ival::from_i64(coef, self.prec);
+                let c = Interval::from_i64(coef, self.prec);
                 s = s.add(&aser[k].mul(&g[n - k]).mul(&c));
             }
             g.push(s.mul(&v).div_u64(n as u64));
         }
-        let mp = Ival::from_u64(msplit, self.prec).ln().mul(&self.p).neg().exp();
+        let mp = Interval::from_u64(msplit, self.prec)
+            .ln()
+            .mul(&self.p)
+            .neg()
+            .exp();
         (0..len)
             .map(|n| {
                 let mut s = self.zero();
@@ -777,7 +761,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// `∫_0^∞ u^{e−1}(1+u)^{−m} du = Γ(e)Γ(m−e)/Γ(m)`.
-    fn full_beta(&self) -> Ival {
+    fn full_beta(&self) -> Interval {
         let e = &self.pr.e;
         let m = self.pr.m;
         let mut fact = Integer::from(1);
@@ -793,26 +777,30 @@ impl<'a> Ctx<'a> {
             for j in 1..(m - ei) {
                 num *= j;
             }
-            return Ival::from_rational(&Rational::from((num, fact)), self.prec);
+            return Interval::point(&Rational::from((num, fact)), self.prec);
         }
         let mut r = Rational::from(1);
         for j in 1..m {
             r *= Rational::from(j) - e;
         }
         r /= Rational::from(fact);
-        let s = sin_pi_rational(e, self.prec);
-        Ival::pi(self.prec).mul_rational(&r).div(&s)
+        let s = Interval::sin_pi_rational(e, self.prec);
+        Interval::pi(self.prec).mul_rational(&r).div(&s)
     }
 
     /// `∫_M^∞ f`, certified (series truncation bound included).
-    fn integral(&self, msplit: u64, u: &Ival, small: bool) -> Ival {
+    fn integral(&self, msplit: u64, u: &Interval, small: bool) -> Interval {
         let m = self.pr.m;
         let e = &self.pr.e;
         let prec = self.prec;
+        let bits = prec.bits();
         let one_minus_p = Rational::from(1u32 - &self.pr.p);
-        let m1p = Ival::from_u64(msplit, prec).ln().mul_rational(&one_minus_p).exp();
+        let m1p = Interval::from_u64(msplit, prec)
+            .ln()
+            .mul_rational(&one_minus_p)
+            .exp();
         let q = if small { u.clone() } else { u.recip() };
-        let eps = Float::with_val(prec, 1) >> (prec + 8);
+        let eps = Float::with_val(bits, 1) >> (bits + 8);
         let mut sum = self.zero();
         let mut qn = self.one();
         let mut binom = Integer::from(1);
@@ -829,20 +817,20 @@ impl<'a> Ctx<'a> {
             }
             let t = qn.mul_rational(&coef);
             // Term ratios beyond n are at most ρ = q (m+n)/(n+1) (see module docs).
-            let rho_num = Float::with_val_round(prec, &q.hi * (u64::from(m) + n), Round::Up).0;
-            let rho = Float::with_val_round(prec, &rho_num / (n + 1), Round::Up).0;
+            let rho_num = Float::with_val_round(bits, &q.hi * (u64::from(m) + n), Round::Up).0;
+            let rho = Float::with_val_round(bits, &rho_num / (n + 1), Round::Up).0;
             let tm = t.mag();
             let rho_ok = rho < 0.999;
-            if n >= 1 && rho_ok && tm <= Float::with_val(prec, &eps * &sum.mag()) {
-                let one = Float::with_val(prec, 1);
-                let gap = Float::with_val_round(prec, &one - &rho, Round::Down).0;
-                let tail = Float::with_val_round(prec, &tm / &gap, Round::Up).0;
+            if n >= 1 && rho_ok && tm <= Float::with_val(bits, &eps * &sum.mag()) {
+                let one = Float::with_val(bits, 1);
+                let gap = Float::with_val_round(bits, &one - &rho, Round::Down).0;
+                let tail = Float::with_val_round(bits, &tm / &gap, Round::Up).0;
                 sum = sum.widen(&tail);
                 break;
             }
-            if n > 64 * u64::from(prec) + 1000 {
+            if n > 64 * u64::from(bits) + 1000 {
                 // Unreachable for q ≤ 1/2; a non-finite result makes the caller retry or fail.
-                return Ival::point(Float::with_val(prec, rug::float::Special::Nan));
+                return Interval::exact(Float::with_val(bits, rug::float::Special::Nan));
             }
             sum = sum.add(&t);
             qn = qn.mul(&q);
@@ -853,12 +841,12 @@ impl<'a> Ctx<'a> {
         if small {
             return m1p.mul(&sum).mul_rational(&inv_a);
         }
-        let x_pow = Ival::from_rational(&self.pr.x, prec)
+        let x_pow = Interval::point(&self.pr.x, prec)
             .ln()
             .mul_rational(&Rational::from(-e))
             .exp();
         let full = x_pow.mul(&self.full_beta());
-        let part = m1p.mul(&u.recip().pow_nonneg(m)).mul(&sum);
+        let part = m1p.mul(&u.recip().powi(&Integer::from(m))).mul(&sum);
         full.sub(&part).mul_rational(&inv_a)
     }
 
@@ -866,17 +854,17 @@ impl<'a> Ctx<'a> {
     fn remainder_bound(&self, msplit: u64, j: u32, bern: &Rational) -> Float {
         let prec = self.prec;
         let n = 2 * j;
-        let b = Ival::from_rational(&Rational::from(bern.abs_ref()), prec);
-        let s_pow = self.sigma.pow_nonneg(n).recip();
+        let b = Interval::point(&Rational::from(bern.abs_ref()), prec);
+        let s_pow = self.sigma.powi(&Integer::from(n)).recip();
         let oms = self
             .one()
             .sub(&self.sigma)
             .pow_rational(&Rational::from(-&self.pr.p));
-        let lm = Ival::from_u64(msplit, prec).ln();
+        let lm = Interval::from_u64(msplit, prec).ln();
         let expo = Rational::from(1u32 - &self.pr.p) - n;
         let mpow = lm.mul_rational(&expo).exp();
         let d1 = Rational::from(&self.pr.p + n) - 1u32;
-        let mut opt = Ival::from_rational(&(Rational::from(1u32) / d1), prec);
+        let mut opt = Interval::point(&(Rational::from(1u32) / d1), prec);
         let am = Rational::from(&self.pr.a * self.pr.m);
         let d2 = Rational::from(&self.pr.p + n) - 1u32 - &am;
         if self.cos_lo.lo.is_sign_positive() && !self.cos_lo.lo.is_zero() && d2 > 0 {
@@ -884,7 +872,7 @@ impl<'a> Ctx<'a> {
                 .one()
                 .add(&self.sigma)
                 .pow_rational(&am)
-                .mul(&self.cos_lo.mul(&self.x).recip().pow_nonneg(self.pr.m));
+                .mul(&self.cos_lo.mul(&self.x).recip().powi(&Integer::from(self.pr.m)));
             let opt2 = k
                 .mul(&lm.mul_rational(&am).exp())
                 .mul_rational(&(Rational::from(1u32) / d2));
@@ -947,7 +935,7 @@ enum Route {
 
 /// Statistics of one certified sum.
 struct SumOut {
-    value: Ival,
+    value: Interval,
     head_terms: u64,
     em_order: u32,
     remainder: Float,
@@ -964,7 +952,7 @@ fn validate_digits(digits: u32) -> Result<(), CurveError> {
 }
 
 /// True when `iv` is finite, excludes zero and has relative width at most `10^{−digits}`.
-fn meets(iv: &Ival, digits: u32) -> bool {
+fn meets(iv: &Interval, digits: u32) -> bool {
     if !iv.is_finite() {
         return false;
     }
@@ -973,23 +961,23 @@ fn meets(iv: &Ival, digits: u32) -> bool {
         return false;
     }
     let prec = iv.prec();
-    let scale = Ival::from_rational(
+    let scale = Interval::point(
         &Rational::from((Integer::from(1), Integer::from(Integer::u_pow_u(10, digits)))),
         prec,
     );
-    let allowed = Float::with_val_round(prec, &mig * &scale.lo, Round::Down).0;
+    let allowed = Float::with_val_round(prec.bits(), &mig * &scale.lo, Round::Down).0;
     iv.width() <= allowed
 }
 
 /// The relative width as `f64` log10 (for retry bookkeeping only).
-fn log10_rel_width(iv: &Ival) -> Option<f64> {
+fn log10_rel_width(iv: &Interval) -> Option<f64> {
     let mig = iv.mig();
     if !iv.is_finite() || mig.is_zero() {
         return None;
     }
     let w = iv.width();
     if w.is_zero() {
-        return Some(-f64::from(iv.prec()) / LOG2_10);
+        return Some(-f64::from(iv.prec().digits()));
     }
     Some(Float::with_val(64, w / &mig).log10().to_f64())
 }
@@ -1004,12 +992,12 @@ fn sum_certified(
     if let Some(k1) = k1
         && k1 < k0
     {
-        let prec = (f64::from(digits) * LOG2_10).ceil() as u32 + 64;
+        let prec = Precision::from_digits(digits).with_guard_bits(64);
         return Ok(SumOut {
-            value: Ival::from_u64(0, prec),
+            value: Interval::from_u64(0, prec),
             head_terms: 0,
             em_order: 0,
-            remainder: Float::new(prec),
+            remainder: Float::new(prec.bits()),
         });
     }
     let direct_limit = 4 * (u64::from(digits) + 10);
@@ -1025,7 +1013,8 @@ fn sum_certified(
     let mut last_detail = String::new();
     for _attempt in 0..6 {
         let work = f64::from(digits) + 8.0 + extra;
-        let prec = ((work + cancel) * LOG2_10).ceil() as u32 + 40;
+        // Digits to bits only through Precision; `work + cancel` is positive and small.
+        let prec = Precision::from_digits((work + cancel).ceil() as u32).with_guard_bits(40);
         let ctx = Ctx::new(pr, prec);
         let ln_tol = ln_total - work * LN_10;
         let out = if direct {
@@ -1034,7 +1023,7 @@ fn sum_certified(
                 value: ctx.direct(k0, end),
                 head_terms: end - k0,
                 em_order: 0,
-                remainder: Float::new(prec),
+                remainder: Float::new(prec.bits()),
             }
         } else {
             let t0 = ctx.tail(k0, ln_tol)?;
@@ -1047,7 +1036,8 @@ fn sum_certified(
                 },
                 Some(k1) => {
                     let t1 = ctx.tail(k1 + 1, ln_tol)?;
-                    let remainder = Float::with_val_round(prec, &t0.remainder + &t1.remainder, Round::Up).0;
+                    let remainder =
+                        Float::with_val_round(prec.bits(), &t0.remainder + &t1.remainder, Round::Up).0;
                     SumOut {
                         value: t0.value.sub(&t1.value),
                         head_terms: t0.head_terms + t1.head_terms,
@@ -1066,11 +1056,11 @@ fn sum_certified(
                 extra += deficit.ceil().max(0.0) + 4.0;
                 let mig = out.value.mig();
                 ln_total = ln_total.max(Float::with_val(64, mig.ln_ref()).to_f64());
-                last_detail = format!("relative width 10^{lw:.1} at {prec} bits");
+                last_detail = format!("relative width 10^{lw:.1} at {} bits", prec.bits());
             }
             None => {
                 extra = 2.0 * extra + 16.0;
-                last_detail = format!("enclosure not finite or contains zero at {prec} bits");
+                last_detail = format!("enclosure not finite or contains zero at {} bits", prec.bits());
             }
         }
     }
@@ -1108,13 +1098,13 @@ pub fn power_sum(
         return Err(out_of_domain("k1", "use None for an infinite upper end"));
     }
     let pr = Problem::new(p, a, m, x)?;
-    Ok(Enclosure::from_ival(
+    Ok(Enclosure::from_interval(
         sum_certified(&pr, k0, k1, digits, Route::Auto)?.value,
     ))
 }
 
 /// Rejects enclosures wider than asked (the final guard of [`learning_curve`]).
-fn all_meet(items: &[&Ival], digits: u32) -> bool {
+fn all_meet(items: &[&Interval], digits: u32) -> bool {
     items.iter().all(|iv| meets(iv, digits))
 }
 
@@ -1170,8 +1160,12 @@ pub fn learning_curve(
         for pr in &problems {
             sums.push(sum_certified(pr, 1, modes, inner, Route::Auto)?);
         }
-        let prec = sums.iter().map(|s| s.value.prec()).max().unwrap_or(64);
-        let xi = Ival::from_rational(x, prec);
+        let prec = sums
+            .iter()
+            .map(|s| s.value.prec())
+            .max()
+            .unwrap_or(Precision::from_bits(64));
+        let xi = Interval::point(x, prec);
         let bias = sums[0].value.clone();
         let variance = sums[1].value.clone();
         let xdb = sums[2].value.mul(&xi).mul_rational(&Rational::from(-2));
@@ -1181,16 +1175,16 @@ pub fn learning_curve(
         let slope_variance = xdv.div(&variance);
         let slope_loss = xdb.add(&xdv).div(&loss);
 
-        let pi = Ival::pi(prec);
+        let pi = Interval::pi(prec);
         let c_b = if b == 1 {
-            Ival::from_rational(&(Rational::from(1u32) / &a), prec)
+            Interval::point(&(Rational::from(1u32) / &a), prec)
         } else {
             let one_minus_b = Rational::from(1u32 - &b);
             pi.mul_rational(&one_minus_b)
-                .div(&sin_pi_rational(&b, prec).mul_rational(&a))
+                .div(&Interval::sin_pi_rational(&b, prec).mul_rational(&a))
         };
         let inv_a = Rational::from(1u32) / &a;
-        let c_v = pi.div(&sin_pi_rational(&inv_a, prec).mul_rational(&a));
+        let c_v = pi.div(&Interval::sin_pi_rational(&inv_a, prec).mul_rational(&a));
         let ln_x = xi.ln();
         let ev = Rational::from(alpha / &a);
         let cont_b = c_b.mul(&ln_x.mul_rational(&Rational::from(-&b)).exp());
@@ -1214,28 +1208,28 @@ pub fn learning_curve(
             inner += 10;
             continue;
         }
-        let mut rel_rem = Float::new(prec);
+        let mut rel_rem = Float::new(prec.bits());
         for s in &sums {
             let mig = s.value.mig();
             if !mig.is_zero() {
-                let r = Float::with_val_round(prec, &s.remainder / &mig, Round::Up).0;
+                let r = Float::with_val_round(prec.bits(), &s.remainder / &mig, Round::Up).0;
                 if r > rel_rem {
                     rel_rem = r;
                 }
             }
         }
         return Ok(LearningCurve {
-            bias: Enclosure::from_ival(bias),
-            variance: Enclosure::from_ival(variance),
-            loss: Enclosure::from_ival(loss),
-            slope_bias: Enclosure::from_ival(slope_bias),
-            slope_variance: Enclosure::from_ival(slope_variance),
-            slope_loss: Enclosure::from_ival(slope_loss),
-            continuum_bias: Enclosure::from_ival(cont_b),
-            continuum_variance: Enclosure::from_ival(cont_v),
-            continuum_loss: Enclosure::from_ival(cont_l),
-            c_b: Enclosure::from_ival(c_b),
-            c_v: Enclosure::from_ival(c_v),
+            bias: Enclosure::from_interval(bias),
+            variance: Enclosure::from_interval(variance),
+            loss: Enclosure::from_interval(loss),
+            slope_bias: Enclosure::from_interval(slope_bias),
+            slope_variance: Enclosure::from_interval(slope_variance),
+            slope_loss: Enclosure::from_interval(slope_loss),
+            continuum_bias: Enclosure::from_interval(cont_b),
+            continuum_variance: Enclosure::from_interval(cont_v),
+            continuum_loss: Enclosure::from_interval(cont_l),
+            c_b: Enclosure::from_interval(c_b),
+            c_v: Enclosure::from_interval(c_v),
             exponent_bias: -b,
             exponent_variance: -ev,
             digits,
@@ -1277,18 +1271,26 @@ mod tests {
     }
 
     fn rel_at_most(e: &Enclosure, digits: u32) -> bool {
-        meets(&e.to_ival(), digits)
+        meets(&e.to_interval(), digits)
     }
 
     /// Brute-force interval sum `Σ_{k=k0}^{k1} k^{−p}(1 + x k^{−a})^{−m}`, written independently of
     /// `Ctx::term` (powers through `pow_rational`, division last).
-    fn brute(p: &Rational, a: &Rational, m: u32, x: &Rational, k0: u64, k1: u64, prec: u32) -> Ival {
-        let xi = Ival::from_rational(x, prec);
-        let mut s = Ival::from_u64(0, prec);
+    fn brute(
+        p: &Rational,
+        a: &Rational,
+        m: u32,
+        x: &Rational,
+        k0: u64,
+        k1: u64,
+        prec: Precision,
+    ) -> Interval {
+        let xi = Interval::point(x, prec);
+        let mut s = Interval::from_u64(0, prec);
         for k in k0..=k1 {
-            let ki = Ival::from_u64(k, prec);
-            let mut den = Ival::from_u64(1, prec);
-            let inner = Ival::from_u64(1, prec).add(&xi.div(&ki.pow_rational(a)));
+            let ki = Interval::from_u64(k, prec);
+            let mut den = Interval::from_u64(1, prec);
+            let inner = Interval::from_u64(1, prec).add(&xi.div(&ki.pow_rational(a)));
             for _ in 0..m {
                 den = den.mul(&inner);
             }
@@ -1492,13 +1494,13 @@ mod tests {
             for x in &xs {
                 let pr = Problem::new(p, a, *m, x).expect("in domain");
                 for n in [1u64, 2, 3, 10, 57, 200, 777, 2000] {
-                    let bf = brute(p, a, *m, x, 1, n, 160);
+                    let bf = brute(p, a, *m, x, 1, n, Precision::from_bits(160));
                     let via_tails = sum_certified(&pr, 1, Some(n), 30, Route::Tail)
                         .expect("certified")
                         .value;
                     let auto = power_sum(p, a, *m, x, 1, Some(n), 30)
                         .expect("certified")
-                        .to_ival();
+                        .to_interval();
                     for (route, iv) in [("tails", &via_tails), ("auto", &auto)] {
                         assert!(meets(iv, 30) && meets(&bf, 40), "p={p} x={x} N={n} {route}");
                         // Both enclose the same exact number, so they must intersect.
@@ -1509,7 +1511,7 @@ mod tests {
                     }
                 }
                 // A range not starting at 1, through tails on both ends.
-                let bf = brute(p, a, *m, x, 300, 1999, 160);
+                let bf = brute(p, a, *m, x, 300, 1999, Precision::from_bits(160));
                 let via = sum_certified(&pr, 300, Some(1999), 30, Route::Tail)
                     .expect("certified")
                     .value;
@@ -1598,7 +1600,7 @@ mod tests {
             let truth = sum_certified(&pr, 1, None, 80, Route::Auto)
                 .expect("certified")
                 .value;
-            let ctx = Ctx::new(&pr, 256);
+            let ctx = Ctx::new(&pr, Precision::from_bits(256));
             for (msplit, j) in [(4u64, 1u32), (4, 3), (9, 2), (9, 6), (30, 4), (300, 2)] {
                 let Ok(t) = ctx.tail_at(1, msplit, j) else {
                     continue;

@@ -1,0 +1,132 @@
+//! The one tree walk shared by the MPFR evaluators.
+//!
+//! [`eval_float`](super::eval_float), [`eval_dual`](super::eval_dual),
+//! [`eval_interval`](super::eval_interval) and [`eval_interval_dual`](super::eval_interval_dual)
+//! differ only in their number type; the order in which subtrees are evaluated, the syntactic
+//! integer-exponent rule for `x^y` (decided by [`exact_integer`] on the exponent subtree) and
+//! the final finiteness check at every node live here once. Each evaluator supplies an
+//! [`Arithmetic`]: the number type's constants, `+ − × ÷`, powers and functions together with
+//! their domain checks, which report [`EvalError`].
+
+use super::exact::exact_integer;
+use super::{Assignment, EvalError, lookup};
+use crate::expr::{BinOp, Expr, Func};
+use rug::{Integer, Rational};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The number type of one evaluator, with the evaluation context it needs (precision, seeds).
+///
+/// Every operation receives operands that already passed [`Arithmetic::finish`], and returns
+/// either a value or the domain error of the shared rules in [`crate::numeric`].
+pub(super) trait Arithmetic {
+    /// The values the walk computes (a float, an interval, a value–derivative pair).
+    type Num;
+
+    /// The evaluation point.
+    fn at(&self) -> &Assignment;
+
+    /// A value for a whole subtree decided without walking it, if the number type has one.
+    /// The dual evaluators use it for subtrees that do not vary along the direction: their
+    /// derivative is exactly zero and no differentiability condition applies inside them.
+    fn shortcut(&self, _e: &Expr) -> Option<Result<Self::Num, EvalError>> {
+        None
+    }
+
+    /// A literal.
+    fn rational(&self, q: &Rational) -> Self::Num;
+
+    /// `π`.
+    fn pi(&self) -> Self::Num;
+
+    /// The variable `name`, whose value at the point is `value`.
+    fn variable(&self, name: &str, value: &Rational) -> Self::Num;
+
+    /// `−x` (exact in every number type).
+    fn neg(&self, x: Self::Num) -> Self::Num;
+
+    /// `x + y`.
+    fn add(&self, x: &Self::Num, y: &Self::Num) -> Result<Self::Num, EvalError>;
+
+    /// `x − y`.
+    fn sub(&self, x: &Self::Num, y: &Self::Num) -> Result<Self::Num, EvalError>;
+
+    /// `x · y`.
+    fn mul(&self, x: &Self::Num, y: &Self::Num) -> Result<Self::Num, EvalError>;
+
+    /// `x / y`, refusing a zero divisor.
+    fn div(&self, x: &Self::Num, y: &Self::Num) -> Result<Self::Num, EvalError>;
+
+    /// `x^n` where the exponent subtree `exponent` is exactly the integer `n` at the point.
+    /// The subtree is passed so that a dual number type can differentiate through it.
+    fn integer_power(&self, x: &Self::Num, n: &Integer, exponent: &Expr) -> Result<Self::Num, EvalError>;
+
+    /// `x^y` for an exponent that is not a proven integer; `base` is the base subtree.
+    fn real_power(&self, base: &Expr, x: &Self::Num, y: &Self::Num) -> Result<Self::Num, EvalError>;
+
+    /// `f(x)`, with the function's domain check.
+    fn call(&self, f: Func, x: &Self::Num) -> Result<Self::Num, EvalError>;
+
+    /// The check applied to every node's result (no NaN or infinity escapes).
+    fn finish(&self, x: Self::Num) -> Result<Self::Num, EvalError>;
+}
+
+/// Evaluates `e` with the number type `a`: the single walk behind every MPFR evaluator.
+///
+/// The left operand is always evaluated before the right one, so that when both fail the
+/// reported error is the same in every evaluator.
+pub(super) fn walk<A: Arithmetic>(a: &A, e: &Expr) -> Result<A::Num, EvalError> {
+    if let Some(done) = a.shortcut(e) {
+        return done;
+    }
+    let value = match e {
+        Expr::Num(q) => a.rational(q),
+        Expr::Var(v) => a.variable(v, lookup(a.at(), v)?),
+        Expr::Pi => a.pi(),
+        Expr::Neg(x) => a.neg(walk(a, x)?),
+        Expr::Bin(BinOp::Pow, base, exponent) => {
+            let x = walk(a, base)?;
+            match exact_integer(exponent, a.at()) {
+                Some(n) => a.integer_power(&x, &n, exponent)?,
+                None => a.real_power(base, &x, &walk(a, exponent)?)?,
+            }
+        }
+        Expr::Bin(op, l, r) => {
+            let x = walk(a, l)?;
+            let y = walk(a, r)?;
+            match op {
+                BinOp::Add => a.add(&x, &y)?,
+                BinOp::Sub => a.sub(&x, &y)?,
+                BinOp::Mul => a.mul(&x, &y)?,
+                BinOp::Div => a.div(&x, &y)?,
+                // Handled by the arm above; repeated so the match needs no panic.
+                BinOp::Pow => match exact_integer(r, a.at()) {
+                    Some(n) => a.integer_power(&x, &n, r)?,
+                    None => a.real_power(l, &x, &y)?,
+                },
+            }
+        }
+        Expr::Call(f, x) => a.call(*f, &walk(a, x)?)?,
+    };
+    a.finish(value)
+}
+
+/// The variables with a non-zero seed: the ones a directional derivative moves.
+pub(super) fn active_seeds(seeds: &BTreeMap<String, Rational>) -> BTreeSet<&str> {
+    seeds
+        .iter()
+        .filter(|(_, s)| s.cmp0() != std::cmp::Ordering::Equal)
+        .map(|(v, _)| v.as_str())
+        .collect()
+}
+
+/// Whether `e` mentions an active variable, i.e. may vary along the direction. The test is
+/// syntactic on purpose, so that both dual evaluators decide constancy the same way.
+pub(super) fn varies(e: &Expr, active: &BTreeSet<&str>) -> bool {
+    let mut found = false;
+    e.visit(&mut |node| {
+        if let Expr::Var(v) = node {
+            found |= active.contains(v.as_str());
+        }
+    });
+    found
+}
