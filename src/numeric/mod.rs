@@ -49,6 +49,8 @@ mod float;
 mod interval;
 mod interval_dual;
 pub mod ival;
+pub mod ode;
+pub mod poly;
 mod precision;
 mod quadrature;
 mod sample;

@@ -50,6 +50,13 @@ impl Precision {
     }
 }
 
+impl From<u32> for Precision {
+    /// [`Precision::from_bits`]: a bit count, clamped to the supported range.
+    fn from(bits: u32) -> Precision {
+        Precision::from_bits(bits)
+    }
+}
+
 impl Default for Precision {
     /// 256 bits (77 decimal digits): far beyond `f64`, yet cheap enough for many sample points.
     fn default() -> Precision {
