@@ -56,7 +56,8 @@ fn point_value(witness: &Value, name: &str) -> Rational {
     let text = witness["point"][name]
         .as_str()
         .unwrap_or_else(|| panic!("witness point has `{name}`: {witness}"));
-    text.parse().unwrap_or_else(|_| panic!("`{text}` is an exact rational"))
+    text.parse()
+        .unwrap_or_else(|_| panic!("`{text}` is an exact rational"))
 }
 
 fn float(q: &Rational) -> Float {
@@ -73,8 +74,14 @@ fn assert_contains(witness: &Value, value: &Float) {
     let above = Float::with_val_round(BITS, value + &slack, Round::Up).0;
     let below = below.to_rational().expect("finite");
     let above = above.to_rational().expect("finite");
-    assert!(lo <= below, "printed lower end {lo} is above the value {value:.30e}: {witness}");
-    assert!(above <= hi, "printed upper end {hi} is below the value {value:.30e}: {witness}");
+    assert!(
+        lo <= below,
+        "printed lower end {lo} is above the value {value:.30e}: {witness}"
+    );
+    assert!(
+        above <= hi,
+        "printed upper end {hi} is below the value {value:.30e}: {witness}"
+    );
     assert!(lo <= hi, "{witness}");
 }
 
@@ -106,7 +113,15 @@ fn covariance_witness_encloses_the_cross_ratio_residual() {
     // F = λ²(1 + λ) is not log-shift covariant; the witness encloses
     // F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ) at σ = 1/2.
     let out = renorm_json(&[
-        "check", "--expr", "lam^2*(1 + lam)", "--spectral", "lam", "--kind", "coupling", "--format", "json",
+        "check",
+        "--expr",
+        "lam^2*(1 + lam)",
+        "--spectral",
+        "lam",
+        "--kind",
+        "coupling",
+        "--format",
+        "json",
     ]);
     assert_eq!(out["verdict"]["class"], "not_power_law", "{out}");
     let w = &out["checks"]["log_shift"]["witness"];

@@ -361,7 +361,10 @@ impl Witness {
         Witness {
             point: point_strings(at),
             residual: residual.to_string(),
-            enclosure: [numeric::format::decimal_down(lo, 12), numeric::format::decimal_up(hi, 12)],
+            enclosure: [
+                numeric::format::decimal_down(lo, 12),
+                numeric::format::decimal_up(hi, 12),
+            ],
             lhs: None,
             rhs: None,
             method,

@@ -53,6 +53,8 @@ mod float;
 pub mod format;
 mod interval;
 mod interval_dual;
+pub mod ode;
+pub mod poly;
 mod precision;
 mod quadrature;
 mod sample;

@@ -142,16 +142,11 @@ fn fixed_point_sources(
     let failed = |e: flow::FlowError| crate::Error::Usage(format!("flow linearization: {e}"));
     let params =
         FlowParams::new(model.alpha.clone(), model.beta.clone(), omega, model.modes).map_err(failed)?;
-    let points = flow::find_fixed_points(
-        &params,
-        Truncation::OneLoop,
-        &FixedPointSearch::default(),
-        prec.bits(),
-    )
-    .map_err(failed)?;
+    let points = flow::find_fixed_points(&params, Truncation::OneLoop, &FixedPointSearch::default(), prec)
+        .map_err(failed)?;
     let mut out = Vec::new();
     for (i, fp) in points.iter().enumerate() {
-        let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec.bits()).map_err(failed)?;
+        let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec).map_err(failed)?;
         let point = match &fp.exact {
             Some([u, r]) => [u.to_string(), r.to_string()],
             None => [

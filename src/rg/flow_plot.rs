@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use rug::Rational;
 
+use crate::numeric::Precision;
 use crate::rg::flow::{
     FlowParams, Trajectory, Truncation, beta_generic, r_nullcline_at, slice_target2, u_nullcline_at,
 };
@@ -99,7 +100,7 @@ fn check_range(name: &str, (lo, hi): (f64, f64)) -> Result<(), PlotError> {
 
 /// `S²` of the documented slice at `τ`, in `f64`.
 fn slice_s2(params: &FlowParams, tau: &Rational) -> f64 {
-    slice_target2(params, tau, 64).to_f64()
+    slice_target2(params, tau, Precision::from_bits(64)).to_f64()
 }
 
 /// The arrow grid of one panel (cell centres, row-major in `ρ` then `ũ`).
@@ -633,13 +634,13 @@ mod tests {
         let tau = Rational::from(2);
         let field = flow_field(&p, Truncation::OneLoop, &tau, (0.0, 2.5), (0.0, 2.0), (5, 4)).expect("ok");
         assert_eq!(field.len(), 20);
-        let prec = 128;
+        let prec = crate::numeric::Precision::from_bits(128);
         for s in &field {
             let st = FlowState::on_slice(
                 &p,
                 &tau,
-                &Float::with_val(prec, s.u),
-                &Float::with_val(prec, s.rho),
+                &Float::with_val(prec.bits(), s.u),
+                &Float::with_val(prec.bits(), s.rho),
                 prec,
             );
             let b = crate::rg::flow::beta_functions(&p, Truncation::OneLoop, &st, prec).expect("ok");

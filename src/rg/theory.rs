@@ -81,7 +81,7 @@ impl Method {
 
 /// The model's numbers at a working precision.
 pub struct Spectrum {
-    prec: u32,
+    prec: Precision,
     /// `x = P/r`.
     pub x: Float,
     /// `λ_k`, index `k − 1`.
@@ -100,9 +100,10 @@ pub struct Spectrum {
     exponents: [Float; 3],
 }
 
-/// `k^q` for a positive integer `k` and an exact rational `q`, at `prec` bits.
-pub fn int_pow(k: u64, q: &Rational, prec: u32) -> Float {
-    Float::with_val(prec, k).pow(&Float::with_val(prec, q))
+/// `k^q` for a positive integer `k` and an exact rational `q`, at `prec`.
+pub fn int_pow(k: u64, q: &Rational, prec: Precision) -> Float {
+    let bits = prec.bits();
+    Float::with_val(bits, k).pow(&Float::with_val(bits, q))
 }
 
 impl Spectrum {
@@ -112,20 +113,20 @@ impl Spectrum {
         let a = model.kernel_exponent();
         let half_target = -(Rational::from(1) + &model.beta) / Rational::from(2);
         let neg_a = -a.clone();
-        let lambda: Vec<Float> = (1..=model.modes).map(|k| int_pow(k, &neg_a, bits)).collect();
+        let lambda: Vec<Float> = (1..=model.modes).map(|k| int_pow(k, &neg_a, prec)).collect();
         let target = (1..=model.modes)
-            .map(|k| int_pow(k, &half_target, bits))
+            .map(|k| int_pow(k, &half_target, prec))
             .collect();
         let (separable_u, weight) = match model.separable() {
             Some((u, omega)) => {
                 let w_exp = Rational::from(omega + &a);
-                let w = (1..=model.modes).map(|k| int_pow(k, &w_exp, bits)).collect();
+                let w = (1..=model.modes).map(|k| int_pow(k, &w_exp, prec)).collect();
                 (Float::with_val(bits, u), w)
             }
             None => (Float::new(bits), Vec::new()),
         };
         Spectrum {
-            prec: bits,
+            prec,
             x: Float::with_val(bits, &model.p_over_r()),
             lambda,
             target,
@@ -145,35 +146,35 @@ impl Spectrum {
     }
 
     fn zero(&self) -> Float {
-        Float::new(self.prec)
+        Float::new(self.prec.bits())
     }
 
     /// Gaussian moments `(μ, σ²)` of mode `i` (0-based) with kernel amplitude `amp`.
     fn gaussian(&self, i: usize, amp: &Float) -> (Float, Float) {
-        let xl = Float::with_val(self.prec, &self.x * &self.lambda[i]);
-        let denom = Float::with_val(self.prec, amp + &xl);
-        let sigma2 = Float::with_val(self.prec, &self.lambda[i] / &denom);
-        let mu = Float::with_val(self.prec, &self.target[i] * &xl) / &denom;
+        let xl = Float::with_val(self.prec.bits(), &self.x * &self.lambda[i]);
+        let denom = Float::with_val(self.prec.bits(), amp + &xl);
+        let sigma2 = Float::with_val(self.prec.bits(), &self.lambda[i] / &denom);
+        let mu = Float::with_val(self.prec.bits(), &self.target[i] * &xl) / &denom;
         (mu, sigma2)
     }
 
     /// `λ_k w_k` (the separable tadpole enters mode `k`'s amplitude with this factor; `k^ω`).
     fn lambda_w(&self, i: usize) -> Float {
-        Float::with_val(self.prec, &self.lambda[i] * &self.weight[i])
+        Float::with_val(self.prec.bits(), &self.lambda[i] * &self.weight[i])
     }
 
     fn n_float(&self) -> Float {
-        Float::with_val(self.prec, self.modes)
+        Float::with_val(self.prec.bits(), self.modes)
     }
 
     /// Mean discrepancy and variance from amplitudes for the mean and the variance.
     fn mode_value(&self, i: usize, amp_mean: &Float, amp_var: &Float) -> ModeValue {
-        let xl = Float::with_val(self.prec, &self.x * &self.lambda[i]);
-        let mean_delta = Float::with_val(self.prec, &self.target[i] * amp_mean)
-            / Float::with_val(self.prec, amp_mean + &xl);
+        let xl = Float::with_val(self.prec.bits(), &self.x * &self.lambda[i]);
+        let mean_delta = Float::with_val(self.prec.bits(), &self.target[i] * amp_mean)
+            / Float::with_val(self.prec.bits(), amp_mean + &xl);
         let variance = Float::with_val(
-            self.prec,
-            &self.lambda[i] / Float::with_val(self.prec, amp_var + &xl),
+            self.prec.bits(),
+            &self.lambda[i] / Float::with_val(self.prec.bits(), amp_var + &xl),
         );
         ModeValue {
             k: i as u64 + 1,
@@ -184,7 +185,7 @@ impl Spectrum {
 
     /// The exact GP, every mode.
     pub fn gp(&self) -> Vec<ModeValue> {
-        let one = Float::with_val(self.prec, 1);
+        let one = Float::with_val(self.prec.bits(), 1);
         (0..self.lambda.len())
             .map(|i| self.mode_value(i, &one, &one))
             .collect()
@@ -192,7 +193,7 @@ impl Spectrum {
 
     /// First-order perturbation theory in every coupling (linear in `U`).
     pub fn first_order(&self) -> Vec<ModeValue> {
-        let one = Float::with_val(self.prec, 1);
+        let one = Float::with_val(self.prec.bits(), 1);
         let n = self.n_float();
         let moments: Vec<(Float, Float)> = (0..self.lambda.len()).map(|i| self.gaussian(i, &one)).collect();
         let q_mean = if self.weight.is_empty() {
@@ -202,7 +203,7 @@ impl Spectrum {
                 .iter()
                 .zip(&self.weight)
                 .fold(self.zero(), |acc, ((mu, s2), w)| {
-                    acc + (Float::with_val(self.prec, mu.square_ref()) + s2) * w
+                    acc + (Float::with_val(self.prec.bits(), mu.square_ref()) + s2) * w
                 })
         };
         moments
@@ -212,25 +213,34 @@ impl Spectrum {
                 let gp = self.mode_value(i, &one, &one);
                 let mut d_mean = self.zero();
                 let mut d_var = self.zero();
-                let s4 = Float::with_val(self.prec, s2.square_ref());
-                let mu2 = Float::with_val(self.prec, mu.square_ref());
+                let s4 = Float::with_val(self.prec.bits(), s2.square_ref());
+                let mu2 = Float::with_val(self.prec.bits(), mu.square_ref());
                 if !self.weight.is_empty() {
                     let w = &self.weight[i];
-                    let g = Float::with_val(self.prec, &self.separable_u / &n);
-                    let ws2 = Float::with_val(self.prec, w * s2);
-                    let m2 = Float::with_val(self.prec, &mu2 + s2);
-                    let qm = Float::with_val(self.prec, &q_mean + Float::with_val(self.prec, &ws2 * 2u32));
-                    let qv = Float::with_val(self.prec, &q_mean + Float::with_val(self.prec, w * &m2) * 2u32);
-                    d_mean += Float::with_val(self.prec, &g * &ws2) * mu * &qm;
-                    d_var -= Float::with_val(self.prec, &g * w) * &s4 * &qv;
+                    let g = Float::with_val(self.prec.bits(), &self.separable_u / &n);
+                    let ws2 = Float::with_val(self.prec.bits(), w * s2);
+                    let m2 = Float::with_val(self.prec.bits(), &mu2 + s2);
+                    let qm = Float::with_val(
+                        self.prec.bits(),
+                        &q_mean + Float::with_val(self.prec.bits(), &ws2 * 2u32),
+                    );
+                    let qv = Float::with_val(
+                        self.prec.bits(),
+                        &q_mean + Float::with_val(self.prec.bits(), w * &m2) * 2u32,
+                    );
+                    d_mean += Float::with_val(self.prec.bits(), &g * &ws2) * mu * &qm;
+                    d_var -= Float::with_val(self.prec.bits(), &g * w) * &s4 * &qv;
                 }
                 if self.diagonal_u.cmp0() != Some(std::cmp::Ordering::Equal) {
-                    let l2 = Float::with_val(self.prec, self.lambda[i].square_ref());
-                    let cube = Float::with_val(self.prec, &mu2 + Float::with_val(self.prec, s2 * 3u32)) * mu;
-                    d_mean += Float::with_val(self.prec, &self.diagonal_u * s2) * &cube / &l2;
-                    d_var -= Float::with_val(self.prec, &self.diagonal_u * &s4)
+                    let l2 = Float::with_val(self.prec.bits(), self.lambda[i].square_ref());
+                    let cube = Float::with_val(
+                        self.prec.bits(),
+                        &mu2 + Float::with_val(self.prec.bits(), s2 * 3u32),
+                    ) * mu;
+                    d_mean += Float::with_val(self.prec.bits(), &self.diagonal_u * s2) * &cube / &l2;
+                    d_var -= Float::with_val(self.prec.bits(), &self.diagonal_u * &s4)
                         * 3u32
-                        * Float::with_val(self.prec, &mu2 + s2)
+                        * Float::with_val(self.prec.bits(), &mu2 + s2)
                         / &l2;
                 }
                 ModeValue {
@@ -253,25 +263,25 @@ impl Spectrum {
         for i in (0..self.lambda.len()).rev() {
             out.push(FlowPoint {
                 k: i as u64 + 1,
-                ell: Float::with_val(self.prec, &n / (i as u64 + 1)),
+                ell: Float::with_val(self.prec.bits(), &n / (i as u64 + 1)),
                 tadpole: tadpole.clone(),
                 coupling: coupling.clone(),
             });
             if self.weight.is_empty() {
                 continue;
             }
-            let amp = Float::with_val(self.prec, &tadpole * self.lambda_w(i)) + 1u32;
+            let amp = Float::with_val(self.prec.bits(), &tadpole * self.lambda_w(i)) + 1u32;
             let (mu, s2) = self.gaussian(i, &amp);
             let w = &self.weight[i];
-            let mu2 = Float::with_val(self.prec, mu.square_ref());
-            let m2 = Float::with_val(self.prec, &mu2 + &s2);
-            let var_f2 = Float::with_val(self.prec, s2.square_ref()) * 2u32
-                + Float::with_val(self.prec, &mu2 * &s2) * 4u32;
-            let g = Float::with_val(self.prec, &coupling / &n);
-            tadpole += Float::with_val(self.prec, &g * w) * &m2;
-            let bubble = Float::with_val(self.prec, coupling.square_ref())
-                / Float::with_val(self.prec, &n * 2u32)
-                * Float::with_val(self.prec, w.square_ref())
+            let mu2 = Float::with_val(self.prec.bits(), mu.square_ref());
+            let m2 = Float::with_val(self.prec.bits(), &mu2 + &s2);
+            let var_f2 = Float::with_val(self.prec.bits(), s2.square_ref()) * 2u32
+                + Float::with_val(self.prec.bits(), &mu2 * &s2) * 4u32;
+            let g = Float::with_val(self.prec.bits(), &coupling / &n);
+            tadpole += Float::with_val(self.prec.bits(), &g * w) * &m2;
+            let bubble = Float::with_val(self.prec.bits(), coupling.square_ref())
+                / Float::with_val(self.prec.bits(), &n * 2u32)
+                * Float::with_val(self.prec.bits(), w.square_ref())
                 * &var_f2;
             coupling -= bubble;
         }
@@ -288,42 +298,52 @@ impl Spectrum {
 
     fn rg_mode(&self, i: usize, at: &FlowPoint) -> ModeValue {
         let n = self.n_float();
-        let one = Float::with_val(self.prec, 1);
+        let one = Float::with_val(self.prec.bits(), 1);
         let amp_of = |k: usize| -> Float {
             if self.weight.is_empty() {
                 one.clone()
             } else {
-                Float::with_val(self.prec, &at.tadpole * self.lambda_w(k)) + 1u32
+                Float::with_val(self.prec.bits(), &at.tadpole * self.lambda_w(k)) + 1u32
             }
         };
         let amp = amp_of(i);
         let (mu, s2) = self.gaussian(i, &amp);
-        let mu2 = Float::with_val(self.prec, mu.square_ref());
+        let mu2 = Float::with_val(self.prec.bits(), mu.square_ref());
         let mut amp_mean = amp.clone();
         let mut amp_var = amp.clone();
         if !self.weight.is_empty() {
             let remaining = (0..=i).fold(self.zero(), |acc, k| {
                 let (m, v) = self.gaussian(k, &amp_of(k));
-                acc + (Float::with_val(self.prec, m.square_ref()) + &v) * &self.weight[k]
+                acc + (Float::with_val(self.prec.bits(), m.square_ref()) + &v) * &self.weight[k]
             });
             let w = &self.weight[i];
-            let g = Float::with_val(self.prec, &at.coupling / &n) * self.lambda_w(i);
-            let self_mean = Float::with_val(self.prec, w * &s2) * 2u32;
-            let self_var = Float::with_val(self.prec, w * Float::with_val(self.prec, &mu2 + &s2)) * 2u32;
+            let g = Float::with_val(self.prec.bits(), &at.coupling / &n) * self.lambda_w(i);
+            let self_mean = Float::with_val(self.prec.bits(), w * &s2) * 2u32;
+            let self_var = Float::with_val(
+                self.prec.bits(),
+                w * Float::with_val(self.prec.bits(), &mu2 + &s2),
+            ) * 2u32;
             amp_mean += Float::with_val(
-                self.prec,
-                &g * Float::with_val(self.prec, &remaining + &self_mean),
+                self.prec.bits(),
+                &g * Float::with_val(self.prec.bits(), &remaining + &self_mean),
             );
-            amp_var += Float::with_val(self.prec, &g * Float::with_val(self.prec, &remaining + &self_var));
+            amp_var += Float::with_val(
+                self.prec.bits(),
+                &g * Float::with_val(self.prec.bits(), &remaining + &self_var),
+            );
         }
         if self.diagonal_u.cmp0() != Some(std::cmp::Ordering::Equal) {
             let l = &self.lambda[i];
             amp_mean += Float::with_val(
-                self.prec,
-                &self.diagonal_u * Float::with_val(self.prec, &mu2 + Float::with_val(self.prec, &s2 * 3u32)),
+                self.prec.bits(),
+                &self.diagonal_u
+                    * Float::with_val(
+                        self.prec.bits(),
+                        &mu2 + Float::with_val(self.prec.bits(), &s2 * 3u32),
+                    ),
             ) / l;
-            amp_var += Float::with_val(self.prec, &self.diagonal_u * 3u32)
-                * Float::with_val(self.prec, &mu2 + &s2)
+            amp_var += Float::with_val(self.prec.bits(), &self.diagonal_u * 3u32)
+                * Float::with_val(self.prec.bits(), &mu2 + &s2)
                 / l;
         }
         self.mode_value(i, &amp_mean, &amp_var)
@@ -335,7 +355,7 @@ impl Spectrum {
     /// (used to compare a rescaled system with this one, §3.5): the flow state of the mode
     /// below `k`, the remaining modes `≤ ⌊k⌋`, and `λ(k)`, `y(k)`, `w(k)` at `k` itself.
     pub fn rg_mean_at(&self, flow: &[FlowPoint], k: &Float) -> Float {
-        let p = self.prec;
+        let p = self.prec.bits();
         let floor = k.to_f64().floor().clamp(1.0, self.modes as f64) as usize;
         let at = &flow[floor - 1];
         let kf = Float::with_val(p, k);
@@ -404,8 +424,8 @@ mod tests {
         let gp = s.gp();
         // Closed form r y/(r + Pλ) with P = 1, r = 1/3.98, at k = 7, by exact rationals then MPFR.
         let x = Rational::from((398, 100));
-        let l7 = int_pow(7, &Rational::from((-6, 5)), 200);
-        let y7 = int_pow(7, &Rational::from((-13, 20)), 200);
+        let l7 = int_pow(7, &Rational::from((-6, 5)), Precision::from_bits(200));
+        let y7 = int_pow(7, &Rational::from((-13, 20)), Precision::from_bits(200));
         let expect = Float::with_val(200, &y7 / (Float::with_val(200, &l7 * &x) + 1u32));
         assert!((Float::with_val(200, &gp[6].mean_delta - &expect)).abs() < 1e-38);
         let fo = s.first_order();

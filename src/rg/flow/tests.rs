@@ -2,6 +2,12 @@
 //! forms evaluated in MPFR at more bits than the code under test; none from `f64` literals.
 
 use super::*;
+use crate::numeric::Precision;
+use rug::{Float, Integer, Rational};
+
+fn pow2(prec: u32, e: i32) -> Float {
+    Float::with_val(prec, Float::i_exp(1, e))
+}
 
 fn r(n: i64, d: u64) -> Rational {
     Rational::from((n, d))
@@ -307,7 +313,7 @@ fn frozen_coefficient_u_equation_matches_bernoulli_solution() {
     let hp = 400;
     for (method, digits) in [(Method::Fehlberg78, 32u32), (Method::DormandPrince54, 25)] {
         let opts = IntegratorOptions::new(method, digits);
-        let prec = opts.precision();
+        let prec = opts.precision().bits();
         let frozen = [
             Float::with_val(prec, &rho),
             Float::with_val(prec, 1u32),
@@ -418,7 +424,7 @@ fn observed_orders(method: Method, ns: &[u64]) -> Vec<f64> {
         &y0,
         &t1,
         4096,
-        prec,
+        Precision::from_bits(prec),
     )
     .expect("ok");
     let errs: Vec<Float> = ns
@@ -431,7 +437,7 @@ fn observed_orders(method: Method, ns: &[u64]) -> Vec<f64> {
                 &y0,
                 &t1,
                 n,
-                prec,
+                Precision::from_bits(prec),
             )
             .expect("ok");
             y.iter()
@@ -493,7 +499,9 @@ fn adaptive_error_scales_with_requested_digits() {
 
 #[test]
 fn integrator_reports_structured_errors() {
-    let prec = IntegratorOptions::new(Method::DormandPrince54, 8).precision();
+    let prec = IntegratorOptions::new(Method::DormandPrince54, 8)
+        .precision()
+        .bits();
     let decay = |_t: &Float, y: &[Float]| vec![Float::with_val(y[0].prec(), -&y[0])];
     let y0 = [Float::with_val(prec, 1u32)];
     // Step budget.
@@ -545,7 +553,13 @@ fn integrator_reports_structured_errors() {
     ));
     // The flow started on its pole ρ = −1.
     let p = FlowParams::figure2(10).expect("valid");
-    let init = FlowState::from_rationals(&r(1, 10), &r(-1, 1), &r(1, 1), &r(1, 10), prec);
+    let init = FlowState::from_rationals(
+        &r(1, 10),
+        &r(-1, 1),
+        &r(1, 1),
+        &r(1, 10),
+        Precision::from_bits(prec),
+    );
     assert!(matches!(
         integrate_flow(
             &p,
@@ -558,7 +572,7 @@ fn integrator_reports_structured_errors() {
         Err(FlowError::Integrate(IntegrateError::NonFinite { .. }))
     ));
     assert!(matches!(
-        beta_functions(&p, Truncation::OneLoop, &init, prec),
+        beta_functions(&p, Truncation::OneLoop, &init, Precision::from_bits(prec)),
         Err(FlowError::Pole)
     ));
 }
@@ -575,7 +589,7 @@ fn outputs_include_start_and_all_accepted_steps_are_recorded() {
     assert_eq!(traj.outputs[0].state, init);
     assert_eq!(traj.steps.len() as u64, traj.stats.accepted + 1);
     assert!(traj.steps.windows(2).all(|w| w[1].tau > w[0].tau));
-    assert!(traj.outputs[1].tau == Float::with_val(prec, r(1, 3)));
+    assert!(traj.outputs[1].tau == Float::with_val(prec.bits(), r(1, 3)));
     assert!(traj.stats.max_scaled_error <= 1u32 && traj.stats.max_error_estimate.is_finite());
 }
 
@@ -623,11 +637,11 @@ fn beta_functions_agree_exactly_with_the_note() {
         ]
     );
     // The MPFR path is the same formula rounded.
-    let prec = 300;
+    let prec = Precision::from_bits(300);
     let st = FlowState::from_rationals(&u, &rho, &amp, &s2, prec);
     let f = beta_functions(&p, Truncation::OneLoop, &st, prec).expect("ok");
     for (x, q) in f.to_vec().iter().zip(&want) {
-        assert!(agree(x, &Float::with_val(prec, q)) > 85.0);
+        assert!(agree(x, &Float::with_val(prec.bits(), q)) > 85.0);
     }
 }
 
@@ -695,15 +709,16 @@ fn nullclines_zero_the_right_beta_function_exactly() {
     }
     // MPFR slice version at τ = 2: S² = e^{2}/10.
     let prec = 256;
+    let precision = Precision::from_bits(prec);
     let tau = r(2, 1);
     let rho = Float::with_val(prec, r(3, 4));
-    let u = r_nullcline(&p, &tau, &rho, prec).expect("ρ > 0");
-    let st = FlowState::on_slice(&p, &tau, &u, &rho, prec);
+    let u = r_nullcline(&p, &tau, &rho, precision).expect("ρ > 0");
+    let st = FlowState::on_slice(&p, &tau, &u, &rho, precision);
     let want_s2 = Float::with_val(prec, exp_q(prec, &r(2, 1), &Rational::from(1)) / 10u32);
     assert!(agree(&st.target2, &want_s2) > 75.0);
-    let b = beta_functions(&p, Truncation::OneLoop, &st, prec).expect("ok");
+    let b = beta_functions(&p, Truncation::OneLoop, &st, precision).expect("ok");
     assert!(Float::with_val(prec, b.rho.abs_ref()) < pow2(prec, -240));
-    assert!(r_nullcline(&p, &tau, &Float::new(prec), prec).is_none());
+    assert!(r_nullcline(&p, &tau, &Float::new(prec), precision).is_none());
 }
 
 // -------------------------------------------------------------------------------------------
@@ -714,7 +729,7 @@ fn nullclines_zero_the_right_beta_function_exactly() {
 fn fixed_points_are_the_gp_and_the_exact_nontrivial_point() {
     for omega in [r(0, 1), r(1, 4)] {
         let p = params(r(1, 5), r(6, 5), omega, 10);
-        let prec = 256;
+        let prec = Precision::from_bits(256);
         let fps = find_fixed_points(&p, Truncation::OneLoop, &FixedPointSearch::default(), prec).expect("ok");
         let (a, c) = (p.a(), p.c());
         let two_a_c = Rational::from(&a * 2u32) + &c;
@@ -741,7 +756,7 @@ fn fixed_points_are_the_gp_and_the_exact_nontrivial_point() {
 fn gp_fixed_point_has_exact_eigenvalues() {
     for omega in [r(0, 1), r(1, 4), r(-1, 10)] {
         let p = params(r(1, 5), r(6, 5), omega, 10);
-        let prec = 256;
+        let prec = Precision::from_bits(256);
         // The GP as found by the grid Newton search, not constructed by hand.
         let fps = find_fixed_points(&p, Truncation::OneLoop, &FixedPointSearch::default(), prec).expect("ok");
         let gp = fps
@@ -785,7 +800,7 @@ fn gp_fixed_point_has_exact_eigenvalues() {
 #[test]
 fn nontrivial_fixed_point_eigenvalues_are_certified() {
     let p = FlowParams::figure2(10).expect("valid");
-    let prec = 256;
+    let prec = Precision::from_bits(256);
     let fps = find_fixed_points(&p, Truncation::OneLoop, &FixedPointSearch::default(), prec).expect("ok");
     let fp = fps.iter().find(|f| f.rho < 0u32).expect("nontrivial point");
     let lin = linearize(&p, Truncation::OneLoop, fp, false, prec).expect("ok");
@@ -832,7 +847,7 @@ fn nontrivial_fixed_point_eigenvalues_are_certified() {
 
 #[test]
 fn eigen_enclosures_handle_complex_irrational_and_repeated_roots() {
-    let prec = 256;
+    let prec = Precision::from_bits(256);
     let hp = 600;
     // −1 ± i√6
     let m = vec![vec![r(-1, 1), r(-2, 1)], vec![r(3, 1), r(-1, 1)]];
@@ -880,7 +895,7 @@ fn csv_and_table_round_trip_the_outputs() {
     let prec = opts.precision();
     let init = FlowState::bare(&p, &r(1, 20), &r(50, 1), prec).expect("ok");
     // Bare state: ρ = N^a/x, S² = N^{α−β} = 1/100 exactly for β = 1 + α.
-    assert!(init.target2 == Float::with_val(prec, r(1, 100)));
+    assert!(init.target2 == Float::with_val(prec.bits(), r(1, 100)));
     let outs = [r(0, 1), r(1, 1), r(2, 1), r(3, 1)];
     let traj = integrate_flow(&p, Truncation::OneLoop, &init, &Rational::new(), &outs, &opts).expect("ok");
     let csv = traj.to_csv(20);
@@ -890,22 +905,22 @@ fn csv_and_table_round_trip_the_outputs() {
     for (line, pt) in lines[1..].iter().zip(&traj.outputs) {
         let cols: Vec<&str> = line.split(',').collect();
         assert_eq!(cols.len(), 10);
-        let read = |s: &str| Float::with_val(prec, Float::parse(s).expect("decimal"));
+        let read = |s: &str| Float::with_val(prec.bits(), Float::parse(s).expect("decimal"));
         assert!(agree(&read(cols[1]), &pt.state.u) > 19.0);
         assert!(agree(&read(cols[2]), &pt.state.rho) > 19.0);
         // s ≡ 1 for β = 1 + α.
-        assert!(agree(&read(cols[5]), &Float::with_val(prec, 1u32)) > 19.0);
+        assert!(agree(&read(cols[5]), &Float::with_val(prec.bits(), 1u32)) > 19.0);
         // x = P/r is invariant under the one-loop flow.
         assert!(
-            agree(&read(cols[9]), &Float::with_val(prec, 50u32)) > 19.0,
+            agree(&read(cols[9]), &Float::with_val(prec.bits(), 50u32)) > 19.0,
             "{}",
             cols[9]
         );
     }
     // At τ = 0: U is recovered from ũ.
     let d0 = derived(&p, &traj.outputs[0].tau, &traj.outputs[0].state, prec);
-    assert!(agree(&d0.coupling, &Float::with_val(prec, r(1, 20))) > 70.0);
-    assert!(agree(&d0.cutoff, &Float::with_val(prec, 100u32)) > 70.0);
+    assert!(agree(&d0.coupling, &Float::with_val(prec.bits(), r(1, 20))) > 70.0);
+    assert!(agree(&d0.cutoff, &Float::with_val(prec.bits(), 100u32)) > 70.0);
     let table = traj.table(12);
     assert_eq!(table.rows.len(), 4);
     assert_eq!(table.alpha, "1/5");
