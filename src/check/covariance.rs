@@ -270,6 +270,14 @@ fn combine(ev: &mut Evidence, engine_says_zero: bool) {
     };
 }
 
+/// How an engine error reads in the evidence: an engine switched off is a choice, not a failure.
+fn engine_failure(e: &symbolic::EngineError) -> String {
+    match e {
+        symbolic::EngineError::Disabled => "skipped (symbolic engine off)".into(),
+        e => format!("engine failed: {e}"),
+    }
+}
+
 /// `Σ λ_i ∂F/∂λ_i` computed by the engine (with `time_sign`, also `± t ∂F/∂t`).
 fn engine_euler(field: &Field, time_sign: Option<i64>) -> Result<Expr, symbolic::EngineError> {
     let mut total: Option<Expr> = None;
@@ -350,7 +358,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
                 degree_expr = Some(ratio);
             }
         }
-        Err(e) => symbolic_note = format!("engine failed: {e}"),
+        Err(e) => symbolic_note = engine_failure(&e),
     }
 
     let mut ev = new_evidence(knobs, symbolic_note.clone());
@@ -500,7 +508,7 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
                 Err(e) => format!("zero test failed: {e}"),
             }
         }
-        Err(e) => format!("engine failed: {e}"),
+        Err(e) => engine_failure(&e),
     };
     let mut ev = new_evidence(knobs, symbolic_note);
     let mut sampler = PointSampler::new(knobs.seed ^ 0x2);
@@ -622,7 +630,11 @@ pub(crate) fn discrete(field: &Field, knobs: &Knobs) -> Discrete {
         irrational_shift_witness: None,
     };
     if candidates.is_empty() {
-        result.evidence.symbolic = "no periodic function of ln λ found; no candidate period".into();
+        result.evidence.symbolic = if symbolic::engine_mode() == symbolic::EngineMode::Off {
+            "no candidate period: finding one needs the symbolic engine, which is off".into()
+        } else {
+            "no periodic function of ln λ found; no candidate period".into()
+        };
         return result;
     }
     for h in tried {

@@ -155,6 +155,10 @@ pub struct CheckReport {
     pub stop_reason: StopReason,
     /// `[expect]` claims.
     pub expectations: Vec<ExpectationResult>,
+    /// The symbolic engine's mode during the check (`off`: numeric evidence only, so no status
+    /// is better than `confirmed`).
+    #[serde(default)]
+    pub engine: symbolic::EngineMode,
 }
 
 impl CheckReport {
@@ -497,6 +501,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         trail: engine.trail().to_vec(),
         stop_reason,
         expectations: Vec::new(),
+        engine: symbolic::engine_mode(),
     };
     report.expectations = expectations(spec, &report, &h1, knobs);
     report
