@@ -264,6 +264,24 @@ fn engine_off_runs_on_numeric_evidence_while_the_lock_is_held() {
             assert!(!err.contains("panicked"), "{err}");
         }
     }
+    // Finding a log-periodic field's period needs the engine: without it the search is
+    // inconclusive, never "no period".
+    let periodic = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/couplings/10_log_periodic.toml"
+    );
+    let out = run(&["check", periodic, "--format", "json", "--engine", "off"], false);
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the spec's [expect] claims cannot be met: {err}"
+    );
+    assert!(err.contains("expect.log_shift"), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["engine"], "off");
+    assert_eq!(json["checks"]["log_shift"]["kind"], "undetermined");
+    assert!(!text(&out.stdout).contains("proved"));
     // `--engine on` overrides the variable: the engine is wanted, the lock is held, no wait.
     let out = run(&["identity", "x", "x", "--engine", "on"], true);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
@@ -311,4 +329,22 @@ fn the_library_switched_off_never_reaches_the_engine() {
     assert_eq!(outcome.symbolic.verdict, "skipped");
     assert_eq!(outcome.engine, EngineMode::Off);
     assert!(outcome.to_text().contains("engine:   off"));
+}
+
+#[test]
+fn help_documents_the_lock_and_the_switch() {
+    let out = Command::new(env!("CARGO_BIN_EXE_renorm"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for needle in [
+        "--engine <ENGINE>",
+        "RENORM_ENGINE_WAIT",
+        "RENORM_ENGINE_LOCK_DIR",
+        "RENORM_ENGINE=off",
+    ] {
+        assert!(help.contains(needle), "missing {needle}: {help}");
+    }
 }

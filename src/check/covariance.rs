@@ -101,6 +101,10 @@ pub struct Discrete {
     pub candidates: Vec<String>,
     /// Certified failure at the irrational multiple `√2·h` (what makes it discrete-only).
     pub irrational_shift_witness: Option<Witness>,
+    /// The field has periodic functions of the spectral variables, but finding their periods
+    /// needs the symbolic engine, which was off: that no period was found proves nothing.
+    #[serde(skip)]
+    pub(crate) search_skipped: bool,
 }
 
 /// Result of the time-rescaling check.
@@ -628,9 +632,16 @@ pub(crate) fn discrete(field: &Field, knobs: &Knobs) -> Discrete {
         period_value: None,
         candidates: candidates.iter().map(|c| c.to_string()).collect(),
         irrational_shift_witness: None,
+        search_skipped: false,
     };
     if candidates.is_empty() {
-        result.evidence.symbolic = if symbolic::engine_mode() == symbolic::EngineMode::Off {
+        let mut periodic = false;
+        field.f.visit(&mut |e| {
+            periodic |= matches!(e, Expr::Call(Func::Sin | Func::Cos | Func::Tan, arg)
+                if field.spec.spectral.iter().any(|s| arg.mentions(s)));
+        });
+        result.search_skipped = periodic && symbolic::engine_mode() == symbolic::EngineMode::Off;
+        result.evidence.symbolic = if result.search_skipped {
             "no candidate period: finding one needs the symbolic engine, which is off".into()
         } else {
             "no periodic function of ln λ found; no candidate period".into()

@@ -458,7 +458,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         "continuous"
     } else if discrete.as_ref().is_some_and(|d| d.evidence.status.holds()) {
         "discrete"
-    } else if h1.evidence.status == Status::Refuted {
+    } else if h1.evidence.status == Status::Refuted && !discrete.as_ref().is_some_and(|d| d.search_skipped) {
         "none"
     } else {
         "undetermined"
