@@ -412,13 +412,15 @@ fn lsi_experiment(depths: &[usize], seeds: u64, width: usize, steps: usize) -> R
     Ok(table)
 }
 
-/// Applies `--engine`, else a valid `RENORM_ENGINE`; an invalid `RENORM_ENGINE` is a usage error.
+/// Applies `--engine`, else `RENORM_ENGINE` (`on`/`off`); any other value is a usage error.
 fn set_engine(flag: Option<EngineSwitch>) -> Result<()> {
     let mode = match flag {
         Some(EngineSwitch::On) => EngineMode::On,
         Some(EngineSwitch::Off) => EngineMode::Off,
         None => match std::env::var_os(symbolic::MODE_ENV) {
+            // An empty value (`RENORM_ENGINE= renorm …`) reads as unset.
             None => EngineMode::On,
+            Some(v) if v.is_empty() => EngineMode::On,
             Some(v) => v
                 .to_str()
                 .ok_or_else(|| "not valid UTF-8".to_string())
