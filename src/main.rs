@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use renorm::check::render::Format as RenderFormat;
 use renorm::check::{self, InlineSpec, Spec};
 use renorm::crosscheck::{self, CheckOptions, Domain, Identity};
+use renorm::symbolic::{self, EngineMode};
 use renorm::{Error, Result, input};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -23,11 +24,28 @@ time-rescaling covariance, derives the power law the GRSD rigidity theorem force
 every symbolic conclusion with arbitrary-precision numerics.\n\n\
 Exit codes: 0 success; 1 a checked claim does not hold; 2 invalid input or usage; 3 internal failure.\n\n\
 Symbolica (the symbolic engine) runs restricted without a licence: non-commercial use and one \
-Symbolica thread per user. Set SYMBOLICA_LICENSE to use a licence key."
+Symbolica thread per user. Set SYMBOLICA_LICENSE to use a licence key.\n\n\
+One renorm process per user uses the engine at a time: a second one (another terminal, make -j, a \
+parallel test runner) waits for the first to finish, saying on stderr which process it waits for, \
+for at most RENORM_ENGINE_WAIT seconds (default 600), then exits 3. The lock file is \
+renorm-symbolica-<uid>.lock in RENORM_ENGINE_LOCK_DIR, else XDG_RUNTIME_DIR, else the temporary \
+directory. --engine off (or RENORM_ENGINE=off) runs without the engine and without the lock: \
+check and identity then rest on numeric evidence only (statuses at best `confirmed`), and prove \
+and demo, which need the engine, exit 3."
 )]
 struct Cli {
+    /// Use the symbolic engine (on), or run on numeric evidence only (off). Default: the
+    /// RENORM_ENGINE environment variable, else on.
+    #[arg(long, global = true, value_enum)]
+    engine: Option<EngineSwitch>,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EngineSwitch {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -239,7 +257,7 @@ enum Command {
 fn main() -> ExitCode {
     // Symbolica prints a banner on stdout unless told not to; machine-readable output must stay
     // clean. This runs before any other thread exists, which is what makes `set_var` sound.
-    // The licence notice is printed on stderr instead (see `renorm::symbolic::license_notice`).
+    // The licence notice is printed on stderr instead, by the notice handler installed below.
     unsafe { std::env::set_var("SYMBOLICA_HIDE_BANNER", "1") };
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -251,7 +269,9 @@ fn main() -> ExitCode {
             });
         }
     };
-    match run(cli) {
+    // The library never prints; its notices (licence, waiting for the engine) go to stderr here.
+    symbolic::set_notice_handler(Box::new(|notice| eprintln!("{notice}")));
+    match set_engine(cli.engine).and_then(|()| run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
@@ -392,6 +412,40 @@ fn lsi_experiment(depths: &[usize], seeds: u64, width: usize, steps: usize) -> R
     Ok(table)
 }
 
+/// Applies `--engine`, else `RENORM_ENGINE` (`on`/`off`); any other value is a usage error.
+fn set_engine(flag: Option<EngineSwitch>) -> Result<()> {
+    let mode = match flag {
+        Some(EngineSwitch::On) => EngineMode::On,
+        Some(EngineSwitch::Off) => EngineMode::Off,
+        None => match std::env::var_os(symbolic::MODE_ENV) {
+            // An empty value (`RENORM_ENGINE= renorm …`) reads as unset.
+            None => EngineMode::On,
+            Some(v) if v.is_empty() => EngineMode::On,
+            Some(v) => v
+                .to_str()
+                .ok_or_else(|| "not valid UTF-8".to_string())
+                .and_then(|v| v.parse::<EngineMode>())
+                .map_err(|e| Error::Usage(format!("{}: {e}", symbolic::MODE_ENV)))?,
+        },
+    };
+    symbolic::set_engine_mode(mode);
+    Ok(())
+}
+
+/// For commands that use the engine: when it is on, take it now (waiting for another process to
+/// release it if need be), so that a busy engine fails the command before any output; when it
+/// is off and `needed_by` names a command that cannot do without it, fail with exit code 3.
+fn take_engine(needed_by: Option<&str>) -> Result<()> {
+    match (symbolic::engine_mode(), needed_by) {
+        (EngineMode::On, _) => Ok(symbolic::start_engine()?),
+        (EngineMode::Off, None) => Ok(()),
+        (EngineMode::Off, Some(command)) => {
+            eprintln!("renorm {command} needs the symbolic engine; run it with --engine on");
+            Err(Error::Engine(symbolic::EngineError::Disabled))
+        }
+    }
+}
+
 fn render_format(format: ReportFormat) -> RenderFormat {
     match format {
         ReportFormat::Text => RenderFormat::Text,
@@ -405,6 +459,7 @@ fn render_format(format: ReportFormat) -> RenderFormat {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { out } => {
+            take_engine(Some("demo"))?;
             let summary = renorm::demo::run(&out)?;
             print!("{summary}");
             Ok(())
@@ -445,6 +500,7 @@ fn run(cli: Cli) -> Result<()> {
                     }
                 }
             }
+            take_engine(None)?;
             let knobs = check::Knobs {
                 digits,
                 points,
@@ -481,6 +537,7 @@ fn run(cli: Cli) -> Result<()> {
             if files.is_empty() {
                 return Err(Error::Usage("no proof files found".into()));
             }
+            take_engine(Some("prove"))?;
             let mut prover = renorm::proof::Prover::new(renorm::proof::ProveOptions { digits, points });
             let mut results = Vec::new();
             for f in &files {
@@ -646,6 +703,7 @@ fn run(cli: Cli) -> Result<()> {
                 points,
                 ..CheckOptions::default()
             };
+            take_engine(None)?;
             let outcome = crosscheck::check(&identity, &options);
             let mut stdout = std::io::stdout().lock();
             let text = match format {

@@ -21,7 +21,7 @@ use crate::expr::Expr;
 use crate::numeric::{
     self, Assignment, Bound, EvalError, Interval, PointSampler, Precision, digits_of_agreement,
 };
-use crate::symbolic::{self, Assumptions, ZeroTest};
+use crate::symbolic::{self, Assumptions, EngineMode, ZeroTest};
 use rug::{Float, Rational};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -429,12 +429,18 @@ pub struct Outcome {
     pub numeric: NumericEvidence,
     /// One sentence saying why the status is what it is.
     pub explanation: String,
+    /// The symbolic engine's mode during the check (`off`: numeric evidence only).
+    #[serde(default)]
+    pub engine: EngineMode,
 }
 
 impl Outcome {
     /// A human-readable multi-line summary.
     pub fn to_text(&self) -> String {
         let mut s = format!("identity: {}\nstatus:   {}\n", self.identity, self.status);
+        if self.engine == EngineMode::Off {
+            s += "engine:   off (numeric evidence only: at best `confirmed`)\n";
+        }
         s += &format!("symbolic: {}", self.symbolic.verdict);
         if let Some(nf) = &self.symbolic.normal_form {
             s += &format!(" (normal form of lhs - rhs: {nf})");
@@ -489,7 +495,9 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
         }
         Claim::Integral { .. } => None,
     };
-    let symbolic = if let (true, Some(residual)) = (options.use_symbolic, symbolic_residual) {
+    let engine = symbolic::engine_mode();
+    let use_symbolic = options.use_symbolic && engine == EngineMode::On;
+    let symbolic = if let (true, Some(residual)) = (use_symbolic, symbolic_residual) {
         match residual.and_then(|r| symbolic::is_zero(&r, &assumptions)) {
             Ok(ZeroTest::Zero) => SymbolicEvidence::new(SymbolicVerdict::Zero),
             Ok(ZeroTest::NonZero(normal)) => SymbolicEvidence {
@@ -512,6 +520,7 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
         symbolic,
         numeric,
         explanation,
+        engine,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The symbolic engine: Symbolica, confined to one thread per process.
+//! The symbolic engine: Symbolica, confined to one thread per process and one process per user.
 //!
 //! Without a licence key Symbolica allows one Symbolica thread per user and aborts a second
 //! one, so every call in this crate runs on a single dedicated engine thread that the public
@@ -10,17 +10,79 @@
 //! version `exp(log(a)*log(b))` simplifies to `0`), so callers cross-check every conclusion on
 //! the independent numeric path (see [`crate::crosscheck`]).
 //!
+//! # One process at a time
+//!
+//! Before its first Symbolica call a process takes an exclusive lock on a per-user lock file
+//! (`renorm-symbolica-<uid>.lock` in `$RENORM_ENGINE_LOCK_DIR`, else `$XDG_RUNTIME_DIR`, else
+//! the temporary directory; see [`engine_lock_path`]) and holds it until it exits. A second
+//! process — another terminal, `make -j`, a parallel test runner — therefore *waits* for the
+//! first one to finish instead of being aborted by Symbolica; it says once, through the
+//! [notice handler](set_notice_handler), which process it waits for. It waits at most
+//! [`engine_wait`] (`RENORM_ENGINE_WAIT` seconds, default 600, or [`set_engine_wait`]); then
+//! the request fails with [`EngineError::Busy`]. The wait happens before the engine thread
+//! starts, so it never counts against the per-request [`engine_timeout`]. The lock only makes
+//! processes take turns; it does not change what Symbolica allows.
+//!
+//! # Running without the engine
+//!
+//! [`set_engine_mode`]`(`[`EngineMode::Off`]`)` (or `RENORM_ENGINE=off` in the environment)
+//! switches the engine off: no lock, no thread, no Symbolica call, and every function here
+//! returns [`EngineError::Disabled`]. Callers then rely on numeric evidence alone, so no
+//! conclusion can be better than `confirmed`.
+//!
+//! # Notices
+//!
+//! The library never prints. The licence notice and the "waiting for the engine" line go to the
+//! handler installed with [`set_notice_handler`] (default: none, so they are dropped); the
+//! `renorm` binary installs one that writes to standard error.
+//!
 //! Licensing: Symbolica is source-available; this project does not include or transfer any
 //! runtime rights. Unlicensed use is restricted to non-commercial use and one Symbolica thread
 //! per user. Licensed users set `SYMBOLICA_LICENSE` in the environment. When it is not set,
-//! a one-line notice is written to standard error when the engine starts.
+//! the one-line [`license_notice`] is sent to the notice handler when the engine starts.
 
 mod convert;
 mod engine;
+mod lock;
 
 use crate::expr::Expr;
-pub use engine::{EngineError, engine_timeout, set_engine_timeout};
+pub use engine::{
+    EngineError, EngineMode, MODE_ENV, engine_mode, engine_timeout, set_engine_mode, set_engine_timeout,
+    start_engine,
+};
+pub use lock::{
+    DEFAULT_WAIT, LOCK_DIR_ENV, WAIT_ENV, engine_lock_path, engine_lock_path_in, engine_wait, set_engine_wait,
+};
 use std::collections::BTreeSet;
+use std::sync::{PoisonError, RwLock};
+
+/// A receiver of the engine's one-line notices (licence notice, waiting for the engine lock).
+pub type NoticeHandler = Box<dyn Fn(&str) + Send + Sync + 'static>;
+
+static NOTICE_HANDLER: RwLock<Option<NoticeHandler>> = RwLock::new(None);
+
+/// Installs the receiver of the engine's notices, replacing any previous one. Without a handler
+/// notices are dropped. The handler runs on the thread that starts the engine, while the engine
+/// is being started: it must not call the engine itself.
+pub fn set_notice_handler(handler: NoticeHandler) {
+    *NOTICE_HANDLER.write().unwrap_or_else(PoisonError::into_inner) = Some(handler);
+}
+
+/// Removes the notice handler: notices are dropped again.
+pub fn clear_notice_handler() {
+    *NOTICE_HANDLER.write().unwrap_or_else(PoisonError::into_inner) = None;
+}
+
+/// Sends one notice to the installed handler, if any.
+fn notice(message: &str) {
+    if let Some(handler) = NOTICE_HANDLER
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+    {
+        handler(message);
+    }
+}
 
 /// Outcome of asking the engine whether an expression is identically zero.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -116,3 +116,34 @@ fn license_notice_matches_environment() {
         std::env::var_os("SYMBOLICA_LICENSE").is_none()
     );
 }
+
+#[test]
+fn engine_modes_parse_and_print() {
+    assert_eq!("off".parse::<EngineMode>(), Ok(EngineMode::Off));
+    assert_eq!(" ON ".parse::<EngineMode>(), Ok(EngineMode::On));
+    assert!("of".parse::<EngineMode>().is_err());
+    assert!("".parse::<EngineMode>().is_err());
+    assert_eq!(EngineMode::Off.to_string(), "off");
+    assert_eq!(serde_json::to_value(EngineMode::Off).unwrap(), "off");
+    assert_eq!(EngineMode::default(), EngineMode::On);
+}
+
+#[test]
+fn notices_reach_the_installed_handler_only() {
+    use std::sync::{Arc, Mutex};
+    // Without a handler a notice goes nowhere (and must not panic).
+    notice("dropped");
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = Arc::clone(&seen);
+    set_notice_handler(Box::new(move |m| sink.lock().unwrap().push(m.to_string())));
+    notice("first notice");
+    clear_notice_handler();
+    notice("after clearing");
+    // Other tests may start the engine meanwhile and send the licence notice; only ours count.
+    let seen = seen.lock().unwrap();
+    assert!(seen.iter().any(|m| m == "first notice"), "{seen:?}");
+    assert!(
+        !seen.iter().any(|m| m == "dropped" || m == "after clearing"),
+        "{seen:?}"
+    );
+}

@@ -82,6 +82,10 @@ pub struct Discrete {
     pub candidates: Vec<String>,
     /// Certified failure at the irrational multiple `√2·h` (what makes it discrete-only).
     pub irrational_shift_witness: Option<Witness>,
+    /// The field has periodic functions of the spectral variables, but finding their periods
+    /// needs the symbolic engine, which was off: that no period was found proves nothing.
+    #[serde(skip)]
+    pub(crate) search_skipped: bool,
 }
 
 /// Result of the time-rescaling check.
@@ -250,13 +254,29 @@ fn zero_verdict(test: &Result<ZeroTest, symbolic::EngineError>) -> SymbolicVerdi
     match test {
         Ok(ZeroTest::Zero) => SymbolicVerdict::Zero,
         Ok(ZeroTest::NonZero(_)) => SymbolicVerdict::Nonzero,
-        Err(_) => SymbolicVerdict::Failed,
+        Err(e) => failure_verdict(e),
+    }
+}
+
+/// An engine that is switched off was not consulted; any other error is a failure.
+fn failure_verdict(e: &symbolic::EngineError) -> SymbolicVerdict {
+    match e {
+        symbolic::EngineError::Disabled => SymbolicVerdict::Skipped,
+        _ => SymbolicVerdict::Failed,
     }
 }
 
 /// THEORY.md §4 status from the evidence, by the rule shared with identities.
 fn combine(ev: &mut Evidence) {
     ev.status = crosscheck::combine_status(ev.symbolic.says_zero(), &ev.numeric);
+}
+
+/// How an engine error reads in the evidence: an engine switched off is a choice, not a failure.
+fn engine_failure(e: &symbolic::EngineError) -> String {
+    match e {
+        symbolic::EngineError::Disabled => "skipped (symbolic engine off)".into(),
+        e => format!("engine failed: {e}"),
+    }
 }
 
 /// `Σ λ_i ∂F/∂λ_i` computed by the engine (with `time_sign`, also `± t ∂F/∂t`).
@@ -339,7 +359,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
                 degree_expr = Some(ratio);
             }
         }
-        Err(e) => symbolic_note = format!("engine failed: {e}"),
+        Err(e) => symbolic_note = engine_failure(&e),
     }
 
     let mut ev = new_evidence(knobs, sym_verdict, symbolic_note.clone());
@@ -487,7 +507,7 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
             };
             (verdict, note)
         }
-        Err(e) => (SymbolicVerdict::Failed, format!("engine failed: {e}")),
+        Err(e) => (failure_verdict(&e), engine_failure(&e)),
     };
     let mut ev = new_evidence(knobs, sym_verdict, symbolic_note);
     let mut sampler = PointSampler::new(knobs.seed ^ 0x2);
@@ -611,10 +631,20 @@ pub(crate) fn discrete(field: &Field, knobs: &Knobs) -> Discrete {
         period_value: None,
         candidates: candidates.iter().map(|c| c.to_string()).collect(),
         irrational_shift_witness: None,
+        search_skipped: false,
     };
     if candidates.is_empty() {
-        result.evidence.symbolic.note =
-            Some("no periodic function of ln λ found; no candidate period".into());
+        let mut periodic = false;
+        field.f.visit(&mut |e| {
+            periodic |= matches!(e, Expr::Call(Func::Sin | Func::Cos | Func::Tan, arg)
+                if field.spec.spectral.iter().any(|s| arg.mentions(s)));
+        });
+        result.search_skipped = periodic && symbolic::engine_mode() == symbolic::EngineMode::Off;
+        result.evidence.symbolic.note = Some(if result.search_skipped {
+            "no candidate period: finding one needs the symbolic engine, which is off".into()
+        } else {
+            "no periodic function of ln λ found; no candidate period".into()
+        });
         return result;
     }
     for h in tried {

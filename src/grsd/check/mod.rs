@@ -160,6 +160,10 @@ pub struct CheckReport {
     pub conflicts: Vec<Conflict>,
     /// `[expect]` claims.
     pub expectations: Vec<ExpectationResult>,
+    /// The symbolic engine's mode during the check (`off`: numeric evidence only, so no status
+    /// is better than `confirmed`).
+    #[serde(default)]
+    pub engine: symbolic::EngineMode,
 }
 
 impl CheckReport {
@@ -490,7 +494,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         LogShiftKind::Continuous
     } else if discrete.as_ref().is_some_and(|d| d.evidence.status.holds()) {
         LogShiftKind::Discrete
-    } else if h1.evidence.status == Status::Refuted {
+    } else if h1.evidence.status == Status::Refuted && !discrete.as_ref().is_some_and(|d| d.search_skipped) {
         LogShiftKind::None
     } else {
         LogShiftKind::Undetermined
@@ -534,6 +538,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         stop_reason,
         conflicts: engine.conflicts().to_vec(),
         expectations: Vec::new(),
+        engine: symbolic::engine_mode(),
     };
     report.expectations = expectations(spec, &report, &h1, knobs);
     report

@@ -4,6 +4,7 @@
 use super::CheckReport;
 use super::covariance::{Evidence, Witness};
 use crate::report::{Block, Document, Report, code, strong, text};
+use crate::symbolic::EngineMode;
 
 pub use crate::report::Format;
 
@@ -21,14 +22,33 @@ pub fn report(reports: &[CheckReport]) -> Report {
     let data = if reports.len() == 1 {
         serde_json::to_value(&reports[0])
     } else {
-        serde_json::to_value(serde_json::json!({ "schema": super::SCHEMA, "reports": reports }))
+        let engine = engine_of(reports);
+        serde_json::to_value(
+            serde_json::json!({ "schema": super::SCHEMA, "engine": engine, "reports": reports }),
+        )
     }
     .unwrap_or_default();
     let mut doc = Document::new("renorm check report");
+    if engine_of(reports) == EngineMode::Off {
+        doc.paragraph(vec![text(ENGINE_OFF)]);
+    }
     for r in reports {
         doc.append(document(r), 1);
     }
     Report { document: doc, data }
+}
+
+/// What a report says when the symbolic engine was off.
+const ENGINE_OFF: &str =
+    "The symbolic engine was off: numeric evidence only, so no status is better than confirmed.";
+
+/// `off` if any report of the batch was produced without the engine.
+fn engine_of(reports: &[CheckReport]) -> EngineMode {
+    if reports.iter().any(|r| r.engine == EngineMode::Off) {
+        EngineMode::Off
+    } else {
+        EngineMode::On
+    }
 }
 
 fn evidence_line(ev: &Evidence) -> String {
@@ -60,6 +80,9 @@ fn terminal(r: &CheckReport) -> String {
     let mut s = format!("== {}\n", r.name);
     s += &format!("input:        {}\n", r.source);
     s += &format!("parsed:       {}\n", r.parsed);
+    if r.engine == EngineMode::Off {
+        s += "engine:       off (numeric evidence only: statuses at best `confirmed`)\n";
+    }
     if r.instantiated != r.parsed {
         s += &format!("instantiated: {}\n", r.instantiated);
     }
