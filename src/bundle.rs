@@ -140,7 +140,7 @@ pub fn bundle(dir: &Path) -> Result<Report> {
                     doc.append(section, 1);
                 }
                 if let Some(c) = &demo.conditions {
-                    doc.append(crate::conditions::report(c).document, 1);
+                    doc.append(crate::conditions::document(c), 1);
                 }
                 if !demo.proofs.is_empty() {
                     let mut section = proof::report(&demo.proofs).document;
@@ -152,7 +152,7 @@ pub fn bundle(dir: &Path) -> Result<Report> {
                 let c: crate::conditions::ConditionsReport =
                     serde_json::from_value(value).map_err(parse_err)?;
                 contents.push(format!("{name}: conditions on {}", c.run));
-                doc.append(crate::conditions::report(&c).document, 1);
+                doc.append(crate::conditions::document(&c), 1);
             }
             _ => skipped.push(format!("{name} (schema `{schema}`)")),
         }

@@ -201,10 +201,10 @@ const TRAP_EXAMPLE: Example = Example {
 
 /// Runs the demo, writing reports into `out`. Returns a short summary for the terminal.
 ///
-/// Fails (exit code 1) if any built-in example does not receive its expected status, because
-/// then the tool itself is not working as documented.
+/// Fails with [`Error::Internal`] (exit code 3) if any built-in example does not receive its
+/// expected status, because then the tool itself is not working as documented.
 pub fn run(out: &Path) -> Result<String> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::write(out, e))?;
     let options = CheckOptions::default();
     let mut rows = Vec::new();
     let mut mismatches = Vec::new();
@@ -251,7 +251,7 @@ pub fn run(out: &Path) -> Result<String> {
     let mut gallery = Vec::new();
     for (file, text) in GALLERY {
         let spec = crate::check::Spec::from_toml(text, file)?;
-        let report = crate::check::run(&spec, &knobs);
+        let report = crate::check::run(&spec, &knobs)?;
         if let Some(claim) = report.failed_claim() {
             mismatches.push(format!(
                 "{file}: {} expected {}, found {}",
@@ -264,7 +264,7 @@ pub fn run(out: &Path) -> Result<String> {
     // The project's proofs (compiled in, written next to the report so that every step can be
     // re-run with `renorm prove <DIR>/proofs`).
     let proofs_dir = out.join("proofs");
-    std::fs::create_dir_all(&proofs_dir).map_err(|e| Error::io(&proofs_dir, e))?;
+    std::fs::create_dir_all(&proofs_dir).map_err(|e| Error::write(&proofs_dir, e))?;
     for (name, text) in PROOFS {
         crate::atomic_write::write_atomic(&proofs_dir.join(name), text.as_bytes())?;
     }
@@ -350,7 +350,7 @@ pub fn run(out: &Path) -> Result<String> {
     for (file, _, svg) in &conditions.plots {
         crate::atomic_write::write_atomic(&out.join(file), svg.as_bytes())?;
     }
-    let mut conditions_section = crate::conditions::report(&conditions).document;
+    let mut conditions_section = crate::conditions::document(&conditions);
     conditions_section.title = "Sufficient conditions on a small training run (renorm conditions)".into();
     doc.append(conditions_section, 1);
 
@@ -404,10 +404,8 @@ pub fn run(out: &Path) -> Result<String> {
     summary += &rg_summary;
     summary += &format!("reports: {}/report.{{md,json,tex,html}}\n", out.display());
     if !mismatches.is_empty() {
-        return Err(Error::ClaimFailed {
-            claim: "built-in demo statuses".into(),
-            detail: mismatches.join("; "),
-        });
+        // The built-in examples are the tool's own: a wrong status means renorm is broken.
+        return Err(Error::internal("built-in demo statuses", mismatches.join("; ")));
     }
     Ok(summary)
 }

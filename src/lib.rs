@@ -47,4 +47,4 @@ pub mod spec_values;
 pub mod symbolic;
 pub mod train;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};

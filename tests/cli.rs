@@ -319,3 +319,76 @@ fn train_and_conditions_from_the_command_line() {
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One case per exit code of the table in `--help`, the README and `renorm::error`.
+#[test]
+fn exit_codes_follow_the_error_kind() {
+    let help = stdout(&renorm(&["--help"]));
+    for line in [
+        "0 success",
+        "1 a checked claim does not hold",
+        "2 invalid input or usage",
+        "3 internal or numeric failure",
+    ] {
+        assert!(help.contains(line), "{line:?} missing from --help");
+    }
+    let dir = scratch_dir("exit-codes");
+    let run = dir.join("run.npz");
+    let tiny = |extra: &[&str], out: &str| -> Output {
+        let mut args = vec![
+            "train",
+            "--arch",
+            "plain",
+            "--depth",
+            "2",
+            "--width",
+            "8",
+            "--samples",
+            "6",
+            "--input-dim",
+            "2",
+            "--checkpoints",
+            "2",
+            "--seed",
+            "7",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        renorm(&args)
+    };
+
+    // 0: a run that trains and is written.
+    let ok = tiny(&["--steps", "10"], run.to_str().unwrap());
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+
+    // 2: an input file that cannot be read is the user's problem.
+    let missing = dir.join("no-such-spec.toml");
+    let out = renorm(&["check", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-spec.toml"), "{}", stderr(&out));
+
+    // 3: an output that cannot be written (its folder does not exist).
+    let unwritable = dir.join("no-such-folder").join("run.npz");
+    let out = tiny(&["--steps", "10"], unwritable.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+
+    // 3: a numeric failure — training diverges at a huge step size (not the input's fault
+    // syntactically: the config is valid, the computation fails).
+    let out = tiny(&["--steps", "500", "--lr", "1e4"], run.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("diverged at step"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+
+    // 1: covered by `failed_claims_exit_1`; here through a spec claim as well.
+    let wrong = dir.join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        "name = \"wrong\"\nkind = \"velocity\"\nexpr = \"lam^2\"\nspectral = [\"lam\"]\ntime = \"t\"\n[expect]\ndegree = \"1\"\n",
+    )
+    .unwrap();
+    let out = renorm(&["check", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -79,6 +79,21 @@ impl Fact {
             provenance: Provenance::Measured { evidence },
         }
     }
+
+    /// A measured fact whose evidence is any serialisable record. Fails (an internal error,
+    /// never a silent `null`) if the evidence cannot be represented as JSON.
+    pub fn measured_with<E: Serialize>(
+        name: &str,
+        statement: impl Into<String>,
+        truth: Truth,
+        status: impl Into<String>,
+        value: serde_json::Value,
+        evidence: &E,
+    ) -> crate::Result<Fact> {
+        let evidence = serde_json::to_value(evidence)
+            .map_err(|e| crate::Error::serialize(format_args!("the evidence of fact {name}"), e))?;
+        Ok(Fact::measured(name, statement, truth, status, value, evidence))
+    }
 }
 
 /// A premise: the named fact must have one of the given truth values.
