@@ -358,22 +358,31 @@ pub fn run(out: &Path) -> Result<String> {
     mismatches.extend(rg_mismatches);
     doc.append(rg_section, 1);
 
-    let mut proofs_section = crate::proof::report(&proofs).document;
+    let mut proofs_section = crate::proof::document(&proofs);
     proofs_section.title = "Machine-checked derivations (proofs/)".into();
     doc.append(proofs_section, 1);
+    // Through `to_value`, not `json!`, so a serialisation failure is an error, not a panic.
+    let json =
+        |what: &str, v: serde_json::Result<serde_json::Value>| v.map_err(|e| Error::serialize(what, e));
+    let identities = rows
+        .iter()
+        .map(|(ex, o)| {
+            Ok(serde_json::json!({
+                "expected": json("an identity's expected status", serde_json::to_value(ex.expected))?,
+                "why": ex.why,
+                "outcome": json("an identity's outcome", serde_json::to_value(o))?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let report = Report {
         document: doc,
         data: serde_json::json!({
             "schema": "renorm.demo/1",
-            "gallery": gallery,
-            "proofs": proofs,
-            "conditions": conditions,
+            "gallery": json("the gallery reports", serde_json::to_value(&gallery))?,
+            "proofs": json("the proof results", serde_json::to_value(&proofs))?,
+            "conditions": json("the conditions report", serde_json::to_value(&conditions))?,
             "rg": rg_data,
-            "identities": rows.iter().map(|(ex, o)| serde_json::json!({
-                "expected": ex.expected,
-                "why": ex.why,
-                "outcome": o,
-            })).collect::<Vec<_>>(),
+            "identities": identities,
         }),
     };
     for format in [Format::Markdown, Format::Json, Format::Latex, Format::Html] {

@@ -473,7 +473,7 @@ fn run(cli: Cli) -> Result<()> {
                 results.push(r);
             }
             if let Some(path) = output {
-                renorm::proof::report(&results).write(&path, render_format(format))?;
+                renorm::proof::report(&results)?.write(&path, render_format(format))?;
             }
             if let Some(failure) = results.iter().find_map(|r| r.first_failure.clone()) {
                 return Err(Error::ClaimFailed {

@@ -240,11 +240,14 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         traj.stats.accepted
     );
 
+    // Through `to_value`, not `json!`, so a serialisation failure is an error, not a panic.
+    let json =
+        |what: &str, v: serde_json::Result<serde_json::Value>| v.map_err(|e| Error::serialize(what, e));
     let data = serde_json::json!({
         "curve": curve_data,
-        "predictions": table,
-        "classification": classes,
-        "flow": traj.table(12),
+        "predictions": json("the built-in predictions", serde_json::to_value(&table))?,
+        "classification": json("the built-in classification", serde_json::to_value(&classes))?,
+        "flow": json("the built-in flow", serde_json::to_value(traj.table(12)))?,
     });
     Ok((doc, summary, data, mismatches))
 }
