@@ -797,3 +797,28 @@ pub fn run(command: RgCommand) -> Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_fields_become_flags() {
+        let e = flag_hint(
+            Error::invalid("p_prime", "must lie in (0, P)"),
+            &[("p_prime", "--p-prime")],
+        );
+        assert_eq!(e.to_string(), "--p-prime: must lie in (0, P)");
+        let other = flag_hint(
+            Error::invalid("model: omega", "needs ω = 0"),
+            &[("p_prime", "--p-prime")],
+        );
+        assert_eq!(other.to_string(), "model: omega: needs ω = 0");
+        let e = sampler_hint(Error::invalid("sampler config `burn_in`", "too large"));
+        assert!(matches!(e, Error::Usage(_)), "{e:?}");
+        assert_eq!(e.to_string(), "usage: --burn-in: too large");
+        let e = sampler_hint(Error::numeric("sampling", "chain 0 diverged"));
+        assert_eq!(e.kind(), renorm::ErrorKind::Internal);
+        assert!(e.to_string().ends_with("(--dt)"), "{e}");
+    }
+}
