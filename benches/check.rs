@@ -27,11 +27,11 @@ fn main() {
     for path in &paths {
         let text = std::fs::read_to_string(path).expect("readable spec");
         let spec = Spec::from_toml(&text, &path.display().to_string()).expect("valid spec");
-        let _ = check::run(&spec, &knobs);
+        let _ = check::run(&spec, &knobs).expect("check runs");
         let mut times: Vec<Duration> = (0..RUNS)
             .map(|_| {
                 let start = Instant::now();
-                std::hint::black_box(check::run(&spec, &knobs));
+                let _ = std::hint::black_box(check::run(&spec, &knobs));
                 start.elapsed()
             })
             .collect();

@@ -54,7 +54,6 @@ fn main() {
             steps: 50_000_000 / chains as u64,
             threads,
             chains,
-            progress: false,
             ..SamplerConfig::paper(1)
         };
         let start = Instant::now();

@@ -13,7 +13,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     };
     let file_name = path
         .file_name()
-        .ok_or_else(|| Error::Usage(format!("{} is not a file path", path.display())))?;
+        .ok_or_else(|| Error::invalid(path.display().to_string(), "not a file path (no file name)"))?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         file_name.to_string_lossy(),
@@ -27,7 +27,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
+        Error::write(path, e)
     })
 }
 
@@ -54,7 +54,15 @@ mod tests {
 
     #[test]
     fn reports_unwritable_paths() {
+        // An unwritable output is the tool failing to deliver, not bad input (error.rs docs).
         let err = write_atomic(Path::new("/nonexistent-dir/renorm/out.txt"), b"x").unwrap_err();
-        assert_eq!(err.exit_code(), 2);
+        assert!(matches!(err, Error::Write { .. }), "{err:?}");
+        assert_eq!(err.kind(), crate::ErrorKind::Internal);
+    }
+
+    #[test]
+    fn a_path_without_a_file_name_is_invalid_input() {
+        let err = write_atomic(Path::new("/"), b"x").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{err:?}");
     }
 }

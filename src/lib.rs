@@ -44,5 +44,5 @@ pub mod spec_values;
 pub mod symbolic;
 
 pub use app::{bundle, demo};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use grsd::{check, conditions, rundata, shells, train};

@@ -1,5 +1,7 @@
-//! The `renorm` command-line tool. Exit codes: 0 success, 1 a checked claim does not hold,
-//! 2 invalid input or usage, 3 internal failure.
+//! The `renorm` command-line tool. Exit codes, derived here (and only here) from
+//! [`renorm::ErrorKind`]: 0 success, 1 a checked claim does not hold, 2 invalid input or usage
+//! (including an unreadable input file), 3 an internal or numeric failure (including an
+//! unwritable output).
 
 mod cli;
 
@@ -8,7 +10,7 @@ use renorm::check::render::Format as RenderFormat;
 use renorm::check::{self, InlineSpec, Spec};
 use renorm::crosscheck::{self, CheckOptions, Domain, Identity};
 use renorm::symbolic::{self, EngineMode};
-use renorm::{Error, Result, input};
+use renorm::{Error, ErrorKind, Result, input};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,7 +24,8 @@ use std::process::ExitCode;
     long_about = "renorm checks proposed spectral couplings and velocity fields for log-shift and \
 time-rescaling covariance, derives the power law the GRSD rigidity theorem forces, and confirms \
 every symbolic conclusion with arbitrary-precision numerics.\n\n\
-Exit codes: 0 success; 1 a checked claim does not hold; 2 invalid input or usage; 3 internal failure.\n\n\
+Exit codes: 0 success; 1 a checked claim does not hold; 2 invalid input or usage (including an \
+unreadable input file); 3 internal or numeric failure (including an unwritable output).\n\n\
 Symbolica (the symbolic engine) runs restricted without a licence: non-commercial use and one \
 Symbolica thread per user. Set SYMBOLICA_LICENSE to use a licence key.\n\n\
 One renorm process per user uses the engine at a time: a second one (another terminal, make -j, a \
@@ -275,8 +278,18 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
-            ExitCode::from(e.exit_code() as u8)
+            ExitCode::from(exit_code(e.kind()))
         }
+    }
+}
+
+/// The process exit code for an error of `kind` (the table in `--help`, the README and
+/// `renorm::error`).
+fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::ClaimDoesNotHold => 1,
+        ErrorKind::InvalidInput => 2,
+        ErrorKind::Internal => 3,
     }
 }
 
@@ -348,68 +361,36 @@ fn train_with_progress(config: &renorm::train::TrainConfig) -> Result<renorm::ru
     }
 }
 
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    if finite.is_empty() {
-        return (f64::NAN, f64::NAN);
+/// One cell of the LSI table: mean ± standard deviation over the seeds where the quantity was
+/// measured, with the count when some seeds could not be measured.
+fn seed_cell(values: &renorm::conditions::experiment::SeedValues) -> String {
+    let (measured, seeds) = (values.measured(), values.seeds());
+    match values.mean_sd() {
+        None => format!("n/a (0/{seeds})"),
+        Some((m, sd)) if measured == seeds => format!("{m:.3} ± {sd:.3}"),
+        Some((m, sd)) => format!("{m:.3} ± {sd:.3} ({measured}/{seeds})"),
     }
-    let m = finite.iter().sum::<f64>() / finite.len() as f64;
-    let var = finite.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (finite.len().max(2) - 1) as f64;
-    (m, var.sqrt())
 }
 
-/// The paper's experiment: matched plain and residual networks across depths, with δ_LSI, the
-/// closure residual and the C1–C3 measurements, mean ± standard deviation over seeds.
-fn lsi_experiment(depths: &[usize], seeds: u64, width: usize, steps: usize) -> Result<String> {
+/// The LSI experiment's rows as the Markdown table the command prints.
+fn lsi_table(rows: &[renorm::conditions::experiment::LsiRow]) -> String {
     let mut table = String::from(
         "| arch | depth | δ_LSI | γ | closure ρ (max over h, 2h, 4h) | C1 Π | C2 η | C3 δ_M | Lemma 1 residual |\n|---|---|---|---|---|---|---|---|---|\n",
     );
-    for &depth in depths {
-        for arch in [renorm::train::Arch::Plain, renorm::train::Arch::Residual] {
-            let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 7];
-            for seed in 0..seeds {
-                let config = renorm::train::TrainConfig {
-                    arch,
-                    depth,
-                    width,
-                    steps,
-                    seed,
-                    ..renorm::train::TrainConfig::default()
-                };
-                eprintln!("training {arch} depth {depth} seed {seed}");
-                let run = train_with_progress(&config)?;
-                let r = renorm::conditions::evaluate(
-                    &run,
-                    "experiment",
-                    &renorm::conditions::ConditionsSpec::default(),
-                );
-                let v = |k: &str| r.rules.get(k).and_then(|m| m.value).unwrap_or(f64::NAN);
-                cols[0].push(v("C4"));
-                cols[1].push(r.lsi.as_ref().map_or(f64::NAN, |f| f.gamma));
-                cols[2].push(v("closure"));
-                cols[3].push(v("C1"));
-                cols[4].push(v("C2"));
-                cols[5].push(v("C3"));
-                cols[6].push(r.balance.relative_residual);
-            }
-            // Seeds where a quantity could not be measured (too few shells, no positive
-            // couplings) are left out of its mean and counted, never averaged in as zeros.
-            let cells: Vec<String> = cols
-                .iter()
-                .map(|c| {
-                    let finite = c.iter().filter(|x| x.is_finite()).count();
-                    let (m, sd) = mean_sd(c);
-                    match finite {
-                        0 => format!("n/a (0/{})", c.len()),
-                        n if n == c.len() => format!("{m:.3} ± {sd:.3}"),
-                        n => format!("{m:.3} ± {sd:.3} ({n}/{})", c.len()),
-                    }
-                })
-                .collect();
-            table += &format!("| {arch} | {depth} | {} |\n", cells.join(" | "));
-        }
+    for r in rows {
+        let cells = [
+            &r.delta_lsi,
+            &r.gamma,
+            &r.closure,
+            &r.c1,
+            &r.c2,
+            &r.c3,
+            &r.lemma1_residual,
+        ]
+        .map(seed_cell);
+        table += &format!("| {} | {} | {} |\n", r.arch, r.depth, cells.join(" | "));
     }
-    Ok(table)
+    table
 }
 
 /// Applies `--engine`, else `RENORM_ENGINE` (`on`/`off`); any other value is a usage error.
@@ -506,14 +487,17 @@ fn run(cli: Cli) -> Result<()> {
                 points,
                 seed: 0x5eed_2e40_0000_0001,
             };
-            let reports: Vec<_> = parsed.iter().map(|s| check::run(s, &knobs)).collect();
-            let rendered = check::render(&reports, render_format(format));
+            let reports = parsed
+                .iter()
+                .map(|s| check::run(s, &knobs))
+                .collect::<Result<Vec<_>>>()?;
+            let rendered = check::render(&reports, render_format(format))?;
             match output {
                 Some(path) => renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?,
                 None => std::io::stdout()
                     .lock()
                     .write_all(rendered.as_bytes())
-                    .map_err(|e| Error::io("<stdout>", e))?,
+                    .map_err(|e| Error::write("<stdout>", e))?,
             }
             if let Some((report, claim)) = reports.iter().find_map(|r| r.failed_claim().map(|c| (r, c))) {
                 return Err(Error::ClaimFailed {
@@ -546,7 +530,7 @@ fn run(cli: Cli) -> Result<()> {
                 results.push(r);
             }
             if let Some(path) = output {
-                renorm::proof::report(&results).write(&path, render_format(format))?;
+                renorm::proof::report(&results)?.write(&path, render_format(format))?;
             }
             if let Some(failure) = results.iter().find_map(|r| r.first_failure.clone()) {
                 return Err(Error::ClaimFailed {
@@ -613,7 +597,7 @@ fn run(cli: Cli) -> Result<()> {
             let result = renorm::conditions::evaluate(&data, &run.display().to_string(), &spec);
             let rendered = match format {
                 ReportFormat::Text => renorm::conditions::text_report(&result),
-                f => renorm::conditions::report(&result).render(render_format(f)),
+                f => renorm::conditions::report(&result)?.render(render_format(f)),
             };
             match output {
                 Some(path) => {
@@ -629,7 +613,7 @@ fn run(cli: Cli) -> Result<()> {
                 None => std::io::stdout()
                     .lock()
                     .write_all(rendered.as_bytes())
-                    .map_err(|e| Error::io("<stdout>", e))?,
+                    .map_err(|e| Error::write("<stdout>", e))?,
             }
             Ok(())
         }
@@ -647,7 +631,20 @@ fn run(cli: Cli) -> Result<()> {
                     "unknown experiment `{name}` (available: lsi)"
                 )));
             }
-            let table = lsi_experiment(&depths, seeds, width, steps)?;
+            let experiment = renorm::conditions::experiment::LsiExperiment {
+                depths,
+                seeds,
+                width,
+                steps,
+            };
+            let rows = renorm::conditions::experiment::run_lsi(&experiment, |config| {
+                eprintln!(
+                    "training {} depth {} seed {}",
+                    config.arch, config.depth, config.seed
+                );
+                train_with_progress(config)
+            })?;
+            let table = lsi_table(&rows);
             print!("{table}");
             if let Some(path) = output {
                 renorm::atomic_write::write_atomic(&path, table.as_bytes())?;
@@ -678,7 +675,8 @@ fn run(cli: Cli) -> Result<()> {
                     });
                     println!(
                         "{}",
-                        serde_json::to_string_pretty(&doc).map_err(|e| Error::Usage(e.to_string()))?
+                        serde_json::to_string_pretty(&doc)
+                            .map_err(|e| Error::serialize("the parse result", e))?
                     );
                 }
             }
@@ -709,12 +707,13 @@ fn run(cli: Cli) -> Result<()> {
             let text = match format {
                 Format::Text => outcome.to_text(),
                 Format::Json => {
-                    serde_json::to_string_pretty(&outcome).map_err(|e| Error::Usage(e.to_string()))? + "\n"
+                    serde_json::to_string_pretty(&outcome).map_err(|e| Error::serialize("the outcome", e))?
+                        + "\n"
                 }
             };
             stdout
                 .write_all(text.as_bytes())
-                .map_err(|e| Error::io("<stdout>", e))?;
+                .map_err(|e| Error::write("<stdout>", e))?;
             if expect_holds && !outcome.status.holds() {
                 return Err(Error::ClaimFailed {
                     claim: outcome.identity.clone(),
@@ -722,6 +721,48 @@ fn run(cli: Cli) -> Result<()> {
                 });
             }
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented table: 1 claim, 2 input, 3 internal; 0 is success and never an error.
+    #[test]
+    fn each_kind_has_its_exit_code() {
+        assert_eq!(exit_code(ErrorKind::ClaimDoesNotHold), 1);
+        assert_eq!(exit_code(ErrorKind::InvalidInput), 2);
+        assert_eq!(exit_code(ErrorKind::Internal), 3);
+    }
+
+    /// Whole errors through `kind`, as `main` maps them: output I/O is 3, input I/O is 2.
+    #[test]
+    fn errors_map_through_their_kind() {
+        let denied = || std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let claim = Error::ClaimFailed {
+            claim: "c".into(),
+            detail: "d".into(),
+        };
+        assert_eq!(exit_code(claim.kind()), 1);
+        assert_eq!(exit_code(Error::Usage("u".into()).kind()), 2);
+        assert_eq!(exit_code(Error::io("in.toml", denied()).kind()), 2);
+        assert_eq!(exit_code(Error::write("out.md", denied()).kind()), 3);
+        assert_eq!(exit_code(Error::numeric("sampling", "diverged").kind()), 3);
+    }
+
+    #[test]
+    fn help_documents_the_same_exit_codes() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        for line in [
+            "0 success",
+            "1 a checked claim does not hold",
+            "2 invalid input or usage",
+            "3 internal or numeric failure",
+        ] {
+            assert!(help.contains(line), "{line:?} missing from --help: {help}");
         }
     }
 }

@@ -16,12 +16,23 @@ fn renorm(args: &[&str]) -> Output {
 }
 
 fn renorm_os(args: Vec<std::ffi::OsString>) -> Output {
+    renorm_timed(args).0
+}
+
+/// Runs the binary and measures its own run time, not the wait for the other tests' runs.
+fn renorm_timed(args: Vec<std::ffi::OsString>) -> (Output, Duration) {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    Command::new(env!("CARGO_BIN_EXE_renorm"))
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_renorm"))
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("the renorm binary runs")
+        .expect("the renorm binary runs");
+    (out, started.elapsed())
+}
+
+fn renorm_str_timed(args: &[&str]) -> (Output, Duration) {
+    renorm_timed(args.iter().map(|s| std::ffi::OsString::from(*s)).collect())
 }
 
 fn stdout(o: &Output) -> String {
@@ -89,17 +100,13 @@ fn failed_claims_exit_1() {
     assert!(stderr(&out).contains("claim does not hold"));
 }
 
-fn assert_located_error(out: &Output, needle: &str, started: Instant) {
+fn assert_located_error(out: &Output, needle: &str, took: Duration) {
     assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
     let err = stderr(out);
     assert!(err.contains(needle), "missing {needle:?} in {err}");
     assert!(err.contains(" --> "), "no location in {err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
 #[test]
@@ -112,34 +119,30 @@ fn bad_input_exits_2_with_a_located_message() {
         ("2x", "missing operator"),
         ("x^99999", "constant exponent"),
     ] {
-        let started = Instant::now();
-        let out = renorm(&["parse", input]);
-        assert_located_error(&out, needle, started);
+        let (out, took) = renorm_str_timed(&["parse", input]);
+        assert_located_error(&out, needle, took);
     }
 
     let dir = scratch_dir("bad-input");
     let parens = dir.join("parens.txt");
     std::fs::write(&parens, "(".repeat(1 << 20)).unwrap();
-    let started = Instant::now();
-    let out = renorm(&["parse", "--file", parens.to_str().unwrap()]);
-    assert_located_error(&out, "the limit is 65536 bytes", started);
+    let (out, took) = renorm_str_timed(&["parse", "--file", parens.to_str().unwrap()]);
+    assert_located_error(&out, "the limit is 65536 bytes", took);
 
     let deep = dir.join("deep.txt");
     std::fs::write(&deep, format!("{}x{}", "(".repeat(5000), ")".repeat(5000))).unwrap();
-    let started = Instant::now();
-    let out = renorm(&["parse", "--file", deep.to_str().unwrap()]);
-    assert_located_error(&out, "nests deeper", started);
+    let (out, took) = renorm_str_timed(&["parse", "--file", deep.to_str().unwrap()]);
+    assert_located_error(&out, "nests deeper", took);
     let _ = std::fs::remove_dir_all(&dir);
 
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStringExt;
-        let started = Instant::now();
-        let out = renorm_os(vec![
+        let (out, took) = renorm_timed(vec![
             "parse".into(),
             std::ffi::OsString::from_vec(b"lam*\xff".to_vec()),
         ]);
-        assert_located_error(&out, "not valid UTF-8", started);
+        assert_located_error(&out, "not valid UTF-8", took);
         let out = renorm_os(vec![
             "identity".into(),
             std::ffi::OsString::from_vec(b"\xc3".to_vec()),
@@ -317,5 +320,78 @@ fn train_and_conditions_from_the_command_line() {
     assert!(stderr(&out).contains("gram[3, 1, 2]"), "{}", stderr(&out));
     let out = renorm(&["train", "--depth", "0", "--out", run.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One case per exit code of the table in `--help`, the README and `renorm::error`.
+#[test]
+fn exit_codes_follow_the_error_kind() {
+    let help = stdout(&renorm(&["--help"]));
+    for line in [
+        "0 success",
+        "1 a checked claim does not hold",
+        "2 invalid input or usage",
+        "3 internal or numeric failure",
+    ] {
+        assert!(help.contains(line), "{line:?} missing from --help");
+    }
+    let dir = scratch_dir("exit-codes");
+    let run = dir.join("run.npz");
+    let tiny = |extra: &[&str], out: &str| -> Output {
+        let mut args = vec![
+            "train",
+            "--arch",
+            "plain",
+            "--depth",
+            "2",
+            "--width",
+            "8",
+            "--samples",
+            "6",
+            "--input-dim",
+            "2",
+            "--checkpoints",
+            "2",
+            "--seed",
+            "7",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        renorm(&args)
+    };
+
+    // 0: a run that trains and is written.
+    let ok = tiny(&["--steps", "10"], run.to_str().unwrap());
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+
+    // 2: an input file that cannot be read is the user's problem.
+    let missing = dir.join("no-such-spec.toml");
+    let out = renorm(&["check", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-spec.toml"), "{}", stderr(&out));
+
+    // 3: an output that cannot be written (its folder does not exist).
+    let unwritable = dir.join("no-such-folder").join("run.npz");
+    let out = tiny(&["--steps", "10"], unwritable.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+
+    // 3: a numeric failure — training diverges at a huge step size (not the input's fault
+    // syntactically: the config is valid, the computation fails).
+    let out = tiny(&["--steps", "500", "--lr", "1e4"], run.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("diverged at step"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+
+    // 1: covered by `failed_claims_exit_1`; here through a spec claim as well.
+    let wrong = dir.join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        "name = \"wrong\"\nkind = \"velocity\"\nexpr = \"lam^2\"\nspectral = [\"lam\"]\ntime = \"t\"\n[expect]\ndegree = \"1\"\n",
+    )
+    .unwrap();
+    let out = renorm(&["check", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -31,7 +31,7 @@ fn gallery_expectations_hold() {
             "{}: every gallery spec states its expected verdict",
             path.display()
         );
-        let report = check::run(&spec, &knobs);
+        let report = check::run(&spec, &knobs).unwrap();
         if let Some(claim) = report.failed_claim() {
             panic!(
                 "{}: {} expected {}, found {}",

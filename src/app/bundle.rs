@@ -114,7 +114,7 @@ pub fn bundle(dir: &Path) -> Result<Report> {
                     serde_json::from_value(value.get("proofs").cloned().unwrap_or_default())
                         .map_err(parse_err)?;
                 contents.push(format!("{name}: {} proof(s)", proofs.len()));
-                let mut section = proof::report(&proofs).document;
+                let mut section = proof::document(&proofs);
                 section.title = format!("Proofs ({name})");
                 doc.append(section, 1);
             }
@@ -140,10 +140,10 @@ pub fn bundle(dir: &Path) -> Result<Report> {
                     doc.append(section, 1);
                 }
                 if let Some(c) = &demo.conditions {
-                    doc.append(crate::conditions::report(c).document, 1);
+                    doc.append(crate::conditions::document(c), 1);
                 }
                 if !demo.proofs.is_empty() {
-                    let mut section = proof::report(&demo.proofs).document;
+                    let mut section = proof::document(&demo.proofs);
                     section.title = "Proofs".into();
                     doc.append(section, 1);
                 }
@@ -152,7 +152,7 @@ pub fn bundle(dir: &Path) -> Result<Report> {
                 let c: crate::conditions::ConditionsReport =
                     serde_json::from_value(value).map_err(parse_err)?;
                 contents.push(format!("{name}: conditions on {}", c.run));
-                doc.append(crate::conditions::report(&c).document, 1);
+                doc.append(crate::conditions::document(&c), 1);
             }
             _ => skipped.push(format!("{name} (schema `{schema}`)")),
         }

@@ -207,10 +207,10 @@ const TRAP_EXAMPLE: Example = Example {
 
 /// Runs the demo, writing reports into `out`. Returns a short summary for the terminal.
 ///
-/// Fails (exit code 1) if any built-in example does not receive its expected status, because
-/// then the tool itself is not working as documented.
+/// Fails with [`Error::Internal`] (exit code 3) if any built-in example does not receive its
+/// expected status, because then the tool itself is not working as documented.
 pub fn run(out: &Path) -> Result<String> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::write(out, e))?;
     let options = CheckOptions::default();
     let mut rows = Vec::new();
     let mut mismatches = Vec::new();
@@ -257,7 +257,7 @@ pub fn run(out: &Path) -> Result<String> {
     let mut gallery = Vec::new();
     for (file, text) in GALLERY {
         let spec = crate::check::Spec::from_toml(text, file)?;
-        let report = crate::check::run(&spec, &knobs);
+        let report = crate::check::run(&spec, &knobs)?;
         if let Some(claim) = report.failed_claim() {
             mismatches.push(format!(
                 "{file}: {} expected {}, found {}",
@@ -270,7 +270,7 @@ pub fn run(out: &Path) -> Result<String> {
     // The project's proofs (compiled in, written next to the report so that every step can be
     // re-run with `renorm prove <DIR>/proofs`).
     let proofs_dir = out.join("proofs");
-    std::fs::create_dir_all(&proofs_dir).map_err(|e| Error::io(&proofs_dir, e))?;
+    std::fs::create_dir_all(&proofs_dir).map_err(|e| Error::write(&proofs_dir, e))?;
     for (name, text) in PROOFS {
         crate::atomic_write::write_atomic(&proofs_dir.join(name), text.as_bytes())?;
     }
@@ -356,7 +356,7 @@ pub fn run(out: &Path) -> Result<String> {
     for (file, _, svg) in &conditions.plots {
         crate::atomic_write::write_atomic(&out.join(file), svg.as_bytes())?;
     }
-    let mut conditions_section = crate::conditions::report(&conditions).document;
+    let mut conditions_section = crate::conditions::document(&conditions);
     conditions_section.title = "Sufficient conditions on a small training run (renorm conditions)".into();
     doc.append(conditions_section, 1);
 
@@ -364,22 +364,31 @@ pub fn run(out: &Path) -> Result<String> {
     mismatches.extend(rg_mismatches);
     doc.append(rg_section, 1);
 
-    let mut proofs_section = crate::proof::report(&proofs).document;
+    let mut proofs_section = crate::proof::document(&proofs);
     proofs_section.title = "Machine-checked derivations (proofs/)".into();
     doc.append(proofs_section, 1);
+    // Through `to_value`, not `json!`, so a serialisation failure is an error, not a panic.
+    let json =
+        |what: &str, v: serde_json::Result<serde_json::Value>| v.map_err(|e| Error::serialize(what, e));
+    let identities = rows
+        .iter()
+        .map(|(ex, o)| {
+            Ok(serde_json::json!({
+                "expected": json("an identity's expected status", serde_json::to_value(ex.expected))?,
+                "why": ex.why,
+                "outcome": json("an identity's outcome", serde_json::to_value(o))?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let report = Report {
         document: doc,
         data: serde_json::json!({
             "schema": "renorm.demo/1",
-            "gallery": gallery,
-            "proofs": proofs,
-            "conditions": conditions,
+            "gallery": json("the gallery reports", serde_json::to_value(&gallery))?,
+            "proofs": json("the proof results", serde_json::to_value(&proofs))?,
+            "conditions": json("the conditions report", serde_json::to_value(&conditions))?,
             "rg": rg_data,
-            "identities": rows.iter().map(|(ex, o)| serde_json::json!({
-                "expected": ex.expected,
-                "why": ex.why,
-                "outcome": o,
-            })).collect::<Vec<_>>(),
+            "identities": identities,
         }),
     };
     for format in [Format::Markdown, Format::Json, Format::Latex, Format::Html] {
@@ -410,10 +419,8 @@ pub fn run(out: &Path) -> Result<String> {
     summary += &rg_summary;
     summary += &format!("reports: {}/report.{{md,json,tex,html}}\n", out.display());
     if !mismatches.is_empty() {
-        return Err(Error::ClaimFailed {
-            claim: "built-in demo statuses".into(),
-            detail: mismatches.join("; "),
-        });
+        // The built-in examples are the tool's own: a wrong status means renorm is broken.
+        return Err(Error::internal("built-in demo statuses", mismatches.join("; ")));
     }
     Ok(summary)
 }

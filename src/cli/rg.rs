@@ -4,7 +4,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use renorm::atomic_write::write_atomic;
 use renorm::numeric::{Precision, format};
 use renorm::rg::model::parse_exact;
-use renorm::rg::sample::SamplerConfig;
+use renorm::rg::sample::{Progress, SamplerConfig};
 use renorm::rg::{self, Model};
 use renorm::{Error, Result};
 use rug::Rational;
@@ -68,13 +68,49 @@ fn count(text: &str, flag: &str) -> Result<u64> {
         })
 }
 
+/// The sampler's progress bar on stderr; cleared when dropped, so also when sampling fails.
+struct SamplerBar(indicatif::ProgressBar);
+
+impl Drop for SamplerBar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// A progress bar fed by the sampler's observer, when stderr is a terminal and it is wanted.
+fn sampler_bar(wanted: bool) -> (Progress, Option<SamplerBar>) {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+    if !wanted || !std::io::stderr().is_terminal() {
+        return (Progress::none(), None);
+    }
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} steps ({per_sec:0}, ETA {eta})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(style);
+    let feed = bar.clone();
+    let progress = Progress::new(move |done, total| {
+        // Each sampling run (transfer runs three) starts with `done = 0`: restart the clock.
+        if done == 0 {
+            feed.reset();
+            feed.set_length(total);
+        } else if done > feed.position() {
+            // Worker threads report running totals, possibly slightly out of order.
+            feed.set_position(done);
+        }
+    });
+    (progress, Some(SamplerBar(bar)))
+}
+
 impl SamplerArgs {
-    fn config(&self) -> Result<SamplerConfig> {
-        use std::io::IsTerminal;
+    /// The sampler settings, and the progress bar (if any) to keep alive while sampling.
+    fn config(&self) -> Result<(SamplerConfig, Option<SamplerBar>)> {
         let dt = parse_exact(&self.dt)
             .filter(|q| *q > 0)
             .ok_or_else(|| Error::Usage(format!("--dt: `{}` is not a positive number", self.dt)))?;
-        Ok(SamplerConfig {
+        let (progress, bar) = sampler_bar(!self.no_progress);
+        let config = SamplerConfig {
             dt: dt.to_f64(),
             steps: count(&self.steps, "--steps")?,
             burn_in: count(&self.burn_in, "--burn-in")?,
@@ -83,8 +119,9 @@ impl SamplerArgs {
             threads: self.threads,
             seed: self.seed,
             batches: self.batches,
-            progress: !self.no_progress && std::io::stderr().is_terminal(),
-        })
+            progress,
+        };
+        Ok((config, bar))
     }
 }
 
@@ -253,18 +290,50 @@ fn emit(output: Option<&Path>, text: &str) -> Result<()> {
         None => std::io::stdout()
             .lock()
             .write_all(text.as_bytes())
-            .map_err(|e| Error::io("<stdout>", e)),
+            .map_err(|e| Error::write("<stdout>", e)),
     }
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
-        .map_err(|e| Error::Usage(format!("cannot serialize the result: {e}")))
+        .map_err(|e| Error::serialize("the result", e))
+}
+
+/// The library names options by their fields (`p_prime`, sampler `dt`); here they are flags.
+/// `fields` maps a library location to the flags that set it.
+fn flag_hint(e: Error, fields: &[(&str, &str)]) -> Error {
+    match e {
+        Error::InvalidInput { location, message } => match fields.iter().find(|(f, _)| *f == location) {
+            Some((_, flags)) => Error::InvalidInput {
+                location: (*flags).to_string(),
+                message,
+            },
+            None => Error::InvalidInput { location, message },
+        },
+        other => other,
+    }
+}
+
+/// Sampler settings named as flags; a diverged chain gets the flag to lower.
+fn sampler_hint(e: Error) -> Error {
+    match e {
+        Error::InvalidInput { location, message } if location.starts_with("sampler config `") => {
+            let field = location
+                .trim_start_matches("sampler config `")
+                .trim_end_matches('`');
+            Error::Usage(format!("--{}: {message}", field.replace('_', "-")))
+        }
+        Error::Numeric { context, message } if context == "sampling" => Error::Numeric {
+            context,
+            message: format!("{message} (--dt)"),
+        },
+        other => other,
+    }
 }
 
 fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     write_atomic(&dir.join(file), text.as_bytes())
 }
 
@@ -377,7 +446,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                 )));
             }
             let lc = rg::curve::learning_curve(&alpha, &beta, &x, modes, digits)
-                .map_err(|e| Error::Usage(format!("rg curve: {e}")))?;
+                .map_err(|e| Error::from_curve("rg curve", e))?;
             let text = match format {
                 ValueFormat::Text => curve_text(&lc, &alpha, &beta, &x, modes),
                 ValueFormat::Json => json(&curve_json(&lc, &alpha, &beta, &x, modes))?,
@@ -403,7 +472,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                 .map_or((Rational::new(), Rational::new()), |(u, o)| {
                     (u.clone(), o.clone())
                 });
-            let failed = |e: flow::FlowError| Error::Usage(format!("rg flow: {e}"));
+            let failed = |e: flow::FlowError| Error::from_flow("rg flow", e);
             let params = FlowParams::new(m.alpha.clone(), m.beta.clone(), omega, m.modes).map_err(failed)?;
             // Eighth order for tight tolerances, where Dormand–Prince would need millions of steps.
             let method = if digits > 20 {
@@ -434,7 +503,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                 Truncation::OneLoop
             };
             let traj = flow::integrate_flow(&params, truncation, &initial, &Rational::new(), &outputs, &opts)
-                .map_err(|e| Error::Usage(format!("rg flow: {e}")))?;
+                .map_err(failed)?;
             write_in(&out, "trajectory.json", &json(&traj.table(digits))?)?;
             write_in(&out, "trajectory.csv", &traj.to_csv(digits))?;
             let range = |v: &[f64], flag: &str| match v {
@@ -456,8 +525,10 @@ pub fn run(command: RgCommand) -> Result<()> {
                 truncation,
                 ..rg::flow_plot::FlowFigure::default()
             };
-            let svg = rg::flow_plot::flow_figure_svg(&params, &figure, Some(&traj))
-                .map_err(|e| Error::Usage(format!("rg flow plot: {e}")))?;
+            let svg = rg::flow_plot::flow_figure_svg(&params, &figure, Some(&traj)).map_err(|e| match e {
+                rg::flow_plot::PlotError::Config(message) => Error::invalid("rg flow plot", message),
+                rg::flow_plot::PlotError::Flow(e) => Error::from_flow("rg flow plot", e),
+            })?;
             write_in(&out, "flow.svg", &svg)?;
             let mut nullclines = String::from("tau,nullcline,u,rho\n");
             for tau in &figure.taus {
@@ -533,7 +604,8 @@ pub fn run(command: RgCommand) -> Result<()> {
                 &exact_flag(&ell_max, "--ell-max")?,
                 unlearned,
                 digits,
-            )?;
+            )
+            .map_err(|e| flag_hint(e, &[("window ell_min, ell_max", "--ell-min, --ell-max")]))?;
             let text = match format {
                 ValueFormat::Json => json(&c)?,
                 ValueFormat::Text => {
@@ -596,7 +668,13 @@ pub fn run(command: RgCommand) -> Result<()> {
                 &exact_flag(&p_max, "--p-max")?,
                 points,
                 20,
-            )?;
+            )
+            .map_err(|e| {
+                flag_hint(
+                    e,
+                    &[("scaling law: p_min, p_max, points", "--p-min, --p-max, --points")],
+                )
+            })?;
             let md = rg::scaling::markdown(&m, &pts);
             write_in(&out, "scaling.md", &md)?;
             write_in(&out, "scaling.json", &json(&pts)?)?;
@@ -627,8 +705,10 @@ pub fn run(command: RgCommand) -> Result<()> {
         }
         RgCommand::Sample { model, sampler, out } => {
             let m = read_model(&model)?;
-            let table =
-                rg::experiments::predictions_vs_sampling(&m, &sampler.config()?, Precision::from_digits(30))?;
+            let (config, bar) = sampler.config()?;
+            let table = rg::experiments::predictions_vs_sampling(&m, &config, Precision::from_digits(30))
+                .map_err(sampler_hint)?;
+            drop(bar);
             let md = table.markdown(5);
             write_in(&out, "table.md", &md)?;
             write_in(&out, "table.csv", &table.csv())?;
@@ -654,7 +734,8 @@ pub fn run(command: RgCommand) -> Result<()> {
             let p_prime = exact_flag(&p_prime, "--p-prime")?;
             let prec = Precision::from_digits(30);
             if !sample {
-                let t = rg::transfer::transfer(&m, &p_prime, prec)?;
+                let t = rg::transfer::transfer(&m, &p_prime, prec)
+                    .map_err(|e| flag_hint(e, &[("p_prime", "--p-prime")]))?;
                 let summary = serde_json::json!({
                     "ell_star": t.ell_star.to_string_radix(10, Some(20)),
                     "modes_integrated": t.modes_integrated,
@@ -665,8 +746,10 @@ pub fn run(command: RgCommand) -> Result<()> {
                 });
                 return emit(None, &json(&summary)?);
             }
-            let (_, validation) =
-                rg::experiments::transfer_vs_sampling(&m, &p_prime, &sampler.config()?, prec)?;
+            let (config, bar) = sampler.config()?;
+            let (_, validation) = rg::experiments::transfer_vs_sampling(&m, &p_prime, &config, prec)
+                .map_err(|e| flag_hint(sampler_hint(e), &[("p_prime", "--p-prime")]))?;
+            drop(bar);
             let md = validation.markdown();
             write_in(&out, "transfer.md", &md)?;
             write_in(&out, "transfer.json", &json(&validation)?)?;
@@ -675,5 +758,30 @@ pub fn run(command: RgCommand) -> Result<()> {
             eprintln!("wrote {}/transfer.{{md,json}} and figure.svg", out.display());
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_fields_become_flags() {
+        let e = flag_hint(
+            Error::invalid("p_prime", "must lie in (0, P)"),
+            &[("p_prime", "--p-prime")],
+        );
+        assert_eq!(e.to_string(), "--p-prime: must lie in (0, P)");
+        let other = flag_hint(
+            Error::invalid("model: omega", "needs ω = 0"),
+            &[("p_prime", "--p-prime")],
+        );
+        assert_eq!(other.to_string(), "model: omega: needs ω = 0");
+        let e = sampler_hint(Error::invalid("sampler config `burn_in`", "too large"));
+        assert!(matches!(e, Error::Usage(_)), "{e:?}");
+        assert_eq!(e.to_string(), "usage: --burn-in: too large");
+        let e = sampler_hint(Error::numeric("sampling", "chain 0 diverged"));
+        assert_eq!(e.kind(), renorm::ErrorKind::Internal);
+        assert!(e.to_string().ends_with("(--dt)"), "{e}");
     }
 }

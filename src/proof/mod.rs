@@ -342,8 +342,27 @@ pub fn table(r: &FileResult) -> String {
     s
 }
 
-/// The report of a prove run.
-pub fn report(results: &[FileResult]) -> Report {
+/// The report of a prove run: [`document`] and the JSON data (schema
+/// [`SCHEMA`]). Fails if the results cannot be serialised (an internal error).
+pub fn report(results: &[FileResult]) -> Result<Report> {
+    #[derive(Serialize)]
+    struct Data<'a> {
+        schema: &'a str,
+        proofs: &'a [FileResult],
+    }
+    let data = serde_json::to_value(Data {
+        schema: SCHEMA,
+        proofs: results,
+    })
+    .map_err(|e| Error::serialize("the proof results", e))?;
+    Ok(Report {
+        document: document(results),
+        data,
+    })
+}
+
+/// The human-readable document of a prove run.
+pub fn document(results: &[FileResult]) -> Document {
     let mut doc = Document::new("renorm prove report");
     doc.table(
         &["proof", "title", "steps", "result"],
@@ -414,10 +433,7 @@ pub fn report(results: &[FileResult]) -> Report {
             ))
         }]);
     }
-    Report {
-        document: doc,
-        data: serde_json::json!({ "schema": SCHEMA, "proofs": results }),
-    }
+    doc
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ fn malformed_files_are_input_errors() {
     )
     .unwrap();
     let err = Prover::new(ProveOptions::default()).check_file(&bad).unwrap_err();
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("bad.toml:3: step 1"), "{err}");
     std::fs::write(
         &bad,

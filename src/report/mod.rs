@@ -201,7 +201,8 @@ impl Report {
     /// Renders in one format.
     pub fn render(&self, format: Format) -> String {
         match format {
-            Format::Json => serde_json::to_string_pretty(&self.data).unwrap_or_default() + "\n",
+            // `{:#}` is `to_string_pretty` without its `Result`: a `Value` always serialises.
+            Format::Json => format!("{:#}\n", self.data),
             Format::Markdown | Format::Text => markdown::render(&self.document),
             Format::Latex => latex::render(&self.document),
             Format::Html => html::render(&self.document),

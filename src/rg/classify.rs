@@ -139,7 +139,7 @@ fn fixed_point_sources(
     use super::flow::{self, Enclosure, FixedPointSearch, FlowParams, Truncation};
     let omega = model.separable().map_or(Rational::new(), |(_, o)| o.clone());
     let prec = Precision::from_digits(digits).with_guard_bits(64);
-    let failed = |e: flow::FlowError| crate::Error::Usage(format!("flow linearization: {e}"));
+    let failed = |e: flow::FlowError| crate::Error::from_flow("flow linearization", e);
     let params =
         FlowParams::new(model.alpha.clone(), model.beta.clone(), omega, model.modes).map_err(failed)?;
     let points = flow::find_fixed_points(&params, Truncation::OneLoop, &FixedPointSearch::default(), prec)
@@ -215,9 +215,10 @@ pub fn classify(
     digits: u32,
 ) -> crate::Result<Classification> {
     if *ell_min < 1 || ell_max <= ell_min {
-        return Err(crate::Error::Usage(format!(
-            "the window needs 1 ≤ ℓ₁ < ℓ₂, got [{ell_min}, {ell_max}]"
-        )));
+        return Err(crate::Error::invalid(
+            "window ell_min, ell_max",
+            format!("the window needs 1 ≤ ℓ₁ < ℓ₂, got [{ell_min}, {ell_max}]"),
+        ));
     }
     let n = model.modes;
     let k_max = Rational::from(n) / ell_min;
@@ -225,10 +226,13 @@ pub fn classify(
     let k_hi = k_max.floor().numer().to_u64().unwrap_or(n).min(n);
     let k_lo = k_min.ceil().numer().to_u64().unwrap_or(1).max(3);
     if k_hi < k_lo + 1 {
-        return Err(crate::Error::Usage(format!(
-            "the window [{ell_min}, {ell_max}] holds no whole decimation step with at least two \
-             modes left below the cutoff (N = {n}); widen it or raise N"
-        )));
+        return Err(crate::Error::invalid(
+            "window ell_min, ell_max",
+            format!(
+                "the window [{ell_min}, {ell_max}] holds no whole decimation step with at least two \
+                 modes left below the cutoff (N = {n}); widen it or raise N"
+            ),
+        ));
     }
     let prec = Precision::from_digits(digits).with_guard_bits(32);
     let x = if unlearned {
@@ -414,9 +418,7 @@ pub fn classify(
             "I straddles 0 ⇒ undecided (report the crossover)".into(),
         ));
     }
-    let stop = engine
-        .run()
-        .map_err(|e| Error::Internal(format!("relevance rules: {e}")))?;
+    let stop = engine.run().map_err(|e| Error::internal("relevance rules", e))?;
     let mut perturbations = Vec::new();
     for (name, continuum, interval, exact, profile, crossover) in pending {
         let concluded = format!("{name}: class");

@@ -64,9 +64,10 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
     let mut rows = Vec::new();
     let mut curve_data = Vec::new();
     for (x_text, which, independent, theory) in CURVE_REFERENCES {
-        let x = super::model::parse_exact(x_text).ok_or_else(|| Error::Usage("bad built-in x".into()))?;
+        let x = super::model::parse_exact(x_text)
+            .ok_or_else(|| Error::internal("built-in learning curve", format!("bad x `{x_text}`")))?;
         let lc = super::curve::learning_curve(&alpha, &beta, &x, None, 30)
-            .map_err(|e| Error::Usage(format!("built-in learning curve: {e}")))?;
+            .map_err(|e| Error::internal("built-in learning curve", e))?;
         let enc = if which == "bias" { &lc.bias } else { &lc.variance };
         let value = enc.to_decimal(30);
         if value != independent {
@@ -114,7 +115,6 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         steps: 2_000_000,
         chains: 2,
         threads: 2,
-        progress: false,
         ..super::sample::SamplerConfig::paper(1)
     };
     let table = super::experiments::predictions_vs_sampling(&model, &config, Precision::from_digits(20))?;
@@ -202,7 +202,7 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         .map_or((Rational::new(), Rational::new()), |(u, o)| {
             (u.clone(), o.clone())
         });
-    let failed = |e: super::flow::FlowError| Error::Usage(format!("built-in flow: {e}"));
+    let failed = |e: super::flow::FlowError| Error::internal("built-in flow", e);
     let params = super::flow::FlowParams::new(
         flow_model.alpha.clone(),
         flow_model.beta.clone(),
@@ -222,10 +222,10 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         &outputs,
         &opts,
     )
-    .map_err(|e| Error::Usage(format!("built-in flow: {e}")))?;
+    .map_err(|e| Error::internal("built-in flow", e))?;
     let svg =
         super::flow_plot::flow_figure_svg(&params, &super::flow_plot::FlowFigure::default(), Some(&traj))
-            .map_err(|e| Error::Usage(format!("built-in flow plot: {e}")))?;
+            .map_err(|e| Error::internal("built-in flow plot", e))?;
     crate::atomic_write::write_atomic(&out.join("rg_flow.svg"), svg.as_bytes())?;
     doc.blocks.push(Block::Figure {
         caption: format!(
@@ -240,11 +240,14 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         traj.stats.accepted
     );
 
+    // Through `to_value`, not `json!`, so a serialisation failure is an error, not a panic.
+    let json =
+        |what: &str, v: serde_json::Result<serde_json::Value>| v.map_err(|e| Error::serialize(what, e));
     let data = serde_json::json!({
         "curve": curve_data,
-        "predictions": table,
-        "classification": classes,
-        "flow": traj.table(12),
+        "predictions": json("the built-in predictions", serde_json::to_value(&table))?,
+        "classification": json("the built-in classification", serde_json::to_value(&classes))?,
+        "flow": json("the built-in flow", serde_json::to_value(traj.table(12)))?,
     });
     Ok((doc, summary, data, mismatches))
 }

@@ -15,18 +15,20 @@ use serde::Serialize;
 /// Runs the sampler on a model, mapping its errors onto the crate's.
 pub fn sample_model(model: &Model, config: &SamplerConfig) -> Result<SampleResult> {
     sample::sample(&predict::langevin_system(model), config).map_err(|e| match e {
-        SampleError::InvalidConfig { field, message } => Error::Usage(format!("sampler {field}: {message}")),
+        SampleError::InvalidConfig { field, message } => {
+            Error::invalid(format!("sampler config `{field}`"), message)
+        }
         SampleError::InvalidSystem { field, message } => Error::InvalidInput {
             location: format!("sampler system: {field}"),
             message,
         },
-        SampleError::Diverged { chain, step } => Error::ClaimFailed {
-            claim: "sampling".into(),
-            detail: format!(
-                "chain {chain} diverged at step {step}: lower --dt (the interaction force is \
+        SampleError::Diverged { chain, step } => Error::numeric(
+            "sampling",
+            format!(
+                "chain {chain} diverged at step {step}: lower the sampler's dt (the interaction force is \
                  integrated explicitly)"
             ),
-        },
+        ),
     })
 }
 

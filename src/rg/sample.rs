@@ -75,9 +75,9 @@
 //! deviation. This is valid when each batch is much longer than the autocorrelation time of the
 //! slowest observable (`~1/(2A_min)` for `Δ²` at `U = 0`); otherwise the SE is underestimated.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -164,13 +164,59 @@ pub struct SamplerConfig {
     pub seed: u64,
     /// Batches per chain for the batch-means errors (`≥ 2`, and `≤ ⌊steps/thin⌋`).
     pub batches: u32,
-    /// Show an indicatif progress bar on stderr (does not affect the result).
-    pub progress: bool,
+    /// Where to report progress (by default nowhere; does not affect the result).
+    pub progress: Progress,
+}
+
+/// A progress observer for [`sample`]: called with `(steps_done, steps_total)` over all chains,
+/// every 100 000 steps of a chain and when a chain stops (after a first call with `done = 0`).
+///
+/// The sampler draws nothing itself; a front end turns the calls into a progress bar. Chains
+/// run on several threads, so the callback must be `Send + Sync` and may be called concurrently;
+/// `steps_done` is a running total, so calls can arrive slightly out of order. Cloning shares
+/// the callback. The default observes nothing.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Arc<dyn Fn(u64, u64) + Send + Sync>>);
+
+impl Progress {
+    /// No progress reporting.
+    #[must_use]
+    pub fn none() -> Self {
+        Self(None)
+    }
+
+    /// Report progress to `callback(steps_done, steps_total)`.
+    #[must_use]
+    pub fn new(callback: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(callback)))
+    }
+
+    /// Whether a callback is attached.
+    #[must_use]
+    pub fn is_observed(&self) -> bool {
+        self.0.is_some()
+    }
+
+    fn report(&self, done: u64, total: u64) {
+        if let Some(callback) = &self.0 {
+            callback(done, total);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_observed() {
+            "Progress(observed)"
+        } else {
+            "Progress(none)"
+        })
+    }
 }
 
 impl SamplerConfig {
     /// The paper's run (THEORY §3.6): `dt = 10⁻⁴`, `5·10⁷` steps, a sample every 10 steps,
-    /// `2·10⁴` burn-in steps, in one chain with 50 batches, one thread, no progress bar.
+    /// `2·10⁴` burn-in steps, in one chain with 50 batches, one thread, no progress reporting.
     #[must_use]
     pub fn paper(seed: u64) -> Self {
         Self {
@@ -182,7 +228,7 @@ impl SamplerConfig {
             threads: 1,
             seed,
             batches: 50,
-            progress: false,
+            progress: Progress::none(),
         }
     }
 }
@@ -261,7 +307,7 @@ pub const MAX_STIFF_STEP: f64 = 1.0;
 /// (2²⁶ ⇒ 1 GiB), and it keeps `chains × batches` within `u32`.
 pub const MAX_STORED_SUMS: u64 = 1 << 26;
 
-/// Steps between progress-bar updates and cancellation checks: rare enough to cost nothing,
+/// Steps between progress reports and cancellation checks: rare enough to cost nothing,
 /// frequent enough (≈10 ms at 100 modes) for a live ETA.
 const TICK_STEPS: u64 = 100_000;
 
@@ -479,24 +525,34 @@ enum ChainOutcome {
     Cancelled,
 }
 
-/// Shared by the workers: the progress bar and the lowest diverged chain index so far.
-struct Shared {
-    bar: ProgressBar,
+/// Shared by the workers: the progress observer, the steps done over all chains, and the
+/// lowest diverged chain index so far.
+struct Shared<'p> {
+    progress: &'p Progress,
+    done: AtomicU64,
+    total: u64,
     first_bad: AtomicU32,
 }
 
-struct Ticker<'s> {
-    shared: &'s Shared,
+impl Shared<'_> {
+    fn advance(&self, steps: u64) {
+        let done = self.done.fetch_add(steps, Ordering::Relaxed) + steps;
+        self.progress.report(done, self.total);
+    }
+}
+
+struct Ticker<'s, 'p> {
+    shared: &'s Shared<'p>,
     pending: u64,
 }
 
-impl Ticker<'_> {
-    /// Record `steps` steps; every [`TICK_STEPS`] push them to the bar. Returns `false` when the
+impl Ticker<'_, '_> {
+    /// Record `steps` steps; every [`TICK_STEPS`] report them. Returns `false` when the
     /// chain should stop because a lower chain already diverged.
     fn tick(&mut self, steps: u64, chain: u32) -> bool {
         self.pending += steps;
         if self.pending >= TICK_STEPS {
-            self.shared.bar.inc(self.pending);
+            self.shared.advance(self.pending);
             self.pending = 0;
             return self.shared.first_bad.load(Ordering::Relaxed) >= chain;
         }
@@ -504,12 +560,12 @@ impl Ticker<'_> {
     }
 
     fn flush(&mut self) {
-        self.shared.bar.inc(self.pending);
+        self.shared.advance(self.pending);
         self.pending = 0;
     }
 }
 
-fn run_chain(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: &Shared) -> ChainOutcome {
+fn run_chain(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: &Shared<'_>) -> ChainOutcome {
     let outcome = run_chain_inner(kernel, config, chain, shared);
     if let ChainOutcome::Diverged(_) = outcome {
         shared.first_bad.fetch_min(chain, Ordering::Relaxed);
@@ -517,7 +573,7 @@ fn run_chain(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: &Share
     outcome
 }
 
-fn run_chain_inner(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: &Shared) -> ChainOutcome {
+fn run_chain_inner(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: &Shared<'_>) -> ChainOutcome {
     let n = kernel.modes();
     let mut state = Chain::new(kernel, config.seed, chain);
     let mut ticker = Ticker { shared, pending: 0 };
@@ -784,19 +840,13 @@ pub fn sample(system: &LangevinSystem, config: &SamplerConfig) -> Result<SampleR
     let per_chain = config.burn_in + samples * config.thin;
     let total_steps = per_chain * u64::from(config.chains);
 
-    let bar = if config.progress {
-        let style = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} steps ({per_sec:0}, ETA {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        ProgressBar::with_draw_target(Some(total_steps), ProgressDrawTarget::stderr()).with_style(style)
-    } else {
-        ProgressBar::hidden()
-    };
     let shared = Shared {
-        bar,
+        progress: &config.progress,
+        done: AtomicU64::new(0),
+        total: total_steps,
         first_bad: AtomicU32::new(u32::MAX),
     };
+    shared.progress.report(0, total_steps);
 
     let threads = config.threads.min(config.chains);
     let mut outcomes: Vec<Option<ChainOutcome>> = (0..config.chains).map(|_| None).collect();
@@ -828,7 +878,6 @@ pub fn sample(system: &LangevinSystem, config: &SamplerConfig) -> Result<SampleR
             outcomes[c as usize] = Some(outcome);
         }
     }
-    shared.bar.finish_and_clear();
 
     // Lowest diverged chain first: every chain below it ran to completion (a chain is only
     // cancelled by a lower diverged chain), so this choice does not depend on thread timing.
@@ -948,7 +997,7 @@ mod tests {
             threads,
             seed,
             batches: 20,
-            progress: false,
+            progress: Progress::none(),
         }
     }
 
@@ -1018,6 +1067,39 @@ mod tests {
         assert_eq!(bits(&one), bits(&three));
         let other = sample(&system, &config(1e-3, 20_000, 3, 2, 100)).expect("other seed");
         assert_ne!(bits(&one), bits(&other), "the seed must matter");
+    }
+
+    /// The observer sees every step exactly once, ends at the total, and never changes the bits.
+    #[test]
+    fn progress_is_observed_without_changing_the_result() {
+        use std::sync::Mutex;
+        let system = LangevinSystem::power_law(6, 0.2, 0.3, 10.0);
+        // 2 chains × (2 000 burn-in + ⌊250 000/10⌋·10 steps), from the module docs' run length.
+        let total = 2 * (2_000 + 250_000);
+        for threads in [1, 2] {
+            let quiet = sample(&system, &config(1e-3, 250_000, 2, threads, 5)).expect("quiet run");
+            let calls = Arc::new(Mutex::new(Vec::new()));
+            let seen = Arc::clone(&calls);
+            let observed = SamplerConfig {
+                progress: Progress::new(move |done, of| {
+                    seen.lock().unwrap_or_else(|e| e.into_inner()).push((done, of));
+                }),
+                ..config(1e-3, 250_000, 2, threads, 5)
+            };
+            let loud = sample(&system, &observed).expect("observed run");
+            assert_eq!(bits(&quiet), bits(&loud), "threads = {threads}");
+            let calls = calls.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            assert_eq!(calls.first(), Some(&(0, total)), "threads = {threads}");
+            assert!(calls.iter().all(|&(_, of)| of == total));
+            // Reports are running totals, so the largest is the sum of all steps taken.
+            assert_eq!(
+                calls.iter().map(|c| c.0).max(),
+                Some(total),
+                "threads = {threads}"
+            );
+            // 2 chains × ⌊252 000/100 000⌋ ticks, plus one flush per chain and the initial call.
+            assert_eq!(calls.len(), 1 + 2 * 2 + 2, "threads = {threads}");
+        }
     }
 
     #[test]

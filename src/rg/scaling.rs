@@ -57,7 +57,7 @@ fn continuum_loss(model: &Model, x: &Rational, amplitude: &Rational) -> Result<f
     let p = Rational::from(1) + &model.beta;
     let formula = format!("k^(-({p}))/(1 + x*k^(-({a})))^2 + k^(-({a}))/(1 + x*k^(-({a})))/A");
     let integrand = crate::input::parse(&formula)
-        .map_err(|e| Error::Usage(format!("internal continuum formula `{formula}`: {e:?}")))?;
+        .map_err(|e| Error::internal(format!("continuum formula `{formula}`"), format!("{e:?}")))?;
     let mut at = Assignment::new();
     at.insert("x".into(), x.clone());
     at.insert("A".into(), amplitude.clone());
@@ -71,10 +71,10 @@ fn continuum_loss(model: &Model, x: &Rational, amplitude: &Rational) -> Result<f
     )?;
     // The DE rule's error estimate must be far below the plotted accuracy; say so if it is not.
     if q.error_estimate.to_f64() > 1e-12 * q.value.to_f64().abs() {
-        return Err(Error::Usage(format!(
-            "continuum integral at x = {x} did not converge (error estimate {})",
-            q.error_estimate
-        )));
+        return Err(Error::numeric(
+            format!("continuum integral at x = {x}"),
+            format!("did not converge (error estimate {})", q.error_estimate),
+        ));
     }
     Ok(q.value.to_f64())
 }
@@ -88,9 +88,10 @@ pub fn scaling_law(
     digits: u32,
 ) -> Result<Vec<Point>> {
     if *p_min <= 0 || p_max <= p_min || points < 2 {
-        return Err(Error::Usage(format!(
-            "need 0 < P_min < P_max and at least 2 points, got [{p_min}, {p_max}] with {points}"
-        )));
+        return Err(Error::invalid(
+            "scaling law: p_min, p_max, points",
+            format!("need 0 < P_min < P_max and at least 2 points, got [{p_min}, {p_max}] with {points}"),
+        ));
     }
     let prec = Precision::from_digits(digits);
     let bits = prec.bits();
@@ -110,7 +111,7 @@ pub fn scaling_law(
         };
         let x = m.p_over_r();
         let lc = learning_curve(&m.alpha, &m.beta, &x, Some(m.modes), digits)
-            .map_err(|e| Error::Usage(format!("scaling law at P = {samples}: {e}")))?;
+            .map_err(|e| Error::from_curve(format_args!("scaling law at P = {samples}"), e))?;
         let gp_discrete = lc.loss.to_decimal(digits);
         let table = predict::table(&m, prec);
         let spectrum = Spectrum::new(&m, prec);
@@ -120,8 +121,9 @@ pub fn scaling_law(
         let amplitude = Float::with_val(bits, &flow[k_star - 1].tadpole) + 1u32;
         let x_eff = Float::with_val(bits, &xf / &amplitude);
         let exact = |f: &Float| {
-            f.to_rational()
-                .ok_or_else(|| Error::Usage("non-finite amplitude".into()))
+            f.to_rational().ok_or_else(|| {
+                Error::numeric(format!("scaling law at P = {samples}"), "non-finite amplitude")
+            })
         };
         let rg_continuum = continuum_loss(&m, &exact(&x_eff)?, &exact(&amplitude)?)?;
         let gp = lc.loss.mid().to_f64();

@@ -35,27 +35,28 @@ pub struct Transfer {
 }
 
 fn to_rational(x: &Float, location: &str) -> Result<Rational> {
-    x.to_rational().ok_or_else(|| Error::InvalidInput {
-        location: location.into(),
-        message: format!("the transferred value {x} is not finite"),
-    })
+    x.to_rational()
+        .ok_or_else(|| Error::numeric(location, format!("the transferred value {x} is not finite")))
 }
 
 /// Maps `model` (system 1) to `P′ = p_prime` data points.
 pub fn transfer(model: &Model, p_prime: &Rational, prec: Precision) -> Result<Transfer> {
     if *p_prime <= 0 || *p_prime >= model.samples {
-        return Err(Error::Usage(format!(
-            "--p-prime must lie in (0, P) = (0, {}): the transfer flows the larger system toward the IR",
-            model.samples
-        )));
+        return Err(Error::invalid(
+            "p_prime",
+            format!(
+                "must lie in (0, P) = (0, {}): the transfer flows the larger system toward the IR",
+                model.samples
+            ),
+        ));
     }
     if let Some((_, omega)) = model.separable()
         && *omega != 0
     {
-        return Err(Error::Usage(
+        return Err(Error::invalid(
+            "model: omega",
             "transfer needs ω = 0: for ω ≠ 0 the tadpole is not a kernel amplitude, so no single \
-             (r̃, Ũ) lies on the trajectory at one loop"
-                .into(),
+             (r̃, Ũ) lies on the trajectory at one loop",
         ));
     }
     let bits = prec.bits();

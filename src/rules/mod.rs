@@ -90,6 +90,21 @@ impl<V> Fact<V> {
             provenance: Provenance::Measured { evidence },
         }
     }
+
+    /// A measured fact whose evidence is any serialisable record. Fails (an internal error,
+    /// never a silent `null`) if the evidence cannot be represented as JSON.
+    pub fn measured_with<E: Serialize>(
+        name: &str,
+        statement: impl Into<String>,
+        truth: Truth,
+        status: impl Into<String>,
+        value: V,
+        evidence: &E,
+    ) -> crate::Result<Fact<V>> {
+        let evidence = serde_json::to_value(evidence)
+            .map_err(|e| crate::Error::serialize(format_args!("the evidence of fact {name}"), e))?;
+        Ok(Fact::measured(name, statement, truth, status, value, evidence))
+    }
 }
 
 /// A premise: the named fact must have one of the given truth values.

@@ -378,7 +378,9 @@ fn simplified(e: &Expr, spec: &Spec) -> String {
 }
 
 /// Runs every check on one spec.
-pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
+///
+/// Fails only if a check's evidence cannot be serialised (an internal error).
+pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
     let field = Field::new(spec);
     let h1 = covariance::log_shift(&field, knobs);
     let h2 = covariance::time_rescaling(&field, knobs);
@@ -388,15 +390,15 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
     let mut engine: Engine<CheckValue> = Engine::new();
     // H1_discrete is measured only when continuous covariance is not established.
     engine.declare("H1_discrete");
-    engine.assert_fact(Fact::measured(
+    engine.assert_fact(Fact::measured_with(
         "H1",
         "continuous log-shift covariance: Σ λ_i ∂F/∂λ_i = b F with b free of every λ_i",
         truth(h1.evidence.status),
         h1.evidence.status.as_str(),
         CheckValue::Measured(json!({ "degree": h1.degree, "degree_numeric": h1.degree_numeric })),
-        serde_json::to_value(&h1.evidence).unwrap_or_default(),
-    ));
-    engine.assert_fact(Fact::measured(
+        &h1.evidence,
+    )?);
+    engine.assert_fact(Fact::measured_with(
         "H2",
         format!(
             "time-rescaling covariance of weight {}: Σ λ_i ∂F/∂λ_i − t ∂F/∂t = w F",
@@ -405,17 +407,17 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         truth(h2.evidence.status),
         h2.evidence.status.as_str(),
         CheckValue::Measured(json!({ "weight": spec.weight.to_string() })),
-        serde_json::to_value(&h2.evidence).unwrap_or_default(),
-    ));
+        &h2.evidence,
+    )?);
     if let Some(d) = &discrete {
-        engine.assert_fact(Fact::measured(
+        engine.assert_fact(Fact::measured_with(
             "H1_discrete",
             "discrete log-shift covariance: F(e^h λ) = A F(λ) for one period h",
             truth(d.evidence.status),
             d.evidence.status.as_str(),
             CheckValue::Measured(json!({ "period": d.period, "candidates": d.candidates })),
-            serde_json::to_value(&d.evidence).unwrap_or_default(),
-        ));
+            &d.evidence,
+        )?);
     }
     for rule in rules(&forced.as_ref().map(|f| f.display.clone()), &spec.time) {
         engine.add_rule(rule);
@@ -541,7 +543,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> CheckReport {
         engine: symbolic::engine_mode(),
     };
     report.expectations = expectations(spec, &report, &h1, knobs);
-    report
+    Ok(report)
 }
 
 fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs) -> Vec<ExpectationResult> {

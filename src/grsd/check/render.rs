@@ -8,26 +8,30 @@ use crate::symbolic::EngineMode;
 
 pub use crate::report::Format;
 
-/// Renders a batch of reports: terminal text, or through the shared report writer.
-pub fn render(reports: &[CheckReport], format: Format) -> String {
-    match format {
+/// Renders a batch of reports: terminal text, or through the shared report writer. Fails only
+/// if the reports cannot be serialised (an internal error).
+pub fn render(reports: &[CheckReport], format: Format) -> crate::Result<String> {
+    Ok(match format {
         Format::Text => reports.iter().map(terminal).collect::<Vec<_>>().join("\n"),
-        _ => report(reports).render(format),
-    }
+        _ => report(reports)?.render(format),
+    })
 }
 
 /// The batch as a shared-writer [`Report`]: a document with one section per spec, and the JSON
 /// data (`renorm.check/1`; several specs are wrapped in `{"schema", "reports": […]}`).
-pub fn report(reports: &[CheckReport]) -> Report {
+///
+/// Fails if the reports cannot be serialised (an internal error, never a silent `null`).
+pub fn report(reports: &[CheckReport]) -> crate::Result<Report> {
     let data = if reports.len() == 1 {
         serde_json::to_value(&reports[0])
     } else {
-        let engine = engine_of(reports);
-        serde_json::to_value(
-            serde_json::json!({ "schema": super::SCHEMA, "engine": engine, "reports": reports }),
-        )
+        serde_json::to_value(CheckBatch {
+            schema: super::SCHEMA,
+            engine: engine_of(reports),
+            reports,
+        })
     }
-    .unwrap_or_default();
+    .map_err(|e| crate::Error::serialize("the check reports", e))?;
     let mut doc = Document::new("renorm check report");
     if engine_of(reports) == EngineMode::Off {
         doc.paragraph(vec![text(ENGINE_OFF)]);
@@ -35,7 +39,15 @@ pub fn report(reports: &[CheckReport]) -> Report {
     for r in reports {
         doc.append(document(r), 1);
     }
-    Report { document: doc, data }
+    Ok(Report { document: doc, data })
+}
+
+/// Several reports in one JSON document (`json!` would panic instead of failing).
+#[derive(serde::Serialize)]
+struct CheckBatch<'a> {
+    schema: &'a str,
+    engine: EngineMode,
+    reports: &'a [CheckReport],
 }
 
 /// What a report says when the symbolic engine was off.

@@ -303,20 +303,25 @@ impl Spec {
 
     /// Builds a spec from command-line options.
     pub fn from_inline(inline: &InlineSpec) -> Result<Spec> {
-        let expr = input::parse(&inline.expr).map_err(|e| Error::parse("--expr", &inline.expr, e))?;
+        let expr =
+            input::parse(&inline.expr).map_err(|e| Error::parse("inline spec: expr", &inline.expr, e))?;
         let weight = match &inline.weight {
-            Some(w) => {
-                Some(parse_rational(w).ok_or_else(|| invalid("--weight", format!("`{w}` is not exact")))?)
-            }
+            Some(w) => Some(
+                parse_rational(w)
+                    .ok_or_else(|| invalid("inline spec: weight", format!("`{w}` is not exact")))?,
+            ),
             None => None,
         };
-        let (kind, weight) = weight_for(inline.kind.as_deref(), weight, "--kind/--weight")?;
+        let (kind, weight) = weight_for(inline.kind.as_deref(), weight, "inline spec")?;
         let mut params = BTreeMap::new();
         for p in &inline.params {
-            let (name, value) = p
-                .split_once('=')
-                .ok_or_else(|| invalid("--param", format!("`{p}`: write name=value or name=lo..hi")))?;
-            let location = format!("--param {name}");
+            let (name, value) = p.split_once('=').ok_or_else(|| {
+                invalid(
+                    "inline spec: params",
+                    format!("`{p}`: write name=value or name=lo..hi"),
+                )
+            })?;
+            let location = format!("inline spec: params {name}");
             let value = match value.split_once("..") {
                 Some((lo, hi)) => {
                     let lo = parse_rational(lo)

@@ -23,7 +23,7 @@ fn inline(expr: &str, spectral: &[&str], time: Option<&str>, kind: &str, params:
 }
 
 fn check(expr: &str, kind: &str) -> CheckReport {
-    run(&inline(expr, &["lam"], Some("t"), kind, &[]), &knobs())
+    run(&inline(expr, &["lam"], Some("t"), kind, &[]), &knobs()).unwrap_or_else(|e| panic!("{expr}: {e}"))
 }
 
 #[test]
@@ -108,9 +108,9 @@ fn every_format_renders() {
         render::Format::Latex,
         render::Format::Json,
     ] {
-        assert!(!render(&r, f).is_empty());
+        assert!(!render(&r, f).unwrap().is_empty());
     }
-    let tex = render(&r, render::Format::Latex);
+    let tex = render(&r, render::Format::Latex).unwrap();
     assert!(tex.starts_with("\\documentclass") && tex.trim_end().ends_with("\\end{document}"));
     assert!(tex.is_ascii(), "pdflatex-safe output");
 }
@@ -139,7 +139,7 @@ proptest! {
     fn degrees_add_under_products(p1 in -5i32..6, p2 in -5i32..6, d in 1u32..4) {
         let (a, b) = (rat(p1, d), rat(p2, d));
         let f = format!("(lam^({a})*(2 + cos(t))) * (lam^({b})*mu^2/(lam^2 + mu^2))");
-        let r = run(&inline(&f, &["lam", "mu"], Some("t"), "energy", &[]), &knobs());
+        let r = run(&inline(&f, &["lam", "mu"], Some("t"), "energy", &[]), &knobs()).unwrap();
         let sum = rug::Rational::from((p1 + p2, d));
         prop_assert_eq!(r.checks.log_shift.degree_exact.clone(), Some(sum.to_string()));
     }

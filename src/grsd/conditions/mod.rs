@@ -5,6 +5,7 @@
 //! The conditions are *sufficient, not necessary*: a premise that fails makes a conclusion "not
 //! established", never "false".
 
+pub mod experiment;
 mod plots;
 
 use crate::error::{Error, Result};
@@ -686,8 +687,19 @@ pub fn text_report(r: &ConditionsReport) -> String {
     s
 }
 
-/// The report through the shared writer.
-pub fn report(r: &ConditionsReport) -> Report {
+/// The report through the shared writer: [`document`] and the JSON data (`renorm.conditions/1`).
+///
+/// Fails if the report cannot be serialised (an internal error, never a silent `null`).
+pub fn report(r: &ConditionsReport) -> Result<Report> {
+    let data = serde_json::to_value(r).map_err(|e| Error::serialize("the conditions report", e))?;
+    Ok(Report {
+        document: document(r),
+        data,
+    })
+}
+
+/// The human-readable document of a conditions report.
+pub fn document(r: &ConditionsReport) -> Document {
     let mut d = Document::new(format!("renorm conditions: {}", r.run));
     d.paragraph(vec![text(format!(
         "{} checkpoints, {} samples, {} shells of width h = {}. Conditions are sufficient, not necessary: a premise that is not met makes a conclusion \"not established\", never false.",
@@ -748,6 +760,5 @@ pub fn report(r: &ConditionsReport) -> Report {
             file: Some(file.clone()),
         });
     }
-    let data = serde_json::to_value(r).unwrap_or_default();
-    Report { document: d, data }
+    d
 }

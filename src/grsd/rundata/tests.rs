@@ -241,7 +241,7 @@ fn numpy_integer_times_are_rejected() {
 fn missing_file_is_an_io_error() {
     let err = read_npz(Path::new("/nonexistent/renorm/run.npz")).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,7 +315,8 @@ fn writer_keeps_diverged_values_for_inspection() {
 #[test]
 fn writer_reports_unwritable_paths() {
     let err = write_npz(Path::new("/nonexistent-dir/renorm/run.npz"), &sample_run()).unwrap_err();
-    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    // An unwritable output is a write failure (exit 3), not an unreadable input (error.rs docs).
+    assert!(matches!(err, Error::Write { .. }), "{err:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ use std::path::Path;
 pub fn write_npz(path: &Path, run: &RunData) -> Result<()> {
     let origin = path.display().to_string();
     run.check_shapes(&origin)?;
-    let bytes = to_npz_bytes(run).map_err(|e| Error::io(path, e))?;
+    let bytes = to_npz_bytes(run).map_err(|e| Error::write(path, e))?;
     write_atomic(path, &bytes)
 }
 

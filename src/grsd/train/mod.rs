@@ -195,17 +195,15 @@ pub enum TrainError {
 }
 
 impl From<TrainError> for Error {
-    /// Both kinds are the user's input being unusable (exit code 2).
+    /// An invalid config is the user's input; a divergence is the computation failing on an
+    /// accepted config (a numeric failure, whose message says which setting to lower).
     fn from(e: TrainError) -> Error {
         match e {
             TrainError::InvalidConfig { field, message } => Error::InvalidInput {
                 location: format!("train config `{field}`"),
                 message,
             },
-            diverged @ TrainError::Diverged { .. } => Error::InvalidInput {
-                location: "training".to_string(),
-                message: diverged.to_string(),
-            },
+            diverged @ TrainError::Diverged { .. } => Error::numeric("training", diverged),
         }
     }
 }
@@ -339,8 +337,8 @@ fn setup(config: &TrainConfig) -> (Dataset, Model) {
 /// Trains the configured network and returns the checkpoint data.
 ///
 /// `progress`, if given, is called after every gradient step with `(steps_done, steps_total)`; the
-/// trainer itself prints nothing. Fails with [`Error::InvalidInput`] on an invalid config or when
-/// training diverges (the message names the step).
+/// trainer itself prints nothing. Fails with [`Error::InvalidInput`] on an invalid config and with
+/// [`Error::Numeric`] when training diverges (the message names the step).
 pub fn train(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> crate::error::Result<RunData> {
     Ok(run(config, progress)?)
 }

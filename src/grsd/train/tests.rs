@@ -432,7 +432,8 @@ fn divergence_is_reported_with_its_step() {
         other => panic!("expected divergence, got {:?}", other.map(|_| ())),
     }
     let err = train(&cfg, None).unwrap_err();
-    assert_eq!(err.exit_code(), 2);
+    assert!(matches!(err, Error::Numeric { .. }), "{err:?}");
+    assert_eq!(err.kind(), crate::ErrorKind::Internal);
     assert!(err.to_string().contains("diverged at step"), "{err}");
 }
 
