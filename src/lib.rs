@@ -20,6 +20,8 @@
 //! | [`report`] | the one report writer: Markdown, LaTeX, HTML, JSON |
 //! | [`spec_values`] | exact numbers and located errors shared by the TOML spec formats |
 //! | [`rg`] | the RG layer: learning curves, flows, relevance, predictions, sampling |
+//! | [`api`] | the library entry points: the [`Field`] builder and [`identity`] |
+//! | `testing` | (feature `testing`) strategies with known answers and assertion helpers for test suites |
 //!
 //! The symbolic and numeric modules never depend on each other: they are two independent
 //! witnesses, and [`crosscheck`] is where their answers meet.
@@ -27,6 +29,7 @@
 #![deny(clippy::float_cmp)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
+pub mod api;
 pub mod atomic_write;
 pub mod bundle;
 pub mod check;
@@ -45,6 +48,11 @@ pub mod rundata;
 pub mod shells;
 pub mod spec_values;
 pub mod symbolic;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod train;
 
+pub use api::{Field, identity, identity_with, parse_identity};
+pub use check::{CheckReport, Knobs};
+pub use crosscheck::{CheckOptions, Outcome};
 pub use error::{Error, Result};

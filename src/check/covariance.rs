@@ -39,6 +39,17 @@ pub struct Knobs {
     pub seed: u64,
 }
 
+impl Default for Knobs {
+    /// The `renorm check` command-line defaults: 50 digits, 8 points, the CLI's fixed seed.
+    fn default() -> Self {
+        Knobs {
+            digits: 50,
+            points: 8,
+            seed: 0x5eed_2e40_0000_0001,
+        }
+    }
+}
+
 /// Evidence common to every check.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evidence {
