@@ -7,6 +7,9 @@
 //!   decided by both engines and returned as a cross-check [`Outcome`].
 //!
 //! ```rust
+//! # // Doctests run as parallel processes and only one process may use the unlicensed engine:
+//! # // this is the one engine-using doctest of a default build (with `testing`, the kit's is).
+//! # #[cfg(not(feature = "testing"))] {
 //! use renorm::{Field, Knobs};
 //!
 //! let report = Field::velocity("c*lam^b*t^(b-2)")
@@ -19,6 +22,11 @@
 //! assert!(report.checks.log_shift.status.holds() && report.checks.time_rescaling.status.holds());
 //! assert_eq!(report.verdict.exponent_spectral.as_deref(), Some("b"));
 //! assert!(report.confirmation.is_some_and(|c| c.status.holds()));
+//!
+//! // An identity, decided by both engines.
+//! let outcome = renorm::identity("log(a*b)", "log(a) + log(b)")?;
+//! assert!(outcome.status.holds());
+//! # }
 //! # Ok::<(), renorm::Error>(())
 //! ```
 //!
@@ -277,16 +285,21 @@ pub fn parse_identity(lhs: &str, rhs: &str) -> Result<Identity> {
 /// Decides `lhs == rhs` over the positive reals with both engines, with the `renorm identity`
 /// defaults ([`CheckOptions::default`]: 50 digits at 8 points).
 ///
+/// The [module example](self) calls it. Without the symbolic engine ([`identity_with`] and
+/// `use_symbolic: false`) the numeric path alone can confirm or refute:
+///
 /// ```rust
+/// use renorm::CheckOptions;
 /// use renorm::crosscheck::Status;
 ///
-/// let holds = renorm::identity("log(a*b)", "log(a) + log(b)")?;
-/// assert!(holds.status.holds());
+/// let numeric_only = CheckOptions { use_symbolic: false, ..CheckOptions::default() };
+/// let holds = renorm::identity_with("log(a*b)", "log(a) + log(b)", &numeric_only)?;
+/// assert_eq!(holds.status, Status::Confirmed);
 ///
-/// let fails = renorm::identity("sqrt(a + b)", "sqrt(a) + sqrt(b)")?;
+/// let fails = renorm::identity_with("sqrt(a + b)", "sqrt(a) + sqrt(b)", &numeric_only)?;
 /// assert_eq!(fails.status, Status::Refuted);
 /// let witness = fails.numeric.witness.expect("a refutation carries a witness");
-/// assert!(witness.point.contains_key("a"));
+/// assert!(witness.point.contains_key("a") && witness.point.contains_key("b"));
 /// # Ok::<(), renorm::Error>(())
 /// ```
 ///
