@@ -1,6 +1,6 @@
 //! A testing kit for property-based test suites that use `renorm` (feature `testing`).
 //!
-//! * [`strategies`] — [`proptest`] strategies that generate fields **with known answers**:
+//! * [`strategies`] — `proptest` strategies that generate fields **with known answers**:
 //!   power laws of a given weight, weak power laws, scaling forms, log-periodic fields,
 //!   two-power sums, Toeplitz couplings and power-law spectra. Each value is a [`KnownField`]
 //!   whose expected verdict class, degree, weight and covariance follow from how it was built

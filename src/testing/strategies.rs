@@ -1,4 +1,4 @@
-//! [`proptest`] strategies that generate fields whose verdict is known by construction.
+//! `proptest` strategies that generate fields whose verdict is known by construction.
 //!
 //! Every expected value below is a consequence of the family's closed form (THEORY.md §2.4–2.7),
 //! derived here on paper, not by running `renorm`:
