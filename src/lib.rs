@@ -21,6 +21,8 @@
 //! | [`spec_values`] | exact numbers and located errors shared by the TOML spec formats |
 //! | [`rg`] | the RG layer: learning curves, flows, relevance, predictions, sampling |
 //! | [`app`] | whole-program workflows: the demo and the report bundle |
+//! | [`api`] | the library entry points: the [`Field`] builder and [`identity`] |
+//! | `testing` | (feature `testing`) strategies with known answers and assertion helpers for test suites |
 //!
 //! The symbolic and numeric modules never depend on each other: they are two independent
 //! witnesses, and [`crosscheck`] is where their answers meet.
@@ -28,6 +30,7 @@
 #![deny(clippy::float_cmp)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
+pub mod api;
 pub mod app;
 pub mod atomic_write;
 pub mod crosscheck;
@@ -42,7 +45,12 @@ pub mod rg;
 pub mod rules;
 pub mod spec_values;
 pub mod symbolic;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
+pub use api::{Field, identity, identity_with, parse_identity};
 pub use app::{bundle, demo};
+pub use check::{CheckReport, Knobs, VerdictClass};
+pub use crosscheck::{CheckOptions, Outcome};
 pub use error::{Error, ErrorKind, Result};
 pub use grsd::{check, conditions, rundata, shells, train};

@@ -256,5 +256,5 @@ impl std::ops::Neg for Expr {
     }
 }
 
-#[cfg(any(test, feature = "proptest-support"))]
+#[cfg(any(test, feature = "testing"))]
 pub mod strategies;

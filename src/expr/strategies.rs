@@ -1,4 +1,4 @@
-//! [`proptest`] strategies for expression trees (enabled by the `proptest-support` feature), so
+//! [`proptest`] strategies for expression trees (enabled by the `testing` feature, or its alias `proptest-support`), so
 //! that property-test suites outside this crate can generate formulas `renorm` accepts.
 
 use super::{BinOp, Expr, Func};

@@ -39,6 +39,17 @@ pub struct Knobs {
     pub seed: u64,
 }
 
+impl Default for Knobs {
+    /// The `renorm check` command-line defaults: 50 digits, 8 points, the CLI's fixed seed.
+    fn default() -> Self {
+        Knobs {
+            digits: 50,
+            points: 8,
+            seed: 0x5eed_2e40_0000_0001,
+        }
+    }
+}
+
 /// Evidence common to every check: the two witnesses' answers and the THEORY.md §4 status
 /// that [`crosscheck::combine_status`] derives from them (the same rule as for identities).
 #[derive(Debug, Clone, Serialize, Deserialize)]
