@@ -62,7 +62,7 @@ enum ParamValue {
 ///
 /// // A typo in the formula is an error value with the location of the problem.
 /// let err = Field::velocity("lam^^2").spectral(["lam"]).spec().unwrap_err();
-/// assert_eq!(err.exit_code(), 2);
+/// assert_eq!(err.kind(), renorm::ErrorKind::InvalidInput);
 /// assert!(err.to_string().contains("Field expr"));
 /// # Ok::<(), renorm::Error>(())
 /// ```
@@ -252,9 +252,16 @@ impl Field {
 fn relocate(e: Error) -> Error {
     match e {
         Error::InvalidInput { location, message } => {
-            let location = match location.strip_prefix("command line") {
-                Some(rest) => format!("{ORIGIN}{rest}"),
-                None => location.replace("--kind/--weight", &format!("{ORIGIN} kind/weight")),
+            let location = match location.strip_prefix("inline spec") {
+                Some("") => format!("{ORIGIN} kind/weight"),
+                Some(rest) => match rest.strip_prefix(": params") {
+                    Some(name) => format!("{ORIGIN} param{name}"),
+                    None => match rest {
+                        ": kind" | ": weight" => format!("{ORIGIN} {}", &rest[2..]),
+                        _ => format!("{ORIGIN}{rest}"),
+                    },
+                },
+                None => location,
             };
             Error::InvalidInput { location, message }
         }

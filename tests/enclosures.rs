@@ -29,8 +29,12 @@ fn renorm_json(args: &[&str]) -> Value {
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout}"))
 }
 
-/// A decimal such as `-2.12811520026e-1` as the exact rational it denotes.
+/// A decimal such as `-2.12811520026e-1` (or an exact `p/q`, as exact witnesses print) as the
+/// exact rational it denotes.
 fn exact_decimal(text: &str) -> Rational {
+    if text.contains('/') {
+        return text.parse().expect("an exact rational p/q");
+    }
     let (mantissa, exponent) = match text.split_once(['e', 'E']) {
         Some((m, e)) => (m, e.parse::<i32>().expect("integer exponent")),
         None => (text, 0),
@@ -99,10 +103,11 @@ fn identity_witness_encloses_the_residual() {
 #[test]
 fn identity_witness_encloses_a_tiny_residual() {
     // lhs − rhs = 10⁻⁴⁰·x: the printed ends must bracket a value far below the shown digits
-    // of either side.
-    let out = renorm_json(&["identity", "x + 10^(-40)*x", "x", "--format", "json"]);
+    // of either side (exp keeps both sides irrational, so the interval path decides).
+    let out = renorm_json(&["identity", "exp(x) + 10^(-40)*x", "exp(x)", "--format", "json"]);
     assert_eq!(out["status"], "refuted", "{out}");
     let w = &out["numeric"]["witness"];
+    assert_eq!(w["method"], "interval", "{w}");
     let x = point_value(w, "x");
     let value = float(&(x / Rational::from(Integer::from(10).pow(40))));
     assert_contains(w, &value);

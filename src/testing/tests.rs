@@ -180,13 +180,11 @@ fn invalid_input_panics_with_the_located_error() {
     );
 }
 
-/// Known limitation, found by this kit: the continuous-H1 refutation shifts by σ = 1/2 only, so
-/// for a period h dividing 1/2 that shift is a symmetry of the field, no witness exists, and the
-/// verdict is `undetermined` although discrete covariance with period 1/2 is confirmed.
-/// The expected answer is THEORY.md §2.4's: `log_periodic`. Un-ignore once H1 also tries a
-/// shift incommensurate with the candidate periods.
+/// Found by this kit: when the continuous-H1 refutation shifted by σ = 1/2 only, a period h
+/// dividing 1/2 made that shift a symmetry of the field, no witness existed, and the verdict was
+/// `undetermined`. The second shift, by ln(3/2), is incommensurate with 1/2, so no period divides
+/// both; the expected answer is THEORY.md §2.4's: `log_periodic`.
 #[test]
-#[ignore = "known limitation: H1 refutation uses the single shift σ = 1/2"]
 fn log_periodic_with_a_period_dividing_one_half() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();

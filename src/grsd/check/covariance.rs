@@ -414,36 +414,59 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
             continue;
         }
         // Certify: either the ratio varies with λ (no degree at all) or the engine's b is wrong.
-        let cross = field
-            .shifted("", Some(&e_sigma))
-            .mul(field.shifted("'", None))
-            .sub(field.shifted("'", Some(&e_sigma)).mul(field.shifted("", None)));
-        let mut witness_at = at.clone();
-        witness_at.insert("σ".into(), Rational::from((1, 2)));
-        ev.numeric.witness = certify(&cross, &at, knobs, "F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ), σ = 1/2")
+        // A log-periodic field is exactly invariant under shifts by multiples of its period, so
+        // one shift can miss: the second shift, by ln(3/2), is incommensurate with the first
+        // (ln(3/2)/(1/2) is irrational), so no period divides both.
+        for (factor, power, key, value, shown) in [
+            (e_sigma.clone(), None, "σ", "1/2", "σ = 1/2"),
+            (
+                Expr::rational(&Rational::from((3, 2))),
+                Some(Expr::rational(&Rational::from((3, 2)))),
+                "e^σ",
+                "3/2",
+                "e^σ = 3/2",
+            ),
+        ] {
+            if ev.numeric.witness.is_some() {
+                break;
+            }
+            let cross = field
+                .shifted("", Some(&factor))
+                .mul(field.shifted("'", None))
+                .sub(field.shifted("'", Some(&factor)).mul(field.shifted("", None)));
+            let mut witness_at: BTreeMap<String, String> = point_strings(&at);
+            witness_at.insert(key.into(), value.into());
+            ev.numeric.witness = certify(
+                &cross,
+                &at,
+                knobs,
+                &format!("F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ), {shown}"),
+            )
             .map(|mut w| {
-                w.point = point_strings(&witness_at);
+                w.point = witness_at.clone();
                 w
             })
             .or_else(|| {
                 let b = degree_expr.as_ref()?;
-                let residual = field.shifted("", Some(&e_sigma)).sub(
-                    b.clone()
-                        .mul(sigma.clone())
-                        .call(Func::Exp)
-                        .mul(field.shifted("", None)),
-                );
+                let scale = match &power {
+                    None => b.clone().mul(sigma.clone()).call(Func::Exp),
+                    Some(k) => k.clone().pow(b.clone()),
+                };
+                let residual = field
+                    .shifted("", Some(&factor))
+                    .sub(scale.mul(field.shifted("", None)));
                 certify(
                     &residual,
                     &at,
                     knobs,
-                    "F(e^σ λ) − e^(b σ) F(λ) with the engine's b, σ = 1/2",
+                    &format!("F(e^σ λ) − e^(b σ) F(λ) with the engine's b, {shown}"),
                 )
                 .map(|mut w| {
-                    w.point = point_strings(&witness_at);
+                    w.point = witness_at.clone();
                     w
                 })
             });
+        }
     }
     // The engine may fail to cancel its ratio (e.g. with half-integer powers) even though the
     // numeric ratio is a constant. Recover the constant as a small rational from the numerics

@@ -351,7 +351,7 @@ impl Spec {
             params,
             expect: Expect::default(),
         };
-        spec.validate("command line")?;
+        spec.validate("inline spec")?;
         Ok(spec)
     }
 
