@@ -217,7 +217,33 @@ fn open(path: &Path) -> std::io::Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)
+    // The lock file may live in a shared temporary directory: never follow a link planted there
+    // (writing the holder record would overwrite its target) and never wait on a file another
+    // user created under our name.
+    if let Ok(m) = std::fs::symlink_metadata(path)
+        && !m.file_type().is_file()
+    {
+        return Err(std::io::Error::other("it exists and is not a regular file"));
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ours = std::fs::metadata("/proc/self").map(|m| m.uid());
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(std::io::Error::other("it is not a regular file"));
+        }
+        if let Ok(uid) = ours
+            && meta.uid() != uid
+        {
+            return Err(std::io::Error::other(format!(
+                "it belongs to uid {}, not to this user",
+                meta.uid()
+            )));
+        }
+    }
+    Ok(file)
 }
 
 /// The holder's description from the lock file: `pid N (command)`, or empty if unreadable.
@@ -268,6 +294,33 @@ fn holder_record() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_link_is_not_followed() {
+        let dir = std::env::temp_dir().join(format!("renorm-lock-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let target = dir.join("precious.txt");
+        std::fs::write(&target, "keep me").expect("target");
+        let path = engine_lock_path_in(&dir);
+        std::os::unix::fs::symlink(&target, &path).expect("link");
+        let notices = std::sync::Mutex::new(Vec::new());
+        let held = acquire_at(&path, Duration::ZERO, &|n: &str| {
+            notices
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(n.to_string())
+        });
+        assert!(matches!(held, Ok(None)), "runs unguarded, with a warning");
+        let notices = notices.into_inner().unwrap_or_else(|e| e.into_inner());
+        assert!(
+            notices.iter().any(|n| n.contains("not a regular file")),
+            "{notices:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&target).expect("target"), "keep me");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     use super::*;
     use std::cell::RefCell;
 
