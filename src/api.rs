@@ -302,8 +302,9 @@ pub fn parse_identity(lhs: &str, rhs: &str) -> Result<Identity> {
 ///
 /// let fails = renorm::identity_with("sqrt(a + b)", "sqrt(a) + sqrt(b)", &numeric_only)?;
 /// assert_eq!(fails.status, Status::Refuted);
-/// let witness = fails.numeric.witness.expect("a refutation carries a witness");
-/// assert!(witness.point.contains_key("a") && witness.point.contains_key("b"));
+/// // A refutation carries its witness: the point (exact rationals) and the enclosure.
+/// let witness = fails.numeric.witness.as_ref();
+/// assert!(witness.is_some_and(|w| w.point.contains_key("a") && w.point.contains_key("b")));
 /// # Ok::<(), renorm::Error>(())
 /// ```
 ///

@@ -62,10 +62,10 @@ pub fn knobs() -> Knobs {
 fn run(field: &Field) -> CheckReport {
     match field.check_with(&knobs()) {
         Ok(report) => report,
-        Err(e) => panic!(
+        Err(e) => raise(format!(
             "renorm::testing: the field `{}` is not valid input:\n{e}",
             field.formula()
-        ),
+        )),
     }
 }
 
@@ -77,19 +77,26 @@ pub fn evidence(report: &CheckReport) -> String {
 }
 
 fn fail(report: &CheckReport, what: String) -> ! {
-    panic!(
+    raise(format!(
         "renorm::testing: {what}\nverdict: {} — {}\n{}",
         class_of(report),
         report.verdict.explanation,
         evidence(report)
-    )
+    ))
+}
+
+/// How every helper of the kit reports a failed assertion: a panic, as `assert!` does.
+fn raise(message: String) -> ! {
+    panic!("{message}") // invariant: an assertion helper fails by panicking, like assert!
 }
 
 fn exact(value: &dyn Display, what: &str) -> Rational {
     let text = value.to_string();
     match parse_rational(&text) {
         Some(q) => q,
-        None => panic!("renorm::testing: expected {what} `{text}` is not an exact number"),
+        None => raise(format!(
+            "renorm::testing: expected {what} `{text}` is not an exact number"
+        )),
     }
 }
 
@@ -291,7 +298,9 @@ pub fn assert_known(known: &KnownField) -> CheckReport {
 fn decide(lhs: &str, rhs: &str) -> Outcome {
     match crate::api::identity(lhs, rhs) {
         Ok(outcome) => outcome,
-        Err(e) => panic!("renorm::testing: the identity `{lhs} == {rhs}` is not valid input:\n{e}"),
+        Err(e) => raise(format!(
+            "renorm::testing: the identity `{lhs} == {rhs}` is not valid input:\n{e}"
+        )),
     }
 }
 
@@ -305,11 +314,11 @@ fn decide(lhs: &str, rhs: &str) -> Outcome {
 pub fn assert_identity_holds(lhs: &str, rhs: &str) -> Outcome {
     let outcome = decide(lhs, rhs);
     if !outcome.status.holds() {
-        panic!(
+        raise(format!(
             "renorm::testing: expected `{lhs} == {rhs}` to hold, it is {}\n{}",
             outcome.status,
             outcome.to_text()
-        );
+        ));
     }
     outcome
 }
@@ -324,11 +333,11 @@ pub fn assert_identity_holds(lhs: &str, rhs: &str) -> Outcome {
 pub fn assert_identity_refuted(lhs: &str, rhs: &str) -> Outcome {
     let outcome = decide(lhs, rhs);
     if outcome.status != Status::Refuted {
-        panic!(
+        raise(format!(
             "renorm::testing: expected `{lhs} == {rhs}` to be refuted, it is {}\n{}",
             outcome.status,
             outcome.to_text()
-        );
+        ));
     }
     outcome
 }
