@@ -61,5 +61,5 @@ fn invalid_models_are_errors() {
         exponent: "2".into(),
     };
     let err = bad.velocity().check().expect_err("1/0 is not an exact number");
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.kind(), renorm::ErrorKind::InvalidInput);
 }
