@@ -193,6 +193,12 @@ pub struct FlowState {
 }
 
 impl FlowState {
+    /// The couplings `(ũ, ρ, A, S²)` rounded to `prec`, the order the beta functions take.
+    pub fn couplings(&self, prec: Precision) -> [Float; 4] {
+        let bits = prec.bits();
+        [&self.u, &self.rho, &self.amp, &self.target2].map(|x| Float::with_val(bits, x))
+    }
+
     /// Number of components (`ũ, ρ, A, S²`).
     pub const DIM: usize = 4;
 
@@ -437,13 +443,7 @@ pub fn beta_functions(
     state: &FlowState,
     prec: Precision,
 ) -> Result<FlowState, FlowError> {
-    let prec = prec.bits();
-    let g = [
-        Float::with_val(prec, &state.u),
-        Float::with_val(prec, &state.rho),
-        Float::with_val(prec, &state.amp),
-        Float::with_val(prec, &state.target2),
-    ];
+    let g = state.couplings(prec);
     let [du, drho, damp, ds2] = beta_generic(params, truncation, &g).ok_or(FlowError::Pole)?;
     Ok(FlowState {
         u: du,
@@ -469,12 +469,6 @@ pub fn stability_matrix(
     state: &FlowState,
     prec: Precision,
 ) -> Result<[[Float; 4]; 4], FlowError> {
-    let prec = prec.bits();
-    let g = [
-        Float::with_val(prec, &state.u),
-        Float::with_val(prec, &state.rho),
-        Float::with_val(prec, &state.amp),
-        Float::with_val(prec, &state.target2),
-    ];
+    let g = state.couplings(prec);
     stability_matrix_generic(params, truncation, &g).ok_or(FlowError::Pole)
 }
