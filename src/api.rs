@@ -340,6 +340,7 @@ mod tests {
             digits: 30,
             points: 4,
             seed: 11,
+            ..Knobs::default()
         }
     }
 

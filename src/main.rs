@@ -105,6 +105,13 @@ enum Command {
         /// Random points per numeric check.
         #[arg(long, default_value_t = 8)]
         points: u32,
+        /// Decimal exponents `LO:HI` of the sampled scales (spectral variables and time); a
+        /// spec's `scales` overrides it.
+        #[arg(long, default_value = "-30:30", allow_hyphen_values = true)]
+        scales: String,
+        /// Most digits any sample point may be evaluated at (the precision rule's cap).
+        #[arg(long, default_value_t = 2000)]
+        max_digits: u32,
         /// Output format (text, md, json, tex, html).
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
@@ -245,6 +252,9 @@ enum Command {
         /// Number of random points.
         #[arg(long, default_value_t = 8)]
         points: u32,
+        /// Most digits any sample point may be evaluated at (the precision rule's cap).
+        #[arg(long, default_value_t = 2000)]
+        max_digits: u32,
         /// Sample variables over all reals instead of positive reals.
         #[arg(long)]
         real: bool,
@@ -255,6 +265,19 @@ enum Command {
         #[arg(long)]
         expect_holds: bool,
     },
+}
+
+/// `LO:HI` decimal exponents, e.g. `-30:30`.
+fn parse_scales(text: &str) -> Result<renorm::numeric::ScaleDomain> {
+    let usage = || {
+        Error::Usage(format!(
+            "--scales `{text}`: write two decimal exponents LO:HI, e.g. -30:30"
+        ))
+    };
+    let (lo, hi) = text.split_once(':').ok_or_else(usage)?;
+    let lo: i32 = lo.trim().parse().map_err(|_| usage())?;
+    let hi: i32 = hi.trim().parse().map_err(|_| usage())?;
+    renorm::numeric::ScaleDomain::new(lo, hi).map_err(|why| Error::Usage(format!("--scales: {why}")))
 }
 
 fn main() -> ExitCode {
@@ -455,6 +478,8 @@ fn run(cli: Cli) -> Result<()> {
             params,
             digits,
             points,
+            scales,
+            max_digits,
             format,
             output,
         } => {
@@ -486,6 +511,8 @@ fn run(cli: Cli) -> Result<()> {
                 digits,
                 points,
                 seed: 0x5eed_2e40_0000_0001,
+                scale: parse_scales(&scales)?,
+                max_digits: max_digits.max(digits),
             };
             let reports = parsed
                 .iter()
@@ -687,6 +714,7 @@ fn run(cli: Cli) -> Result<()> {
             rhs,
             digits,
             points,
+            max_digits,
             real,
             format,
             expect_holds,
@@ -699,6 +727,7 @@ fn run(cli: Cli) -> Result<()> {
             let options = CheckOptions {
                 digits,
                 points,
+                max_digits: max_digits.max(digits),
                 ..CheckOptions::default()
             };
             take_engine(None)?;

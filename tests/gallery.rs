@@ -21,6 +21,7 @@ fn gallery_expectations_hold() {
         digits: 50,
         points: 8,
         seed: 0x5eed_2e40_0000_0001,
+        ..Knobs::default()
     };
     let mut classes = std::collections::BTreeSet::new();
     for path in &paths {

@@ -253,6 +253,7 @@ pub fn run(out: &Path) -> Result<String> {
         digits: options.digits,
         points: options.points,
         seed: options.seed,
+        ..crate::check::Knobs::default()
     };
     let mut gallery = Vec::new();
     for (file, text) in GALLERY {

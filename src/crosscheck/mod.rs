@@ -19,7 +19,8 @@
 
 use crate::expr::Expr;
 use crate::numeric::{
-    self, Assignment, Bound, EvalError, Interval, PointSampler, Precision, digits_of_agreement,
+    self, Assignment, Bound, EvalError, Interval, PointSampler, Precision, Resolution, ScaleDomain,
+    digits_of_agreement,
 };
 use crate::symbolic::{self, Assumptions, EngineMode, ZeroTest};
 use rug::{Float, Rational};
@@ -32,7 +33,9 @@ use std::ops::Sub;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
-    /// Positive reals, sampled log-uniformly in `[10^-1, 10^1]`.
+    /// Positive reals: for equalities and derivatives sampled over `10^−30 … 10^30` with a third
+    /// of the points in `[10^−1, 10^1]` ([`ScaleDomain::default`]); for integrals (whose
+    /// quadrature error is an estimate) log-uniformly in `[10^−1, 10^1]`.
     Positive,
     /// Reals, sampled uniformly in `[-3, 3]`.
     Real,
@@ -174,6 +177,9 @@ pub struct CheckOptions {
     pub seed: u64,
     /// Whether to ask the symbolic engine at all (off: the status can be at best `confirmed`).
     pub use_symbolic: bool,
+    /// Most digits any point may be evaluated at (the precision rule's cap): a point whose
+    /// summands need more is unresolved and never counts as agreement.
+    pub max_digits: u32,
 }
 
 impl Default for CheckOptions {
@@ -183,9 +189,13 @@ impl Default for CheckOptions {
             points: 8,
             seed: 0x5eed_2e40_0000_0001,
             use_symbolic: true,
+            max_digits: DEFAULT_MAX_DIGITS,
         }
     }
 }
+
+/// Default cap of the precision rule, in decimal digits per point.
+pub const DEFAULT_MAX_DIGITS: u32 = 2000;
 
 /// THEORY.md §4 verdict vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -404,11 +414,22 @@ pub struct NumericEvidence {
     pub points_undefined: u32,
     /// Points where the sides differ but not certifiably (enclosure too wide).
     pub points_uncertified: u32,
-    /// Digits required.
+    /// Points where resolving every summand needs more digits than the cap: never counted as
+    /// agreement (the precision rule, README "Precision").
+    #[serde(default)]
+    pub points_unresolved: u32,
+    /// Digits required, beyond what each point needs to resolve every summand.
     pub digits_required: u32,
-    /// Fewest digits of agreement over agreeing points (capped at the working precision).
+    /// Fewest digits of agreement over agreeing points, beyond what each point needed to
+    /// resolve every summand (capped at the working precision).
     pub digits_confirmed: Option<u32>,
-    /// Working precision in bits.
+    /// Most extra digits any evaluated point needed so that every summand was resolved.
+    #[serde(default)]
+    pub extra_digits_max: u32,
+    /// Most digits any point may be evaluated at.
+    #[serde(default)]
+    pub digits_cap: u32,
+    /// Highest working precision used, in bits.
     pub precision_bits: u32,
     /// A certified counterexample, if one was found.
     pub witness: Option<Witness>,
@@ -605,7 +626,10 @@ fn sample_point(
     for v in vars {
         let domain = identity.domains.get(v).unwrap_or(&identity.default_domain);
         let value = match domain {
-            Domain::Positive => sampler.log_uniform(-1, 1, 12),
+            Domain::Positive => match identity.claim {
+                Claim::Integral { .. } => sampler.log_uniform(-1, 1, 12),
+                _ => ScaleDomain::default().sample(sampler),
+            },
             Domain::PositiveRange { lo_exp10, hi_exp10 } => sampler.log_uniform(*lo_exp10, *hi_exp10, 12),
             Domain::Real => sampler.uniform(&Rational::from(-3), &Rational::from(3), 12),
             Domain::Integer => {
@@ -647,8 +671,7 @@ pub(crate) fn describe_error(e: &EvalError) -> String {
 }
 
 fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence {
-    let precision = Precision::from_digits(options.digits);
-    let working = Precision::from_bits(precision.bits() + GUARD_BITS);
+    let base = working_precision(options.digits, 0);
     let vars = identity.variables();
     let mut sampler = PointSampler::new(options.seed);
     let mut evidence = NumericEvidence {
@@ -656,9 +679,12 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
         points_requested: options.points,
         points_undefined: 0,
         points_uncertified: 0,
+        points_unresolved: 0,
         digits_required: options.digits,
         digits_confirmed: None,
-        precision_bits: working.bits(),
+        extra_digits_max: 0,
+        digits_cap: options.max_digits.max(options.digits),
+        precision_bits: base.bits(),
         witness: None,
         undefined_reasons: Vec::new(),
     };
@@ -675,25 +701,65 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
                 break;
             }
         };
-        match point_verdict(identity, &residual, &at, working, options.digits) {
-            PointVerdict::Agree(d) => {
+        let note_reason = |evidence: &mut NumericEvidence, reason: String| {
+            if evidence.undefined_reasons.len() < 3 && !evidence.undefined_reasons.contains(&reason) {
+                evidence.undefined_reasons.push(reason);
+            }
+        };
+        // The precision rule: every summand of both sides resolved to the requested digits.
+        // An integrand mentions its bound variable, which has no value at the point: for an
+        // integral only the closed side is resolved (quadrature's error is an estimate anyway).
+        let sides: Vec<&Expr> = match identity.claim {
+            Claim::Integral { .. } => vec![&identity.rhs],
+            _ => vec![&identity.lhs, &identity.rhs],
+        };
+        let needs = numeric::resolve_all(&sides, &at, options.digits, evidence.digits_cap);
+        let (extra, resolved) = match needs {
+            Ok(Resolution::Resolved { extra_digits }) => (extra_digits, true),
+            Ok(Resolution::BeyondCap { needed_digits, part }) => {
+                evidence.points_unresolved += 1;
+                let cap = evidence.digits_cap;
+                note_reason(
+                    &mut evidence,
+                    format!("{part} (needs at least {needed_digits} digits, cap {cap})"),
+                );
+                (evidence.digits_cap.saturating_sub(options.digits), false)
+            }
+            Err(e) => {
+                evidence.points_undefined += 1;
+                note_reason(&mut evidence, describe_error(&e));
+                continue;
+            }
+        };
+        let working = working_precision(options.digits, extra);
+        if resolved {
+            evidence.extra_digits_max = evidence.extra_digits_max.max(extra);
+            evidence.precision_bits = evidence.precision_bits.max(working.bits());
+        }
+        match point_verdict(identity, &residual, &at, working, options.digits, extra) {
+            PointVerdict::Agree(d) if resolved => {
                 evidence.points_agreeing += 1;
                 evidence.digits_confirmed = Some(evidence.digits_confirmed.map_or(d, |m| m.min(d)));
             }
+            // Agreement at a point whose summands the cap cannot resolve proves nothing.
+            PointVerdict::Agree(_) => {}
             PointVerdict::Witness(w) => {
                 evidence.witness = Some(w);
                 break;
             }
             PointVerdict::Undefined(reason) => {
                 evidence.points_undefined += 1;
-                if evidence.undefined_reasons.len() < 3 && !evidence.undefined_reasons.contains(&reason) {
-                    evidence.undefined_reasons.push(reason);
-                }
+                note_reason(&mut evidence, reason);
             }
             PointVerdict::Uncertified => evidence.points_uncertified += 1,
         }
     }
     evidence
+}
+
+/// The precision of a point that needs `extra` digits beyond the requested `digits`.
+fn working_precision(digits: u32, extra: u32) -> Precision {
+    Precision::from_digits(digits.saturating_add(extra)).with_guard_bits(GUARD_BITS)
 }
 
 pub(crate) enum PointVerdict {
@@ -711,16 +777,30 @@ pub(crate) fn decimal(x: &Float, digits: usize) -> String {
     x.to_string_radix(10, Some(digits.max(2)))
 }
 
+/// One point of an identity at the working precision of a point needing `extra` digits beyond
+/// `digits`: agreement must reach `digits + extra` digits and reports the digits beyond `extra`.
 fn point_verdict(
     identity: &Identity,
     residual: &Expr,
     at: &Assignment,
     working: Precision,
     digits: u32,
+    extra: u32,
 ) -> PointVerdict {
     match &identity.claim {
         Claim::Equal => {}
-        Claim::Derivative(var) => return calculus::derivative_verdict(identity, var, at, working, digits),
+        Claim::Derivative(var) => {
+            return match calculus::derivative_verdict(
+                identity,
+                var,
+                at,
+                working,
+                digits.saturating_add(extra),
+            ) {
+                PointVerdict::Agree(d) => PointVerdict::Agree(d.saturating_sub(extra)),
+                other => other,
+            };
+        }
         Claim::Integral { var, lower, upper } => {
             return calculus::integral_verdict(identity, var, lower, upper, at, working, digits);
         }
@@ -759,8 +839,8 @@ fn point_verdict(
         return PointVerdict::Witness(witness(at, &lhs, &rhs, &enclosure, digits));
     }
     let agreed = digits_of_agreement(&lhs, &rhs);
-    if agreed >= digits {
-        return PointVerdict::Agree(agreed.min(working.digits()));
+    if agreed >= digits.saturating_add(extra) {
+        return PointVerdict::Agree(agreed.min(working.digits()).saturating_sub(extra));
     }
     // The sides look different; only a certified enclosure may call it. Retry at higher
     // precision before giving up, since wide enclosures usually come from cancellation.

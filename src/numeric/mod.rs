@@ -57,6 +57,7 @@ pub mod ode;
 pub mod poly;
 mod precision;
 mod quadrature;
+mod resolve;
 mod sample;
 mod walk;
 
@@ -67,7 +68,8 @@ pub use interval::{Interval, eval_interval};
 pub use interval_dual::{IntervalDual, eval_interval_dual};
 pub use precision::Precision;
 pub use quadrature::{Bound, Quadrature, integrate};
-pub use sample::{PointSampler, SampleRange};
+pub use resolve::{Resolution, resolve, resolve_all};
+pub use sample::{PointSampler, SampleRange, ScaleDomain};
 
 use rug::{Float, Rational};
 use std::cmp::Ordering;

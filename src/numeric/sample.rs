@@ -23,6 +23,17 @@ pub enum SampleRange {
         /// Decimal exponent of the largest value.
         hi_exp10: i32,
     },
+    /// A positive scale for questions about all of `(0, ∞)`: with probability 1/3 a point near 1
+    /// (log-uniform in `[10^−1, 10^1]`, where most formulas are written to be interesting) and
+    /// otherwise log-uniform over `[10^lo_exp10, 10^hi_exp10]`, so that behaviour that only shows
+    /// far from 1 (a saturation at `10^60`, an essential cut-off near 0) is sampled too. When
+    /// the range does not contain `[10^−1, 10^1]` every point is drawn from the range.
+    Scale {
+        /// Decimal exponent of the smallest value.
+        lo_exp10: i32,
+        /// Decimal exponent of the largest value.
+        hi_exp10: i32,
+    },
     /// Uniform in `[lo, hi]`: signed parameters such as an exponent `σ ∈ [−2, 2]`.
     Uniform {
         /// Smallest value.
@@ -30,6 +41,70 @@ pub enum SampleRange {
         /// Largest value.
         hi: Rational,
     },
+}
+
+/// Where positive scales (spectral variables, time) are sampled: [`SampleRange::Scale`] over
+/// `[10^lo_exp10, 10^hi_exp10]`, 12 significant digits per coordinate.
+///
+/// Scale invariance is a statement about all of `(0, ∞)`; the default `10^−30 … 10^30` sees
+/// behaviour that a window around 1 hides (a saturation at `10^20`, a cut-off `exp(−c/λ)`,
+/// a kink at `λ = 100`), and a third of the points stay near 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScaleDomain {
+    /// Decimal exponent of the smallest value.
+    pub lo_exp10: i32,
+    /// Decimal exponent of the largest value.
+    pub hi_exp10: i32,
+}
+
+impl Default for ScaleDomain {
+    fn default() -> Self {
+        ScaleDomain {
+            lo_exp10: -30,
+            hi_exp10: 30,
+        }
+    }
+}
+
+impl ScaleDomain {
+    /// Largest `|decimal exponent|` a domain may use.
+    pub const MAX_EXP10: i32 = 300;
+
+    /// A domain `[10^lo, 10^hi]`, refusing an empty or oversized one.
+    ///
+    /// # Errors
+    ///
+    /// A message when `lo > hi` or an exponent exceeds ±[`ScaleDomain::MAX_EXP10`].
+    pub fn new(lo_exp10: i32, hi_exp10: i32) -> Result<ScaleDomain, String> {
+        if lo_exp10 > hi_exp10 {
+            return Err(format!("empty scale range 10^{lo_exp10} … 10^{hi_exp10}"));
+        }
+        if lo_exp10.abs() > Self::MAX_EXP10 || hi_exp10.abs() > Self::MAX_EXP10 {
+            return Err(format!(
+                "scale exponents must lie within ±{}, got {lo_exp10}:{hi_exp10}",
+                Self::MAX_EXP10
+            ));
+        }
+        Ok(ScaleDomain { lo_exp10, hi_exp10 })
+    }
+
+    /// One coordinate.
+    pub fn sample(&self, sampler: &mut PointSampler) -> Rational {
+        sampler.scale(self.lo_exp10, self.hi_exp10, 12)
+    }
+
+    /// The domain in words, for reports.
+    pub fn describe(&self) -> String {
+        let near_one = if self.lo_exp10 <= -1 && self.hi_exp10 >= 1 {
+            ", a third of the points in [1e-1, 1e1]"
+        } else {
+            ""
+        };
+        format!(
+            "log-uniform in [1e{}, 1e{}]{near_one}",
+            self.lo_exp10, self.hi_exp10
+        )
+    }
 }
 
 /// A seeded generator of exact decimal sample points.
@@ -101,6 +176,18 @@ impl PointSampler {
                 self.log_uniform(*lo_exp10, *hi_exp10, sig_digits)
             }
             SampleRange::Uniform { lo, hi } => self.uniform(lo, hi, sig_digits),
+            SampleRange::Scale { lo_exp10, hi_exp10 } => self.scale(*lo_exp10, *hi_exp10, sig_digits),
+        }
+    }
+
+    /// A draw from [`SampleRange::Scale`].
+    pub fn scale(&mut self, lo_exp10: i32, hi_exp10: i32, sig_digits: u32) -> Rational {
+        let (lo, hi) = ordered(lo_exp10, hi_exp10);
+        let covers_one = lo <= -1 && hi >= 1;
+        if covers_one && self.unit() * 3u32 < 1u32 {
+            self.log_uniform(-1, 1, sig_digits)
+        } else {
+            self.log_uniform(lo, hi, sig_digits)
         }
     }
 
@@ -261,6 +348,35 @@ mod tests {
             round_significant(&Rational::from((1, 3)), 2),
             Rational::from((33, 100))
         );
+    }
+
+    #[test]
+    fn scale_draws_near_one_and_far_away() {
+        let mut s = PointSampler::new(5);
+        let (mut near, mut huge, mut tiny) = (0, 0, 0);
+        for _ in 0..3000 {
+            let v = s.scale(-30, 30, 6);
+            assert!(v >= pow10(-30) && v <= pow10(30), "{v}");
+            if v >= pow10(-1) && v <= pow10(1) {
+                near += 1;
+            } else if v > pow10(20) {
+                huge += 1;
+            } else if v < pow10(-20) {
+                tiny += 1;
+            }
+        }
+        // 1/3 near one plus the wide draws' own share of [−1, 1] (2/60 of 2/3): ≈ 1022 of 3000;
+        // each of the outer third-decades gets 10/60 of 2/3: ≈ 333.
+        assert!((900..1150).contains(&near), "{near}");
+        assert!(
+            (250..420).contains(&huge) && (250..420).contains(&tiny),
+            "{huge} {tiny}"
+        );
+        // A range that excludes 1 is honoured.
+        for _ in 0..100 {
+            let v = s.scale(2, 5, 3);
+            assert!(v >= pow10(2) && v <= pow10(5), "{v}");
+        }
     }
 
     #[test]

@@ -240,6 +240,7 @@ impl Prover {
                         points: self.options.points,
                         seed: 0x9e37_79b9_7f4a_7c15 ^ step.number as u64,
                         use_symbolic: true,
+                        ..CheckOptions::default()
                     },
                 );
                 let evidence = match &outcome.numeric.witness {

@@ -18,8 +18,8 @@ pub use crate::crosscheck::Witness;
 use crate::crosscheck::{self, NumericEvidence, Status, SymbolicEvidence, SymbolicVerdict, WitnessMethod};
 use crate::expr::{Expr, Func};
 use crate::numeric::{
-    Assignment, PointSampler, Precision, digits_of_agreement, digits_of_agreement_at_scale, eval_dual,
-    eval_exact, eval_float, eval_interval,
+    Assignment, PointSampler, Precision, Resolution, ScaleDomain, digits_of_agreement,
+    digits_of_agreement_at_scale, eval_dual, eval_exact, eval_float, eval_interval, resolve_all,
 };
 use crate::symbolic::{self, Assumptions, ZeroTest};
 use rug::ops::Pow;
@@ -31,21 +31,34 @@ use std::ops::{Add, Div, Mul, Sub};
 /// Numeric knobs shared by the checks.
 #[derive(Debug, Clone)]
 pub struct Knobs {
-    /// Digits that must agree.
+    /// Digits that must agree, beyond what each point needs to resolve every summand (the
+    /// precision rule of [`crate::numeric::resolve`]).
     pub digits: u32,
     /// Number of sample points (or point pairs).
     pub points: u32,
     /// Seed of the point sampler.
     pub seed: u64,
+    /// Where spectral variables and time are sampled.
+    pub scale: ScaleDomain,
+    /// Most digits any point may be evaluated at; a point that needs more is unresolved and
+    /// never counts as agreement.
+    pub max_digits: u32,
 }
 
+/// Default cap on the digits of one point: a summand 10^−1900 of the others is still resolved
+/// at 50 requested digits, and a point costs at most a few tens of milliseconds.
+pub const DEFAULT_MAX_DIGITS: u32 = 2000;
+
 impl Default for Knobs {
-    /// The `renorm check` command-line defaults: 50 digits, 8 points, the CLI's fixed seed.
+    /// The `renorm check` command-line defaults: 50 digits, 8 points, the CLI's fixed seed,
+    /// scales over `10^−30 … 10^30`, at most 2000 digits per point.
     fn default() -> Self {
         Knobs {
             digits: 50,
             points: 8,
             seed: 0x5eed_2e40_0000_0001,
+            scale: ScaleDomain::default(),
+            max_digits: DEFAULT_MAX_DIGITS,
         }
     }
 }
@@ -61,6 +74,11 @@ pub struct Evidence {
     /// What the numeric path found (flattened into this object in JSON).
     #[serde(flatten)]
     pub numeric: NumericEvidence,
+    /// The engine reduced the residual to 0 but the numeric path certified a nonzero value: the
+    /// engine is wrong (THEORY.md §4 `engine_disagreement`), and the status follows the
+    /// certificate (`refuted`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub engine_disagreement: bool,
 }
 
 /// Result of the continuous log-shift check.
@@ -134,10 +152,10 @@ impl<'a> Field<'a> {
     }
 
     /// A context: time and free parameters, sampled.
-    fn context(&self, sampler: &mut PointSampler) -> Assignment {
+    fn context(&self, sampler: &mut PointSampler, knobs: &Knobs) -> Assignment {
         let mut at = Assignment::new();
         if let Some(t) = &self.spec.time {
-            at.insert(t.clone(), sampler.log_uniform(-1, 1, 12));
+            at.insert(t.clone(), knobs.scale.sample(sampler));
         }
         for (name, lo, hi) in self.spec.free_params() {
             at.insert(name, sampler.uniform(&lo, &hi, 12));
@@ -145,9 +163,9 @@ impl<'a> Field<'a> {
         at
     }
 
-    fn spectral_point(&self, sampler: &mut PointSampler, suffix: &str, at: &mut Assignment) {
+    fn spectral_point(&self, sampler: &mut PointSampler, knobs: &Knobs, suffix: &str, at: &mut Assignment) {
         for s in &self.spec.spectral {
-            at.insert(format!("{s}{suffix}"), sampler.log_uniform(-1, 1, 12));
+            at.insert(format!("{s}{suffix}"), knobs.scale.sample(sampler));
         }
     }
 
@@ -188,17 +206,76 @@ impl<'a> Field<'a> {
     }
 }
 
-fn prec(knobs: &Knobs) -> Precision {
-    Precision::from_digits(knobs.digits).with_guard_bits(64)
+/// The working precision of a point that needs `extra` digits beyond the requested ones.
+fn prec(knobs: &Knobs, extra: u32) -> Precision {
+    Precision::from_digits(knobs.digits.saturating_add(extra)).with_guard_bits(64)
+}
+
+/// The digits a comparison at a point needing `extra` digits must agree to.
+fn required(knobs: &Knobs, extra: u32) -> u32 {
+    knobs.digits.saturating_add(extra)
+}
+
+/// What the precision rule says about a point where `exprs` are compared.
+enum PointNeeds {
+    /// Compare at `knobs.digits + extra` digits.
+    Extra(u32),
+    /// Some summand is beyond the cap: the point cannot count as agreement.
+    Unresolved(String),
+    /// Undefined at the point.
+    Undefined(String),
+}
+
+fn point_needs(exprs: &[&Expr], at: &Assignment, knobs: &Knobs) -> PointNeeds {
+    match resolve_all(exprs, at, knobs.digits, knobs.max_digits) {
+        Ok(Resolution::Resolved { extra_digits }) => PointNeeds::Extra(extra_digits),
+        Ok(Resolution::BeyondCap { needed_digits, part }) => PointNeeds::Unresolved(format!(
+            "{part} (needs at least {needed_digits} digits, cap {})",
+            knobs.max_digits
+        )),
+        Err(e) => PointNeeds::Undefined(e.to_string()),
+    }
+}
+
+/// Records a point the precision rule could not resolve.
+fn note_unresolved(ev: &mut Evidence, why: String) {
+    let n = &mut ev.numeric;
+    n.points_unresolved += 1;
+    if n.undefined_reasons.len() < 3 && !n.undefined_reasons.contains(&why) {
+        n.undefined_reasons.push(why);
+    }
+}
+
+/// Records an undefined point.
+fn note_undefined(ev: &mut Evidence, why: String) {
+    let n = &mut ev.numeric;
+    n.points_undefined += 1;
+    if n.undefined_reasons.len() < 3 && !n.undefined_reasons.contains(&why) {
+        n.undefined_reasons.push(why);
+    }
+}
+
+/// Records the precision a point was evaluated at.
+fn note_precision(ev: &mut Evidence, knobs: &Knobs, extra: u32) {
+    let n = &mut ev.numeric;
+    n.extra_digits_max = n.extra_digits_max.max(extra);
+    n.precision_bits = n.precision_bits.max(prec(knobs, extra).bits());
+}
+
+/// The extra digits of a point whose summands are beyond the cap: certification is still tried
+/// at the cap (a certificate is a certificate), agreement is never claimed.
+fn cap_extra(knobs: &Knobs) -> u32 {
+    knobs.max_digits.saturating_sub(knobs.digits)
 }
 
 fn point_strings(at: &Assignment) -> BTreeMap<String, String> {
     at.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
 }
 
-/// An enclosure of `residual` at `at` that excludes 0, tried at growing precision.
-fn certify(residual: &Expr, at: &Assignment, knobs: &Knobs, describe: &str) -> Option<Witness> {
-    let base = prec(knobs).bits();
+/// An enclosure of `residual` at `at` that excludes 0, tried at growing precision from that of a
+/// point needing `extra` digits.
+fn certify(residual: &Expr, at: &Assignment, knobs: &Knobs, extra: u32, describe: &str) -> Option<Witness> {
+    let base = prec(knobs, extra).bits();
     for bits in [base, base * 2, base * 4] {
         if let Ok(iv) = eval_interval(residual, at, Precision::from_bits(bits))
             && iv.excludes_zero()
@@ -215,13 +292,13 @@ fn certify(residual: &Expr, at: &Assignment, knobs: &Knobs, describe: &str) -> O
     None
 }
 
-fn euler_ratio(field: &Field, at: &Assignment, suffix: &str, knobs: &Knobs) -> Option<Float> {
+fn euler_ratio(field: &Field, at: &Assignment, suffix: &str, precision: Precision) -> Option<Float> {
     let expr = if suffix.is_empty() {
         field.f.clone()
     } else {
         field.shifted(suffix, None)
     };
-    let d = eval_dual(&expr, at, &field.euler_seeds(at, suffix, None), prec(knobs)).ok()?;
+    let d = eval_dual(&expr, at, &field.euler_seeds(at, suffix, None), precision).ok()?;
     if d.value.is_zero() {
         return None;
     }
@@ -231,6 +308,7 @@ fn euler_ratio(field: &Field, at: &Assignment, suffix: &str, knobs: &Knobs) -> O
 fn new_evidence(knobs: &Knobs, verdict: SymbolicVerdict, note: String) -> Evidence {
     Evidence {
         status: Status::Undetermined,
+        engine_disagreement: false,
         symbolic: SymbolicEvidence {
             note: Some(note),
             ..SymbolicEvidence::new(verdict)
@@ -240,9 +318,12 @@ fn new_evidence(knobs: &Knobs, verdict: SymbolicVerdict, note: String) -> Eviden
             points_requested: knobs.points,
             points_undefined: 0,
             points_uncertified: 0,
+            points_unresolved: 0,
             digits_required: knobs.digits,
             digits_confirmed: None,
-            precision_bits: prec(knobs).bits(),
+            extra_digits_max: 0,
+            digits_cap: knobs.max_digits,
+            precision_bits: prec(knobs, 0).bits(),
             witness: None,
             undefined_reasons: Vec::new(),
         },
@@ -277,9 +358,22 @@ fn failure_verdict(e: &symbolic::EngineError) -> SymbolicVerdict {
     }
 }
 
-/// THEORY.md §4 status from the evidence, by the rule shared with identities.
+/// THEORY.md §4 status from the evidence, by the rule shared with identities — except that a
+/// certified witness decides a covariance check even against an engine that said zero: the
+/// enclosure is a proof of failure by itself, so the status is `refuted` and the disagreement
+/// is recorded next to it (never an `undetermined` verdict when a certificate exists).
 fn combine(ev: &mut Evidence) {
-    ev.status = crosscheck::combine_status(ev.symbolic.says_zero(), &ev.numeric);
+    let status = crosscheck::combine_status(ev.symbolic.says_zero(), &ev.numeric);
+    if status == Status::EngineDisagreement {
+        ev.engine_disagreement = true;
+        ev.status = Status::Refuted;
+        note(
+            ev,
+            "; engine_disagreement: the engine's zero is contradicted by the certified witness",
+        );
+    } else {
+        ev.status = status;
+    }
 }
 
 /// How an engine error reads in the evidence: an engine switched off is a choice, not a failure.
@@ -379,39 +473,60 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
     let mut ratio_varies_with_context = false;
     let sigma = Expr::rational(&Rational::from((1, 2)));
     let e_sigma = sigma.clone().call(Func::Exp);
+    // Every factor of the shift residuals: the precision rule resolves each summand of F at both
+    // points and at both shifted points.
+    let cross_a = field.shifted("", Some(&e_sigma)).mul(field.shifted("'", None));
+    let cross_b = field.shifted("'", Some(&e_sigma)).mul(field.shifted("", None));
     for _ in 0..knobs.points.saturating_mul(4).max(1) {
         if ev.numeric.points_agreeing >= knobs.points || ev.numeric.witness.is_some() {
             break;
         }
-        let mut at = field.context(&mut sampler);
-        field.spectral_point(&mut sampler, "", &mut at);
-        field.spectral_point(&mut sampler, "'", &mut at);
-        let (Some(ra), Some(rb)) = (
-            euler_ratio(field, &at, "", knobs),
-            euler_ratio(field, &at, "'", knobs),
-        ) else {
-            ev.numeric.points_undefined += 1;
-            continue;
-        };
-        let agree_pair = degree_digits(&ra, &rb);
-        // The engine's degree, evaluated on our numeric path, must match the measured ratio.
-        let agree_engine = match &degree_expr {
-            Some(b) => match eval_float(b, &at, prec(knobs)) {
-                Ok(bv) => degree_digits(&ra, &bv),
-                Err(_) => 0,
-            },
-            None => agree_pair,
-        };
-        if agree_pair >= knobs.digits && agree_engine >= knobs.digits {
-            note_agreement(&mut ev, agree_pair.min(agree_engine).min(prec(knobs).digits()));
-            if first_ratio
-                .as_ref()
-                .is_some_and(|r| degree_digits(r, &ra) < knobs.digits)
-            {
-                ratio_varies_with_context = true;
+        let mut at = field.context(&mut sampler, knobs);
+        field.spectral_point(&mut sampler, knobs, "", &mut at);
+        field.spectral_point(&mut sampler, knobs, "'", &mut at);
+        let (extra, resolved) = match point_needs(&[&cross_a, &cross_b], &at, knobs) {
+            PointNeeds::Extra(extra) => (extra, true),
+            PointNeeds::Unresolved(why) => {
+                note_unresolved(&mut ev, why);
+                (cap_extra(knobs), false)
             }
-            first_ratio.get_or_insert(ra);
-            continue;
+            PointNeeds::Undefined(why) => {
+                note_undefined(&mut ev, why);
+                continue;
+            }
+        };
+        let precision = prec(knobs, extra);
+        let need = required(knobs, extra);
+        if resolved {
+            note_precision(&mut ev, knobs, extra);
+            let (Some(ra), Some(rb)) = (
+                euler_ratio(field, &at, "", precision),
+                euler_ratio(field, &at, "'", precision),
+            ) else {
+                note_undefined(&mut ev, "F or its Euler ratio undefined at a sampled pair".into());
+                continue;
+            };
+            let agree_pair = degree_digits(&ra, &rb);
+            // The engine's degree, evaluated on our numeric path, must match the measured ratio.
+            let agree_engine = match &degree_expr {
+                Some(b) => match eval_float(b, &at, precision) {
+                    Ok(bv) => degree_digits(&ra, &bv),
+                    Err(_) => 0,
+                },
+                None => agree_pair,
+            };
+            if agree_pair >= need && agree_engine >= need {
+                let agreed = agree_pair.min(agree_engine).min(precision.digits());
+                note_agreement(&mut ev, agreed.saturating_sub(extra));
+                if first_ratio
+                    .as_ref()
+                    .is_some_and(|r| degree_digits(r, &ra) < knobs.digits)
+                {
+                    ratio_varies_with_context = true;
+                }
+                first_ratio.get_or_insert(ra);
+                continue;
+            }
         }
         // Certify: either the ratio varies with λ (no degree at all) or the engine's b is wrong.
         // A log-periodic field is exactly invariant under shifts by multiples of its period, so
@@ -440,6 +555,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
                 &cross,
                 &at,
                 knobs,
+                extra,
                 &format!("F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ), {shown}"),
             )
             .map(|mut w| {
@@ -459,6 +575,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
                     &residual,
                     &at,
                     knobs,
+                    extra,
                     &format!("F(e^σ λ) − e^(b σ) F(λ) with the engine's b, {shown}"),
                 )
                 .map(|mut w| {
@@ -466,6 +583,9 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
                     w
                 })
             });
+        }
+        if resolved && ev.numeric.witness.is_none() {
+            ev.numeric.points_uncertified += 1;
         }
     }
     // The engine may fail to cancel its ratio (e.g. with half-integer powers) even though the
@@ -545,28 +665,9 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
     };
     let mut ev = new_evidence(knobs, sym_verdict, symbolic_note);
     let mut sampler = PointSampler::new(knobs.seed ^ 0x2);
-    for _ in 0..knobs.points.saturating_mul(4).max(1) {
-        if ev.numeric.points_agreeing >= knobs.points || ev.numeric.witness.is_some() {
-            break;
-        }
-        let mut at = field.context(&mut sampler);
-        field.spectral_point(&mut sampler, "", &mut at);
-        let Ok(d) = eval_dual(&field.f, &at, &field.euler_seeds(&at, "", Some(-1)), prec(knobs)) else {
-            ev.numeric.points_undefined += 1;
-            continue;
-        };
-        let expected = Float::with_val(d.value.prec(), &d.value * &w);
-        // Both sides scale like |F|·max(1, |w|); either may vanish exactly (weight 0).
-        let mut scale = Float::with_val(d.value.prec(), d.value.abs_ref());
-        if w.clone().abs() > 1 {
-            scale *= Float::with_val(d.value.prec(), w.clone().abs());
-        }
-        let agreed = digits_of_agreement_at_scale(&d.deriv, &expected, &scale);
-        if agreed >= knobs.digits {
-            note_agreement(&mut ev, agreed.min(prec(knobs).digits()));
-            continue;
-        }
-        for kappa in [Rational::from(2), Rational::from((1, 2)), Rational::from((3, 2))] {
+    let rescaled: Vec<(Rational, Expr)> = [Rational::from(2), Rational::from((1, 2)), Rational::from((3, 2))]
+        .into_iter()
+        .map(|kappa| {
             let k = Expr::rational(&kappa);
             let scaled = field.f.map_vars(&mut |v| {
                 if field.spec.spectral.iter().any(|s| s == v) {
@@ -577,12 +678,58 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
                     None
                 }
             });
-            let residual = scaled.sub(k.clone().pow(w_expr.clone()).mul(field.f.clone()));
-            if let Some(mut wit) = certify(&residual, &at, knobs, "F(κλ, t/κ) − κ^w F(λ, t)") {
+            (kappa, scaled)
+        })
+        .collect();
+    let mut resolved_exprs: Vec<&Expr> = vec![&field.f];
+    resolved_exprs.extend(rescaled.iter().map(|(_, e)| e));
+    for _ in 0..knobs.points.saturating_mul(4).max(1) {
+        if ev.numeric.points_agreeing >= knobs.points || ev.numeric.witness.is_some() {
+            break;
+        }
+        let mut at = field.context(&mut sampler, knobs);
+        field.spectral_point(&mut sampler, knobs, "", &mut at);
+        let (extra, resolved) = match point_needs(&resolved_exprs, &at, knobs) {
+            PointNeeds::Extra(extra) => (extra, true),
+            PointNeeds::Unresolved(why) => {
+                note_unresolved(&mut ev, why);
+                (cap_extra(knobs), false)
+            }
+            PointNeeds::Undefined(why) => {
+                note_undefined(&mut ev, why);
+                continue;
+            }
+        };
+        if resolved {
+            note_precision(&mut ev, knobs, extra);
+            let precision = prec(knobs, extra);
+            let Ok(d) = eval_dual(&field.f, &at, &field.euler_seeds(&at, "", Some(-1)), precision) else {
+                note_undefined(&mut ev, "F or its derivative undefined at a sampled point".into());
+                continue;
+            };
+            let expected = Float::with_val(d.value.prec(), &d.value * &w);
+            // Both sides scale like |F|·max(1, |w|); either may vanish exactly (weight 0).
+            let mut scale = Float::with_val(d.value.prec(), d.value.abs_ref());
+            if w.clone().abs() > 1 {
+                scale *= Float::with_val(d.value.prec(), w.clone().abs());
+            }
+            let agreed = digits_of_agreement_at_scale(&d.deriv, &expected, &scale);
+            if agreed >= required(knobs, extra) {
+                note_agreement(&mut ev, agreed.min(precision.digits()).saturating_sub(extra));
+                continue;
+            }
+        }
+        for (kappa, scaled) in &rescaled {
+            let k = Expr::rational(kappa);
+            let residual = scaled.clone().sub(k.pow(w_expr.clone()).mul(field.f.clone()));
+            if let Some(mut wit) = certify(&residual, &at, knobs, extra, "F(κλ, t/κ) − κ^w F(λ, t)") {
                 wit.point.insert("κ".into(), kappa.to_string());
                 ev.numeric.witness = Some(wit);
                 break;
             }
+        }
+        if resolved && ev.numeric.witness.is_none() {
+            ev.numeric.points_uncertified += 1;
         }
     }
     combine(&mut ev);
@@ -621,7 +768,7 @@ fn frequency_candidates(field: &Field, knobs: &Knobs) -> Vec<(Expr, Expr)> {
             continue;
         }
         // The period is 2π/|ω|; fix the sign here so the engine can simplify the quotient.
-        let omega = match eval_float(&omega, &Assignment::new(), prec(knobs)) {
+        let omega = match eval_float(&omega, &Assignment::new(), prec(knobs, 0)) {
             Ok(v) if v.is_sign_negative() => -omega,
             Ok(v) if !v.is_zero() => omega,
             _ => continue,
@@ -718,26 +865,45 @@ fn shift_covariance(field: &Field, knobs: &Knobs, h: &Expr) -> Evidence {
         if ev.numeric.points_agreeing >= knobs.points || ev.numeric.witness.is_some() {
             break;
         }
-        let mut at = field.context(&mut sampler);
-        field.spectral_point(&mut sampler, "", &mut at);
-        field.spectral_point(&mut sampler, "'", &mut at);
-        let (Ok(a), Ok(b)) = (
-            eval_float(&cross_a, &at, prec(knobs)),
-            eval_float(&cross_b, &at, prec(knobs)),
-        ) else {
-            ev.numeric.points_undefined += 1;
-            continue;
+        let mut at = field.context(&mut sampler, knobs);
+        field.spectral_point(&mut sampler, knobs, "", &mut at);
+        field.spectral_point(&mut sampler, knobs, "'", &mut at);
+        let (extra, resolved) = match point_needs(&[&cross_a, &cross_b], &at, knobs) {
+            PointNeeds::Extra(extra) => (extra, true),
+            PointNeeds::Unresolved(why) => {
+                note_unresolved(&mut ev, why);
+                (cap_extra(knobs), false)
+            }
+            PointNeeds::Undefined(why) => {
+                note_undefined(&mut ev, why);
+                continue;
+            }
         };
-        let agreed = digits_of_agreement(&a, &b);
-        if agreed >= knobs.digits {
-            note_agreement(&mut ev, agreed.min(prec(knobs).digits()));
-        } else {
-            ev.numeric.witness = certify(
-                &cross_a.clone().sub(cross_b.clone()),
-                &at,
-                knobs,
-                &format!("F(e^h λ)·F(λ') − F(e^h λ')·F(λ), h = {h}"),
-            );
+        if resolved {
+            note_precision(&mut ev, knobs, extra);
+            let precision = prec(knobs, extra);
+            let (Ok(a), Ok(b)) = (
+                eval_float(&cross_a, &at, precision),
+                eval_float(&cross_b, &at, precision),
+            ) else {
+                note_undefined(&mut ev, "F undefined at a shifted point".into());
+                continue;
+            };
+            let agreed = digits_of_agreement(&a, &b);
+            if agreed >= required(knobs, extra) {
+                note_agreement(&mut ev, agreed.min(precision.digits()).saturating_sub(extra));
+                continue;
+            }
+        }
+        ev.numeric.witness = certify(
+            &cross_a.clone().sub(cross_b.clone()),
+            &at,
+            knobs,
+            extra,
+            &format!("F(e^h λ)·F(λ') − F(e^h λ')·F(λ), h = {h}"),
+        );
+        if resolved && ev.numeric.witness.is_none() {
+            ev.numeric.points_uncertified += 1;
         }
     }
     combine(&mut ev);

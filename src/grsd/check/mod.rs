@@ -107,6 +107,48 @@ pub struct Confirmation {
     pub digits_confirmed: Option<u32>,
 }
 
+/// The numeric domain and precision of a check, stated in every report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sampling {
+    /// Spectral variables and time, e.g. `log-uniform in [1e-30, 1e30], a third of the points
+    /// in [1e-1, 1e1]`.
+    pub scales: String,
+    /// Decimal exponents of the smallest and largest sampled scale.
+    pub scale_exponents: [i32; 2],
+    /// How range parameters are sampled.
+    pub parameters: String,
+    /// Digits that must agree beyond what each point needs to resolve every summand.
+    pub digits: u32,
+    /// Most digits any point may be evaluated at.
+    pub max_digits: u32,
+    /// Sample points (pairs) per check.
+    pub points: u32,
+    /// Seed of the sampler.
+    pub seed: u64,
+}
+
+impl Sampling {
+    fn from_knobs(knobs: &Knobs) -> Sampling {
+        Sampling {
+            scales: knobs.scale.describe(),
+            scale_exponents: [knobs.scale.lo_exp10, knobs.scale.hi_exp10],
+            parameters: "uniform in their ranges".into(),
+            digits: knobs.digits,
+            max_digits: knobs.max_digits,
+            points: knobs.points,
+            seed: knobs.seed,
+        }
+    }
+
+    /// One line for reports.
+    pub fn summary(&self) -> String {
+        format!(
+            "scales {}; range parameters {}; {} points per check; {} digits beyond what each point needs to resolve every summand, at most {} digits per point",
+            self.scales, self.parameters, self.points, self.digits, self.max_digits
+        )
+    }
+}
+
 /// One `[expect]` claim and whether it holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExpectationResult {
@@ -143,6 +185,9 @@ pub struct CheckReport {
     pub time: Option<String>,
     /// Parameters (exact values or ranges).
     pub params: BTreeMap<String, String>,
+    /// Where the numeric checks sampled and at what precision: the domain every `confirmed`
+    /// is a statement about.
+    pub sampling: Sampling,
     /// The checks.
     pub checks: Checks,
     /// The verdict.
@@ -381,6 +426,17 @@ fn simplified(e: &Expr, spec: &Spec) -> String {
 ///
 /// Fails only if a check's evidence cannot be serialised (an internal error).
 pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
+    let spec_knobs;
+    let knobs = match spec.scales {
+        Some(scale) => {
+            spec_knobs = Knobs {
+                scale,
+                ..knobs.clone()
+            };
+            &spec_knobs
+        }
+        None => knobs,
+    };
     let field = Field::new(spec);
     let h1 = covariance::log_shift(&field, knobs);
     let h2 = covariance::time_rescaling(&field, knobs);
@@ -481,6 +537,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
                 points: knobs.points,
                 seed: knobs.seed ^ 0x4,
                 use_symbolic: true,
+                max_digits: knobs.max_digits,
             },
         );
         confirmation = Some(Confirmation {
@@ -529,6 +586,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
         spectral: spec.spectral.clone(),
         time: spec.time.clone(),
         params: describe_params(spec),
+        sampling: Sampling::from_knobs(knobs),
         checks: Checks {
             log_shift,
             time_rescaling,
@@ -574,6 +632,7 @@ fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs)
                         points: knobs.points,
                         seed: knobs.seed ^ 0x5,
                         use_symbolic: true,
+                        max_digits: knobs.max_digits,
                     },
                 );
                 (format!("{b} ({})", outcome.status), outcome.status.holds())

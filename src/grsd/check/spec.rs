@@ -7,6 +7,7 @@
 //! expr = "c * lam^b * t^(b-2)"
 //! spectral = ["lam"]           # variables that scale together; one or more
 //! time = "t"                   # optional
+//! # scales = [-30, 30]         # decimal exponents of the sampled scales (default 10^-30 … 10^30)
 //! [params]                     # exact values, or a range to sample
 //! b = "3/2"
 //! c = { range = ["1/10", "10"] }
@@ -112,6 +113,8 @@ pub struct Spec {
     pub params: BTreeMap<String, Param>,
     /// Claims.
     pub expect: Expect,
+    /// Where spectral variables and time are sampled, if the spec says (otherwise the knobs').
+    pub scales: Option<crate::numeric::ScaleDomain>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +130,7 @@ struct RawSpec {
     params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     expect: Option<RawExpect>,
+    scales: Option<Vec<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -286,6 +290,21 @@ impl Spec {
                 }
             }
         };
+        let scales = match &raw.scales {
+            None => None,
+            Some(pair) => {
+                let location = format!("{origin}: scales");
+                let [lo, hi] = pair.as_slice() else {
+                    return Err(invalid(location, "write two decimal exponents, e.g. [-30, 30]"));
+                };
+                let exponent =
+                    |v: i64| i32::try_from(v).map_err(|_| invalid(&location, format!("{v} is out of range")));
+                Some(
+                    crate::numeric::ScaleDomain::new(exponent(*lo)?, exponent(*hi)?)
+                        .map_err(|why| invalid(&location, why))?,
+                )
+            }
+        };
         let spec = Spec {
             name: raw.name.unwrap_or_else(|| origin.to_string()),
             kind,
@@ -296,6 +315,7 @@ impl Spec {
             time: raw.time,
             params,
             expect,
+            scales,
         };
         spec.validate(origin)?;
         Ok(spec)
@@ -350,6 +370,7 @@ impl Spec {
             time: inline.time.clone(),
             params,
             expect: Expect::default(),
+            scales: None,
         };
         spec.validate("inline spec")?;
         Ok(spec)

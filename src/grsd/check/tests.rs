@@ -7,6 +7,7 @@ fn knobs() -> Knobs {
         digits: 30,
         points: 4,
         seed: 7,
+        ..Knobs::default()
     }
 }
 

@@ -1,0 +1,563 @@
+//! Precision that follows the input: how many digits a point needs so that every part of a formula
+//! is seen.
+//!
+//! Agreement of two values to `d` digits says nothing about a summand that is `10⁻²⁰⁰` times the
+//! others: `λ² + 10⁻²⁰⁰·λ` and `λ²` agree to 200 digits, yet only one of them is a power law. So
+//! before a comparison at a point, a **magnitude pass** measures, for every node of the tree, its
+//! *relative sensitivity* `s` — by how much a relative change `ε` of the node changes the whole
+//! formula, relatively (`s·ε` to first order). The root has `s = 1`; along an edge from a node to
+//! a child the sensitivity is multiplied by the child's condition number in that node:
+//!
+//! | node | condition number of a child |
+//! |---|---|
+//! | `a ± b` | `|a| / |a ± b|` (and `|b| / |a ± b|`) — the `1 + ε` case |
+//! | `a·b`, `a/b`, `−a`, `abs a` | `1` |
+//! | `x^n` (integer `n`) | `|n|` |
+//! | `x^y` (real) | base `|y|`, exponent `|y·ln x|` |
+//! | `exp x` | `|x|` |
+//! | `log x` | `1 / |ln x|` |
+//! | `sqrt x` | `1/2` |
+//! | `sin x`, `cos x`, `tan x` | `|x cot x|`, `|x tan x|`, `≥ 2|x|` |
+//! | `sinh x`, `cosh x`, `tanh x` | `≥ 1`, `|x tanh x|`, `2|x| / |sinh 2x|` |
+//!
+//! A node with sensitivity `s` is resolved to `d` digits when the formula is resolved to
+//! `d + log10(1/s)` digits. Let `H = max(0, ⌈max over nodes of −log10 s⌉)` be the **hidden
+//! digits** of a point. Seeing every summand is not yet enough: a summand of relative size
+//! `ε = 10^−H` can mimic a change of exponent at first order — `λ(1 + ε ln λ)` and `λ^(1+ε)`
+//! differ only by `ε² ln²λ / 2` — so a perturbation built to hide at first order shows at the
+//! next one. Truncating the series of `λ^(1+ε)` after its `ε^n` term leaves a deviation of order
+//! `ε^(n+1)`, while the smallest summand, `ε^n`, already sets `H = n·log10(1/ε)`; since
+//! `n + 1 ≤ 2n`, comparing at `2H` extra digits sees it. The **extra digits** of a point are
+//! therefore `2H`, and a comparison at that point must agree to `d + 2H` digits and be evaluated
+//! at a precision above that. Every bound is taken on the safe side (the smallest condition
+//! number an enclosure allows), so the estimate can ask for too many digits but not for too few.
+//!
+//! Nodes that are exactly zero (by their enclosure, or exactly by [`eval_exact`] when the
+//! enclosure straddles zero) contribute nothing and are skipped with their subtree. A node whose
+//! size cannot be separated from zero makes the pass retry at four times the precision, up to
+//! the cap; at the cap the point is [`Resolution::BeyondCap`]: it must not count as agreement.
+//!
+//! At a flat point of `sin`/`cos` (where the first derivative vanishes, e.g. `sin(π/2)`) the
+//! first-order condition number is zero although a change of `ε` still moves the value by about
+//! `(x ε)²/2`: the second-order term is used there, which asks for about twice the digits.
+
+use super::exact::{eval_exact, exact_integer};
+use super::interval::Enclose;
+use super::walk::{Arithmetic, walk};
+use super::{Assignment, EvalError, Interval, Precision};
+use crate::expr::{BinOp, Expr, Func};
+use rug::{Float, Integer, Rational};
+use std::cell::RefCell;
+use std::cmp::Ordering;
+
+/// Precision of the sensitivity arithmetic itself: these are estimates of orders of magnitude
+/// (with MPFR's wide exponent range), never certificates.
+const ESTIMATE_BITS: u32 = 64;
+
+/// What a point needs so that every part of a formula is resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Every node, and the first-order mimicry of its perturbation, is resolved to the
+    /// requested digits if the formula is resolved to `requested + extra_digits` digits.
+    Resolved {
+        /// Digits beyond the requested ones: twice the hidden digits (module docs).
+        extra_digits: u32,
+    },
+    /// Resolving some part needs more digits than the cap allows.
+    BeyondCap {
+        /// A lower bound of the total digits needed (requested + extra); at least the cap.
+        needed_digits: u32,
+        /// What could not be resolved, in words.
+        part: String,
+    },
+}
+
+impl Resolution {
+    /// The extra digits, when resolved within the cap.
+    pub fn extra_digits(&self) -> Option<u32> {
+        match self {
+            Resolution::Resolved { extra_digits } => Some(*extra_digits),
+            Resolution::BeyondCap { .. } => None,
+        }
+    }
+
+    /// The more demanding of two resolutions (a point is resolved only if every formula is).
+    pub fn max(self, other: Resolution) -> Resolution {
+        match (&self, &other) {
+            (Resolution::BeyondCap { .. }, _) => self,
+            (_, Resolution::BeyondCap { .. }) => other,
+            (Resolution::Resolved { extra_digits: a }, Resolution::Resolved { extra_digits: b }) => {
+                if a >= b { self } else { other }
+            }
+        }
+    }
+}
+
+/// Extra digits needed at `at` so that every node of `e` is resolved to `digits` digits, with
+/// at most `cap_digits` digits in total.
+///
+/// # Errors
+///
+/// The evaluation error of [`eval_interval`](super::eval_interval) when the formula is
+/// undefined at the point (certainly, or not certifiably even at the cap).
+pub fn resolve(e: &Expr, at: &Assignment, digits: u32, cap_digits: u32) -> Result<Resolution, EvalError> {
+    let cap_digits = cap_digits.max(digits);
+    let cap_bits = Precision::from_digits(cap_digits).with_guard_bits(64).bits();
+    let mut bits = Precision::from_digits(digits)
+        .with_guard_bits(64)
+        .bits()
+        .min(cap_bits);
+    loop {
+        let attempt = sensitivities(e, at, bits, digits);
+        let at_cap = bits >= cap_bits;
+        match attempt {
+            Ok(Pass {
+                worst_log10: _,
+                ambiguous: Some(part),
+            }) => {
+                if at_cap {
+                    return Ok(Resolution::BeyondCap {
+                        needed_digits: cap_digits.saturating_add(1),
+                        part,
+                    });
+                }
+            }
+            Ok(Pass {
+                worst_log10,
+                ambiguous: None,
+            }) => {
+                let extra = extra_from(&worst_log10).saturating_mul(2);
+                let total = digits.saturating_add(extra);
+                return Ok(if total > cap_digits {
+                    Resolution::BeyondCap {
+                        needed_digits: total,
+                        part: "a part of the formula is smaller than the cap can resolve".into(),
+                    }
+                } else {
+                    Resolution::Resolved { extra_digits: extra }
+                });
+            }
+            Err(EvalError::NotCertified { .. }) if !at_cap => {}
+            Err(e) => return Err(e),
+        }
+        bits = bits.saturating_mul(4).min(cap_bits);
+    }
+}
+
+/// [`resolve`] for several formulas at one point: the most demanding answer.
+///
+/// # Errors
+///
+/// The first evaluation error.
+pub fn resolve_all(
+    exprs: &[&Expr],
+    at: &Assignment,
+    digits: u32,
+    cap_digits: u32,
+) -> Result<Resolution, EvalError> {
+    let mut out = Resolution::Resolved { extra_digits: 0 };
+    for e in exprs {
+        out = out.max(resolve(e, at, digits, cap_digits)?);
+    }
+    Ok(out)
+}
+
+fn extra_from(worst_log10: &Float) -> u32 {
+    if worst_log10.cmp0() != Some(Ordering::Greater) {
+        return 0;
+    }
+    let ceiling = Float::with_val(ESTIMATE_BITS, worst_log10.ceil_ref());
+    ceiling.to_u32_saturating().unwrap_or(u32::MAX)
+}
+
+/// The outcome of one magnitude pass at one precision.
+struct Pass {
+    /// `max(−log10 s)` over the nodes (0 for the root).
+    worst_log10: Float,
+    /// A node whose condition number could not be bounded away from zero at this precision.
+    ambiguous: Option<String>,
+}
+
+fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pass, EvalError> {
+    let recorder = Recording {
+        inner: Enclose { at, bits },
+        values: RefCell::new(Vec::new()),
+    };
+    let root = walk(&recorder, e)?;
+    let values = recorder.values.into_inner();
+    let mut pass = Walker {
+        at,
+        bits,
+        digits,
+        values: &values,
+        worst: Float::with_val(ESTIMATE_BITS, 0),
+        ambiguous: None,
+    };
+    // A root that is zero has no relative scale; the evaluators decide what a zero value means.
+    if !root.is_exact_zero() && !is_exactly_zero(e, &root, at) {
+        if root.contains_zero() {
+            pass.ambiguous = Some(format!("the value of `{e}` could not be separated from zero"));
+        } else {
+            pass.visit(e, 0, Float::with_val(ESTIMATE_BITS, 0));
+        }
+    }
+    Ok(Pass {
+        worst_log10: pass.worst,
+        ambiguous: pass.ambiguous,
+    })
+}
+
+/// [`Enclose`] that also records every node's enclosure, in the walk's post-order.
+struct Recording<'a> {
+    inner: Enclose<'a>,
+    values: RefCell<Vec<Interval>>,
+}
+
+impl Arithmetic for Recording<'_> {
+    type Num = Interval;
+
+    fn at(&self) -> &Assignment {
+        self.inner.at
+    }
+
+    fn rational(&self, q: &Rational) -> Interval {
+        self.inner.rational(q)
+    }
+
+    fn pi(&self) -> Interval {
+        self.inner.pi()
+    }
+
+    fn variable(&self, name: &str, value: &Rational) -> Interval {
+        self.inner.variable(name, value)
+    }
+
+    fn neg(&self, x: Interval) -> Interval {
+        self.inner.neg(x)
+    }
+
+    fn add(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        self.inner.add(x, y)
+    }
+
+    fn sub(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        self.inner.sub(x, y)
+    }
+
+    fn mul(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        self.inner.mul(x, y)
+    }
+
+    fn div(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        self.inner.div(x, y)
+    }
+
+    fn integer_power(&self, x: &Interval, n: &Integer, exponent: &Expr) -> Result<Interval, EvalError> {
+        Arithmetic::integer_power(&self.inner, x, n, exponent)
+    }
+
+    fn real_power(&self, base: &Expr, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+        Arithmetic::real_power(&self.inner, base, x, y)
+    }
+
+    fn call(&self, f: Func, x: &Interval) -> Result<Interval, EvalError> {
+        Arithmetic::call(&self.inner, f, x)
+    }
+
+    fn finish(&self, x: Interval) -> Result<Interval, EvalError> {
+        let x = self.inner.finish(x)?;
+        self.values.borrow_mut().push(x.clone());
+        Ok(x)
+    }
+}
+
+/// Number of values the walk records for `e` (it skips the exponent of an integer power).
+fn recorded_len(e: &Expr, at: &Assignment) -> usize {
+    match e {
+        Expr::Num(_) | Expr::Var(_) | Expr::Pi => 1,
+        Expr::Neg(x) | Expr::Call(_, x) => 1 + recorded_len(x, at),
+        Expr::Bin(BinOp::Pow, base, exponent) => {
+            let exponent_len = match exact_integer(exponent, at) {
+                Some(_) => 0,
+                None => recorded_len(exponent, at),
+            };
+            1 + recorded_len(base, at) + exponent_len
+        }
+        Expr::Bin(_, l, r) => 1 + recorded_len(l, at) + recorded_len(r, at),
+    }
+}
+
+/// Whether a node whose enclosure straddles zero is exactly zero.
+fn is_exactly_zero(e: &Expr, iv: &Interval, at: &Assignment) -> bool {
+    iv.contains_zero() && known_zero(e, at)
+}
+
+/// Exact zeros decided without rounding: rational subtrees by [`eval_exact`], and products and
+/// quotients with such a factor (the walk already found every other factor defined and finite).
+fn known_zero(e: &Expr, at: &Assignment) -> bool {
+    if eval_exact(e, at).is_some_and(|q| q.cmp0() == Ordering::Equal) {
+        return true;
+    }
+    match e {
+        Expr::Neg(x) => known_zero(x, at),
+        Expr::Bin(BinOp::Mul, l, r) => known_zero(l, at) || known_zero(r, at),
+        Expr::Bin(BinOp::Div, l, _) => known_zero(l, at),
+        _ => false,
+    }
+}
+
+/// A lower bound of `|node|`, or why there is none.
+enum Size {
+    /// Exactly zero: the node and its subtree do not matter.
+    Zero,
+    /// At least this (positive).
+    AtLeast(Float),
+    /// The enclosure straddles zero and the node is not exactly zero.
+    Unknown,
+}
+
+/// A condition number's lower bound, or what to do instead.
+enum Condition {
+    /// The child's subtree does not influence the node (it is multiplied by an exact zero).
+    Irrelevant,
+    /// At least `10^log10`.
+    AtLeast(Float),
+    /// Could not be bounded away from zero at this precision.
+    Unknown,
+}
+
+struct Walker<'a> {
+    at: &'a Assignment,
+    bits: u32,
+    digits: u32,
+    values: &'a [Interval],
+    worst: Float,
+    ambiguous: Option<String>,
+}
+
+fn log10(x: &Float) -> Float {
+    Float::with_val(ESTIMATE_BITS, x.log10_ref())
+}
+
+fn one() -> Condition {
+    Condition::AtLeast(Float::with_val(ESTIMATE_BITS, 0))
+}
+
+fn ratio(num: &Float, den: &Float) -> Condition {
+    if num.is_zero() {
+        return Condition::Unknown;
+    }
+    if den.is_zero() || !den.is_finite() {
+        return one();
+    }
+    Condition::AtLeast(Float::with_val(ESTIMATE_BITS, log10(num) - log10(den)))
+}
+
+impl Walker<'_> {
+    /// Visits `e`, whose recorded values start at `start`, with sensitivity `10^log_s`.
+    fn visit(&mut self, e: &Expr, start: usize, log_s: Float) {
+        if self.ambiguous.is_some() {
+            return;
+        }
+        let need = Float::with_val(ESTIMATE_BITS, -&log_s);
+        if need > self.worst {
+            self.worst = need;
+        }
+        let node = self.value(start + recorded_len(e, self.at) - 1);
+        match e {
+            Expr::Num(_) | Expr::Var(_) | Expr::Pi => {}
+            Expr::Neg(x) => self.child(x, start, &log_s, one()),
+            Expr::Call(f, x) => {
+                let arg = self.value(start + recorded_len(x, self.at) - 1);
+                let condition = self.call_condition(*f, x, &arg, &node);
+                self.child(x, start, &log_s, condition);
+            }
+            Expr::Bin(op, l, r) => {
+                let left = self.value(start + recorded_len(l, self.at) - 1);
+                let r_start = start + recorded_len(l, self.at);
+                match op {
+                    BinOp::Add | BinOp::Sub => {
+                        let node_size = node.mag();
+                        let cl = self.summand_condition(l, &left, &node_size);
+                        self.child(l, start, &log_s, cl);
+                        let right = self.value(r_start + recorded_len(r, self.at) - 1);
+                        let cr = self.summand_condition(r, &right, &node_size);
+                        self.child(r, r_start, &log_s, cr);
+                    }
+                    BinOp::Mul | BinOp::Div => {
+                        self.child(l, start, &log_s, one());
+                        self.child(r, r_start, &log_s, one());
+                    }
+                    BinOp::Pow => match exact_integer(r, self.at) {
+                        Some(n) if n == 0 => {}
+                        Some(n) => {
+                            let n = Float::with_val(ESTIMATE_BITS, n.clone().abs());
+                            self.child(l, start, &log_s, Condition::AtLeast(log10(&n)));
+                        }
+                        None => {
+                            let exponent = self.value(r_start + recorded_len(r, self.at) - 1);
+                            let (base_condition, exponent_condition) =
+                                self.power_conditions(l, &left, r, &exponent);
+                            self.child(l, start, &log_s, base_condition);
+                            self.child(r, r_start, &log_s, exponent_condition);
+                        }
+                    },
+                }
+            }
+        }
+    }
+
+    fn value(&self, index: usize) -> Interval {
+        // The walk records exactly `recorded_len` values per subtree, so indices are in range;
+        // a mismatch would be a defect here, and an exact zero then only skips work.
+        self.values
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| Interval::exact(Float::new(self.bits)))
+    }
+
+    fn child(&mut self, e: &Expr, start: usize, log_s: &Float, condition: Condition) {
+        match condition {
+            Condition::Irrelevant => {}
+            Condition::Unknown => {
+                self.ambiguous = Some(format!("the influence of `{e}` could not be separated from zero"));
+            }
+            Condition::AtLeast(log_k) => {
+                let iv = self.value(start + recorded_len(e, self.at) - 1);
+                if iv.is_exact_zero() || is_exactly_zero(e, &iv, self.at) {
+                    return;
+                }
+                self.visit(e, start, Float::with_val(ESTIMATE_BITS, log_s + &log_k));
+            }
+        }
+    }
+
+    fn size(&self, e: &Expr, iv: &Interval) -> Size {
+        if iv.is_exact_zero() {
+            return Size::Zero;
+        }
+        if iv.contains_zero() {
+            if known_zero(e, self.at) {
+                return Size::Zero;
+            }
+            return match eval_exact(e, self.at) {
+                Some(q) if q.cmp0() == Ordering::Equal => Size::Zero,
+                Some(q) => Size::AtLeast(Float::with_val(ESTIMATE_BITS, q.abs())),
+                None => Size::Unknown,
+            };
+        }
+        Size::AtLeast(iv.mig())
+    }
+
+    fn summand_condition(&self, e: &Expr, iv: &Interval, node_size: &Float) -> Condition {
+        match self.size(e, iv) {
+            Size::Zero => Condition::Irrelevant,
+            Size::Unknown => Condition::Unknown,
+            Size::AtLeast(m) => ratio(&m, node_size),
+        }
+    }
+
+    fn power_conditions(
+        &self,
+        base: &Expr,
+        x: &Interval,
+        exponent: &Expr,
+        y: &Interval,
+    ) -> (Condition, Condition) {
+        let base_condition = match self.size(exponent, y) {
+            Size::Zero => Condition::Irrelevant,
+            Size::Unknown => Condition::Unknown,
+            Size::AtLeast(m) => Condition::AtLeast(log10(&m)),
+        };
+        // The exponent matters through y·ln x; at x = 1 exactly it does not matter at all.
+        let exponent_condition = if eval_exact(base, self.at).is_some_and(|q| q == 1) {
+            Condition::Irrelevant
+        } else if x.lo.is_sign_negative() || x.lo.is_zero() {
+            // 0^y = 0 (and negative bases are undefined for real exponents): the node is exactly
+            // zero or the walk already failed, so nothing below it needs resolving.
+            Condition::Irrelevant
+        } else {
+            let ln = x.ln();
+            match (self.size(exponent, y), ln.contains_zero()) {
+                (Size::Zero, _) => Condition::Irrelevant,
+                (Size::Unknown, _) | (_, true) => Condition::Unknown,
+                (Size::AtLeast(m), false) => {
+                    let product = Float::with_val(ESTIMATE_BITS, &m * &ln.mig());
+                    Condition::AtLeast(log10(&product))
+                }
+            }
+        };
+        (base_condition, exponent_condition)
+    }
+
+    fn call_condition(&self, f: Func, x_expr: &Expr, x: &Interval, node: &Interval) -> Condition {
+        let arg_size = || match self.size(x_expr, x) {
+            Size::Zero => None,
+            Size::AtLeast(m) => Some(m),
+            Size::Unknown => Some(Float::new(ESTIMATE_BITS)),
+        };
+        let enclose = Enclose {
+            at: self.at,
+            bits: self.bits,
+        };
+        let other = |g: Func| Arithmetic::call(&enclose, g, x).ok();
+        match f {
+            Func::Abs | Func::Sinh => one(),
+            Func::Sqrt => Condition::AtLeast(log10(&Float::with_val(ESTIMATE_BITS, 0.5))),
+            Func::Log => ratio(&Float::with_val(ESTIMATE_BITS, 1), &node.mag()),
+            Func::Exp => match arg_size() {
+                None => Condition::Irrelevant,
+                Some(m) if m.is_zero() => Condition::Unknown,
+                Some(m) => Condition::AtLeast(log10(&m)),
+            },
+            Func::Tan => match arg_size() {
+                None => Condition::Irrelevant,
+                Some(m) if m.is_zero() => Condition::Unknown,
+                Some(m) => Condition::AtLeast(log10(&Float::with_val(ESTIMATE_BITS, &m * 2u32))),
+            },
+            Func::Cosh => match (arg_size(), other(Func::Tanh)) {
+                (None, _) => Condition::Irrelevant,
+                (Some(m), Some(t)) if !m.is_zero() && !t.mig().is_zero() => {
+                    Condition::AtLeast(log10(&Float::with_val(ESTIMATE_BITS, &m * &t.mig())))
+                }
+                _ => Condition::Unknown,
+            },
+            Func::Tanh => {
+                // 2|x|/sinh(2|x|) decreases in |x|: its value at the largest |x| bounds it below.
+                let top = x.mag();
+                if top.is_zero() {
+                    return one();
+                }
+                let two_top = Interval::exact(Float::with_val(self.bits, &top * 2u32));
+                match Arithmetic::call(&enclose, Func::Sinh, &two_top) {
+                    Ok(s) => ratio(&Float::with_val(ESTIMATE_BITS, &top * 2u32), &s.mag()),
+                    Err(_) => Condition::Unknown,
+                }
+            }
+            Func::Sin | Func::Cos => {
+                let partner = if f == Func::Sin { Func::Cos } else { Func::Sin };
+                let Some(m) = arg_size() else {
+                    // sin(0) = 0 makes the node zero (skipped); cos(0) = 1 does not vary.
+                    return Condition::Irrelevant;
+                };
+                if m.is_zero() {
+                    return Condition::Unknown;
+                }
+                let Some(p) = other(partner) else {
+                    return Condition::Unknown;
+                };
+                if p.contains_zero() {
+                    // A flat point: a relative change ε of x moves the value by about (x ε)²/2.
+                    // With ε = 10^−digits that is a condition number of x²/2 · 10^−digits.
+                    let second = Float::with_val(ESTIMATE_BITS, &m * &m) / 2u32;
+                    return Condition::AtLeast(Float::with_val(ESTIMATE_BITS, log10(&second) - self.digits));
+                }
+                let product = Float::with_val(ESTIMATE_BITS, &m * &p.mig());
+                ratio(&product, &node.mag())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
