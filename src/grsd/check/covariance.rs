@@ -469,7 +469,11 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
 
     let mut ev = new_evidence(knobs, sym_verdict, symbolic_note.clone());
     let mut sampler = PointSampler::new(knobs.seed);
+    // The first agreeing ratio and the digits its point required: a degree read off it must
+    // match to those digits, not merely to the requested ones (λ^(2 + 10⁻¹⁰⁰) has degree
+    // 2 + 10⁻¹⁰⁰, not 2).
     let mut first_ratio: Option<Float> = None;
+    let mut first_need = knobs.digits;
     let mut ratio_varies_with_context = false;
     let sigma = Expr::rational(&Rational::from((1, 2)));
     let e_sigma = sigma.clone().call(Func::Exp);
@@ -520,11 +524,14 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
                 note_agreement(&mut ev, agreed.saturating_sub(extra));
                 if first_ratio
                     .as_ref()
-                    .is_some_and(|r| degree_digits(r, &ra) < knobs.digits)
+                    .is_some_and(|r| degree_digits(r, &ra) < need.min(first_need))
                 {
                     ratio_varies_with_context = true;
                 }
-                first_ratio.get_or_insert(ra);
+                if first_ratio.is_none() {
+                    first_ratio = Some(ra);
+                    first_need = need;
+                }
                 continue;
             }
         }
@@ -597,7 +604,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
         && !ratio_varies_with_context
         && let Some(q) = first_ratio
             .as_ref()
-            .and_then(|r| nearest_small_rational(r, knobs.digits))
+            .and_then(|r| nearest_small_rational(r, first_need))
     {
         let candidate = Expr::rational(&q);
         note(&mut ev, &format!("; numeric ratio is the constant {q}"));
@@ -626,8 +633,8 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
         .and_then(|b| eval_exact(b, &Assignment::new()));
     let degree_numeric = first_ratio.filter(|_| holds).map(|r| {
         let shown = r.to_string_radix(10, Some(20.min(knobs.digits as usize).max(2)));
-        match nearest_small_rational(&r, knobs.digits) {
-            Some(q) => format!("{shown} (= {q} to {} digits)", knobs.digits),
+        match nearest_small_rational(&r, first_need) {
+            Some(q) => format!("{shown} (= {q} to {first_need} digits)"),
             None => shown,
         }
     });
