@@ -762,6 +762,7 @@ const MAX_PERIOD_ROUNDS: usize = 4;
 fn smallest_period(field: &Field, knobs: &Knobs, h: Expr, ev: Evidence) -> (Expr, Evidence, String) {
     let (mut h, mut ev) = (h, ev);
     let mut tried: Vec<String> = Vec::new();
+    let mut failed: Vec<Expr> = Vec::new();
     // A field covariant under every shift (continuous covariance H1 failed to establish) would
     // divide forever: a few rounds reach any period a formula plausibly has.
     for _ in 0..MAX_PERIOD_ROUNDS {
@@ -769,7 +770,14 @@ fn smallest_period(field: &Field, knobs: &Knobs, h: Expr, ev: Evidence) -> (Expr
         for m in PERIOD_DIVISORS {
             let divided = h.clone().div(Expr::int(m));
             let divided = symbolic::normalize(&divided, &Assumptions::none()).unwrap_or(divided);
+            // h/4 of one round is (h/2)/2 of the next: a shift that failed once is not retried.
+            if failed.contains(&divided) {
+                continue;
+            }
             let candidate = shift_covariance(field, knobs, &divided);
+            if !candidate.status.holds() {
+                failed.push(divided.clone());
+            }
             tried.push(format!("{divided} ({})", candidate.status));
             // The largest m that holds gives the smallest period of this round.
             if candidate.status.holds() {
