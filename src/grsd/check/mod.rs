@@ -377,7 +377,7 @@ fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
             spec.spectral
                 .iter()
                 .position(|s| s == v)
-                .map(|i| Expr::rational(&ratios[i - 1]))
+                .map(|i| Expr::rational(&ratios[i - 1])) // invariant: i ≥ 1, since i = 0 is `first`, handled above
         })
     };
     let others = spec.spectral.len() - 1;
