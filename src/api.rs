@@ -175,8 +175,9 @@ impl Field {
     /// # Errors
     ///
     /// [`Error::Parse`] for a formula that does not parse, [`Error::InvalidInput`] for an
-    /// inexact or empty range parameter, a missing kind/weight, an undeclared variable, or a
-    /// spectral variable missing from the formula.
+    /// inexact or empty range parameter, a missing kind/weight, or an undeclared variable. A
+    /// spectral variable missing from the formula is not an error (degree 0 in it): the report
+    /// carries a warning.
     pub fn spec(&self) -> Result<Spec> {
         // Everything with a location of its own is checked here, so that errors name the
         // builder call rather than the command-line flags the shared inline-spec code names.

@@ -23,6 +23,23 @@
 //! expect = "holds"                         # or "refuted" for a claim that must fail
 //! note = "why this step is here"
 //! ```
+//!
+//! A step with `expect = "refuted"` must also say *what* it refutes, with
+//! `difference = "<expr>"`: the exact discrepancy `lhs − rhs`. The step passes only if its claim
+//! is refuted by a certified witness **and** `lhs − rhs == difference` holds (`proved`, or
+//! `confirmed` numerically). Without the difference any false formula would pass, so a mutated
+//! non-example could not be told from the intended one; a refuted step without it is an input
+//! error. The `where` substitutions and the assumptions apply to the difference too. For
+//! `differentiate` and `integrate` steps the difference refers to the compared quantity:
+//! `d(lhs)/d(var) − rhs`, respectively `∫ lhs d(var) − rhs`.
+//!
+//! ```toml
+//! [[step]]
+//! claim = "U*(mu^2 + 3*s2)/lam == 3*U*(mu^2 + s2)/lam"
+//! justification = "normalize"
+//! expect = "refuted"
+//! difference = "-2*U*mu^2/lam"             # lhs − rhs, checked to hold
+//! ```
 
 use crate::crosscheck::parse_rational;
 use crate::error::{Error, Result};
@@ -126,6 +143,9 @@ pub struct Step {
     pub cites: Vec<Citation>,
     /// Whether the claim must hold or must be refuted.
     pub expect_refuted: bool,
+    /// For a refuted step: the exact discrepancy (`lhs − rhs`, or the compared quantity minus
+    /// `rhs` for derivative and integral steps), after substitutions; it must itself hold.
+    pub difference: Option<Expr>,
     /// Free-text note.
     pub note: Option<String>,
 }
@@ -173,6 +193,7 @@ struct RawStep {
     #[serde(default)]
     cites: Vec<toml::Value>,
     expect: Option<String>,
+    difference: Option<String>,
     note: Option<String>,
 }
 
@@ -376,6 +397,32 @@ impl ProofFile {
                     ));
                 }
             };
+            let difference = match (&raw_step.difference, expect_refuted) {
+                (None, false) => None,
+                (Some(_), false) => {
+                    return Err(invalid(
+                        format!("{location} (difference)"),
+                        "`difference` pins down what a refuted step refutes; this step expects `holds` (add `expect = \"refuted\"` or drop the difference)",
+                    ));
+                }
+                (None, true) => {
+                    return Err(invalid(
+                        format!("{location} (expect)"),
+                        "a step with `expect = \"refuted\"` must say what it refutes: add `difference = \"<lhs - rhs>\"`, the exact discrepancy (for differentiate/integrate steps: the compared quantity minus rhs), which is checked to hold",
+                    ));
+                }
+                (Some(text), true) => {
+                    let mut d = parse_formula(text, format!("{location} (difference)"))?;
+                    for (name, formula) in &raw_step.where_ {
+                        let with = parse_formula(formula, format!("{location} (where.{name})"))?;
+                        d = d.substitute(name, &with);
+                    }
+                    for (name, with) in &assumptions {
+                        d = d.substitute(name, with);
+                    }
+                    Some(d)
+                }
+            };
             // Logical checks: these make the proof fail at this step rather than being input
             // errors, because the file is well-formed but the argument is not.
             for c in &cites {
@@ -402,6 +449,9 @@ impl ProofFile {
             }
             let mut used = lhs.variables();
             used.extend(rhs.variables());
+            if let Some(d) = &difference {
+                used.extend(d.variables());
+            }
             for v in used {
                 if !variables.contains_key(&v) && !bound_here.contains(&v.as_str()) {
                     problems.push(StructuralError {
@@ -428,6 +478,7 @@ impl ProofFile {
                 justification,
                 cites,
                 expect_refuted,
+                difference,
                 note: raw_step.note.clone(),
             });
         }

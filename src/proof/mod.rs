@@ -5,17 +5,20 @@
 //! THEORY.md §4 status. A step passes when it is `proved` — or `confirmed`, if and only if it is
 //! explicitly justified as `numeric` (an integral is always numeric: the engine does not
 //! integrate). A step may instead expect `refuted` (non-examples), which needs a certified
-//! witness. Citations must point to earlier steps or to other proof files, which are checked
+//! witness **and** a stated `difference` (the exact discrepancy) that itself holds, so that the
+//! step pins down what it refutes rather than accepting any false formula. Citations must point to earlier steps or to other proof files, which are checked
 //! too; cyclic citations between files are an error.
 
 pub mod format;
 
 use crate::crosscheck::{self, CheckOptions, Claim, Domain, Identity, Status};
 use crate::error::{Error, Result};
+use crate::expr::Expr;
 use crate::report::{Document, Report, code, strong, text};
 use format::{Citation, Justification, Operation, ProofFile, VarDomain};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::Add;
 use std::path::{Path, PathBuf};
 
 /// JSON schema identifier of a prove run.
@@ -38,6 +41,12 @@ pub struct StepResult {
     pub cites: Vec<String>,
     /// Whether the step must be refuted.
     pub expect_refuted: bool,
+    /// For a refuted step: the identity `lhs == rhs + difference` that was checked to hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difference: Option<String>,
+    /// Status of the difference identity (it must hold for the step to pass).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difference_status: Option<Status>,
     /// THEORY.md §4 status.
     pub status: Status,
     /// Whether the step passes.
@@ -219,8 +228,10 @@ impl Prover {
                 passed = false;
                 message = p.message.clone();
             }
-            let mut identity =
-                Identity::new(step.lhs.clone(), step.rhs.clone()).with_claim(match &step.operation {
+            // The claim compared as the step says (identity, derivative or integral); the
+            // difference of a refuted step is compared the same way, against `rhs + difference`.
+            let compared = |rhs: Expr| {
+                let mut identity = Identity::new(step.lhs.clone(), rhs).with_claim(match &step.operation {
                     Operation::Identity => Claim::Equal,
                     Operation::Differentiate(v) => Claim::Derivative(v.clone()),
                     Operation::Integrate { var, lower, upper } => Claim::Integral {
@@ -229,16 +240,24 @@ impl Prover {
                         upper: upper.clone(),
                     },
                 });
-            for (name, d) in &proof.variables {
-                identity = identity.with_domain(name, domain(d));
-            }
-            let (status, points, evidence) = if structural.is_empty() {
+                for (name, d) in &proof.variables {
+                    identity = identity.with_domain(name, domain(d));
+                }
+                identity
+            };
+            let identity = compared(step.rhs.clone());
+            let difference = step
+                .difference
+                .as_ref()
+                .map(|d| compared(step.rhs.clone().add(d.clone())));
+            let seed = 0x9e37_79b9_7f4a_7c15 ^ step.number as u64;
+            let run = |identity: &Identity, seed: u64| {
                 let outcome = crosscheck::check(
-                    &identity,
+                    identity,
                     &CheckOptions {
                         digits: self.options.digits,
                         points: self.options.points,
-                        seed: 0x9e37_79b9_7f4a_7c15 ^ step.number as u64,
+                        seed,
                         use_symbolic: true,
                         ..CheckOptions::default()
                     },
@@ -254,6 +273,18 @@ impl Prover {
                     ),
                 };
                 (outcome.status, outcome.numeric.points_agreeing, evidence)
+            };
+            let mut difference_status = None;
+            let (status, points, evidence) = if structural.is_empty() {
+                let (status, points, mut evidence) = run(&identity, seed);
+                // The difference is checked only when the claim is refuted as expected: it is
+                // what makes that refutation the intended one.
+                if let (Some(diff), Status::Refuted) = (&difference, status) {
+                    let (d_status, _, d_evidence) = run(diff, seed ^ 0x5bd1_e995);
+                    difference_status = Some(d_status);
+                    evidence = format!("{evidence}; difference {d_status} ({d_evidence})");
+                }
+                (status, points, evidence)
             } else {
                 (
                     Status::Undetermined,
@@ -263,8 +294,9 @@ impl Prover {
             };
             if passed {
                 let numeric_only = step.justification == Justification::Numeric;
+                let difference_holds = difference_status.is_some_and(|s| s.holds());
                 let ok = if step.expect_refuted {
-                    status == Status::Refuted
+                    status == Status::Refuted && difference_holds
                 } else if numeric_only || matches!(step.operation, Operation::Integrate { .. }) {
                     status.holds()
                 } else {
@@ -272,7 +304,12 @@ impl Prover {
                 };
                 if !ok {
                     passed = false;
-                    message = if step.expect_refuted {
+                    message = if step.expect_refuted && status == Status::Refuted {
+                        format!(
+                            "refuted, but not by the stated difference: lhs − rhs == difference is {} ({evidence}); the formula refuted is not the one the step describes",
+                            difference_status.map_or("unchecked", |s| s.as_str())
+                        )
+                    } else if step.expect_refuted {
                         format!("expected a certified refutation, got {status} ({evidence})")
                     } else if status == Status::Confirmed && !numeric_only {
                         format!(
@@ -303,6 +340,8 @@ impl Prover {
                     })
                     .collect(),
                 expect_refuted: step.expect_refuted,
+                difference: difference.as_ref().map(Identity::describe),
+                difference_status,
                 status,
                 passed,
                 message,
@@ -335,6 +374,12 @@ pub fn table(r: &FileResult) -> String {
             if st.passed { "ok" } else { "FAIL" },
             st.claim
         );
+        if let Some(d) = &st.difference {
+            s += &format!(
+                "       difference: {d} [{}]\n",
+                st.difference_status.map_or("unchecked", |s| s.as_str())
+            );
+        }
         if !st.passed {
             s += &format!("       {}\n", st.message);
         }
@@ -404,6 +449,10 @@ pub fn document(results: &[FileResult]) -> Document {
                 .iter()
                 .map(|st| {
                     let mut claim = vec![code(st.checked.clone())];
+                    if let Some(d) = &st.difference {
+                        claim.push(text(" — pinned down by "));
+                        claim.push(code(d.clone()));
+                    }
                     if let Some(n) = &st.note {
                         claim.push(text(format!(" — {n}")));
                     }

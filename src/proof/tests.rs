@@ -64,3 +64,118 @@ fn malformed_files_are_input_errors() {
     assert!(err.to_string().contains("justification"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A scratch directory for proof files written by one test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("renorm-proof-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn quick() -> Prover {
+    Prover::new(ProveOptions {
+        digits: 30,
+        points: 4,
+    })
+}
+
+const HEADER: &str = "title = \"t\"\nstatement = \"s\"\n[variables]\nU = \"positive\"\nmu = \"real\"\ns2 = \"positive\"\nlam = \"positive\"\n";
+
+#[test]
+fn a_refuted_step_must_state_its_difference() {
+    let dir = scratch("no-difference");
+    let file = dir.join("refuted.toml");
+    // Without a difference: an input error at the step's line, saying what to add.
+    std::fs::write(
+        &file,
+        format!(
+            "{HEADER}[[step]]\nclaim = \"U*(mu^2 + 3*s2)/lam == 3*U*(mu^2 + s2)/lam\"\njustification = \"normalize\"\nexpect = \"refuted\"\n"
+        ),
+    )
+    .unwrap();
+    let err = quick().check_file(&file).unwrap_err();
+    assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+    let m = err.to_string();
+    assert!(
+        m.contains("refuted.toml:8: step 1") && m.contains("add `difference"),
+        "{m}"
+    );
+    // A difference on a step that must hold is an error too.
+    std::fs::write(
+        &file,
+        format!("{HEADER}[[step]]\nclaim = \"U == U\"\njustification = \"normalize\"\ndifference = \"0\"\n"),
+    )
+    .unwrap();
+    let m = quick().check_file(&file).unwrap_err().to_string();
+    assert!(m.contains("step 1 (difference)"), "{m}");
+    // By hand: U(μ² + 3s²)/λ − 3U(μ² + s²)/λ = −2Uμ²/λ. The right difference passes …
+    let step = |claim: &str, difference: &str| {
+        format!(
+            "{HEADER}[[step]]\nclaim = \"{claim}\"\njustification = \"normalize\"\nexpect = \"refuted\"\ndifference = \"{difference}\"\n"
+        )
+    };
+    let good = dir.join("good.toml");
+    std::fs::write(
+        &good,
+        step("U*(mu^2 + 3*s2)/lam == 3*U*(mu^2 + s2)/lam", "-2*U*mu^2/lam"),
+    )
+    .unwrap();
+    let r = quick().check_file(&good).unwrap();
+    assert!(r.passed, "{:?}", r.first_failure);
+    assert_eq!(r.steps[0].difference_status, Some(Status::Proved));
+    // … a mutated claim (still false, but not the stated discrepancy) fails, and so does a
+    // wrong difference for the right claim.
+    for (name, claim, difference) in [
+        (
+            "mutated.toml",
+            "U*(mu^2 + 3*s2)/lam == 4*U*(mu^2 + s2)/lam",
+            "-2*U*mu^2/lam",
+        ),
+        (
+            "wrong.toml",
+            "U*(mu^2 + 3*s2)/lam == 3*U*(mu^2 + s2)/lam",
+            "2*U*mu^2/lam",
+        ),
+    ] {
+        let bad = dir.join(name);
+        std::fs::write(&bad, step(claim, difference)).unwrap();
+        let r = quick().check_file(&bad).unwrap();
+        assert!(!r.passed, "{name} must fail");
+        let m = r.first_failure.unwrap();
+        assert!(m.contains("not by the stated difference"), "{m}");
+        assert_eq!(r.steps[0].status, Status::Refuted);
+        assert_eq!(r.steps[0].difference_status, Some(Status::Refuted));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The shipped non-examples hold; each mutation of one of their wrong formulas (still wrong, so
+/// a bare `expect = "refuted"` would have accepted it) now makes the proof fail.
+#[test]
+fn mutated_non_examples_fail() {
+    let shipped = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/proofs/non_examples.toml"));
+    let text = std::fs::read_to_string(&shipped).unwrap();
+    let dir = scratch("mutated");
+    let original = dir.join("non_examples.toml");
+    std::fs::write(&original, &text).unwrap();
+    let r = quick().check_file(&original).unwrap();
+    assert!(r.passed, "{:?}", r.first_failure);
+    for (from, to) in [
+        // (ii) H2: κ² → κ³ on the right-hand side.
+        (
+            "(kappa*lam)^(3/2) == kappa^2*(lam^(1/2) + lam^(3/2))",
+            "(kappa*lam)^(3/2) == kappa^3*(lam^(1/2) + lam^(3/2))",
+        ),
+        // (ii) H1: b = 1/2 → b = 3/2.
+        ("where = { b = \"1/2\" }", "where = { b = \"3/2\" }"),
+    ] {
+        assert_eq!(text.matches(from).count(), 1, "{from}");
+        let mutated = dir.join("mutated.toml");
+        std::fs::write(&mutated, text.replace(from, to)).unwrap();
+        let r = quick().check_file(&mutated).unwrap();
+        assert!(!r.passed, "the mutation {to} must fail");
+        let m = r.first_failure.unwrap();
+        assert!(m.contains("not by the stated difference"), "{m}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -838,6 +838,10 @@ pub(crate) fn discrete(field: &Field, knobs: &Knobs) -> Discrete {
     for h in tried {
         let ev = shift_covariance(field, knobs, &h);
         if ev.status.holds() {
+            // A candidate from `sin(ω ln λ)` can be a multiple of the true period (`sin²` halves
+            // it): report the smallest period found among the divisors of h.
+            let (h, mut ev, divisors) = smallest_period(field, knobs, h, ev);
+            note(&mut ev, &format!("; {divisors}"));
             // Discrete-only needs a certified failure at an irrational multiple of h.
             let irrational = Expr::int(2).call(Func::Sqrt).mul(h.clone());
             let irr = shift_covariance(field, knobs, &irrational);
@@ -915,4 +919,54 @@ fn shift_covariance(field: &Field, knobs: &Knobs, h: &Expr) -> Evidence {
     }
     combine(&mut ev);
     ev
+}
+
+/// Divisors tried below a period that holds: `h/m` for `m = 2..=6`.
+const PERIOD_DIVISORS: std::ops::RangeInclusive<i64> = 2..=6;
+
+/// Rounds of division in [`smallest_period`] (each divides the period by at least 2).
+const MAX_PERIOD_ROUNDS: usize = 4;
+
+/// The smallest period among the repeated divisors of a period `h` that holds (with evidence
+/// `ev`): while some `h/m` (`m` in [`PERIOD_DIVISORS`]) is a period too, the largest such `m`
+/// replaces `h` by `h/m` and the search goes on from there. Returns the period, its evidence and
+/// a sentence saying which divisors were tried. A true period `h/N` is found when `N` has no
+/// prime factor above 5.
+fn smallest_period(field: &Field, knobs: &Knobs, h: Expr, ev: Evidence) -> (Expr, Evidence, String) {
+    let (mut h, mut ev) = (h, ev);
+    let mut tried: Vec<String> = Vec::new();
+    let mut failed: Vec<Expr> = Vec::new();
+    // A field covariant under every shift (continuous covariance H1 failed to establish) would
+    // divide forever: a few rounds reach any period a formula plausibly has.
+    for _ in 0..MAX_PERIOD_ROUNDS {
+        let mut smaller: Option<(Expr, Evidence)> = None;
+        for m in PERIOD_DIVISORS {
+            let divided = h.clone().div(Expr::int(m));
+            let divided = symbolic::normalize(&divided, &Assumptions::none()).unwrap_or(divided);
+            // h/4 of one round is (h/2)/2 of the next: a shift that failed once is not retried.
+            if failed.contains(&divided) {
+                continue;
+            }
+            let candidate = shift_covariance(field, knobs, &divided);
+            if !candidate.status.holds() {
+                failed.push(divided.clone());
+            }
+            tried.push(format!("{divided} ({})", candidate.status));
+            // The largest m that holds gives the smallest period of this round.
+            if candidate.status.holds() {
+                smaller = Some((divided, candidate));
+            }
+        }
+        match smaller {
+            Some((divided, candidate)) => (h, ev) = (divided, candidate),
+            None => break,
+        }
+    }
+    let sentence = format!(
+        "smallest period: h/m for m = {}..={} tried, repeatedly from each period that held: {}; smallest that holds: {h}",
+        PERIOD_DIVISORS.start(),
+        PERIOD_DIVISORS.end(),
+        tried.join(", ")
+    );
+    (h, ev, sentence)
 }

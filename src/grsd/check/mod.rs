@@ -84,9 +84,15 @@ pub struct Verdict {
     pub exponent_spectral: Option<String>,
     /// `b − w`.
     pub exponent_time: Option<String>,
-    /// `C = F(1, …, 1; t = 1)`.
+    /// `C = F(1, …, 1; t = 1)`, or `F` at the reference point of [`Verdict::amplitude_reference`]
+    /// when that vanishes.
     pub amplitude: Option<String>,
-    /// `G(u_2, …) = F(1, u_2, …; 1) / C` with `u_i = λ_i/λ_1` (several spectral variables).
+    /// Where `C` was taken when `F(1, …, 1; t = 1) = 0` (several spectral variables): e.g.
+    /// `C = F(1, 2; t = 1) at u2 = mu/lam = 2`. Absent when `C = F(1, …, 1; t = 1)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amplitude_reference: Option<String>,
+    /// `G(u_2, …) = F(1, u_2, …; 1) / C` with `u_i = λ_i/λ_1` (several spectral variables);
+    /// `G = 1` at the reference point where `C` was taken.
     pub scaling_function: Option<String>,
     /// Why.
     pub explanation: String,
@@ -209,6 +215,10 @@ pub struct CheckReport {
     /// is better than `confirmed`).
     #[serde(default)]
     pub engine: symbolic::EngineMode,
+    /// Remarks that do not change the verdict but that a reader should see (e.g. a declared
+    /// spectral variable the formula does not mention: degree 0 in it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
@@ -344,8 +354,45 @@ struct Forced {
     expr: Expr,
     display: String,
     amplitude: Expr,
+    /// Where the amplitude was taken, when not at `u = 1` (see [`Verdict::amplitude_reference`]).
+    amplitude_reference: Option<String>,
     scaling_function: Option<Expr>,
     exponent_time: Expr,
+}
+
+/// Ratios `u_i = λ_i/λ_1` tried, in this order, as the reference point of the amplitude when
+/// `F(1, …, 1; t = 1) = 0` (fixed, so the report is reproducible).
+const REFERENCE_RATIOS: [(i64, u64); 12] = [
+    (2, 1),
+    (3, 1),
+    (1, 2),
+    (5, 1),
+    (1, 3),
+    (7, 1),
+    (2, 3),
+    (3, 2),
+    (11, 1),
+    (1, 5),
+    (13, 1),
+    (5, 2),
+];
+
+/// Whether `e` is certainly not zero: exactly (rational), by an enclosure excluding 0, or —
+/// for an amplitude that still depends on free parameters — unless the engine reduces it to 0.
+fn certainly_nonzero(e: &Expr, spec: &Spec) -> bool {
+    if !e.variables().is_empty() {
+        let field = Field::new(spec);
+        return !matches!(
+            symbolic::is_zero(e, &field.assumptions),
+            Ok(symbolic::ZeroTest::Zero)
+        );
+    }
+    let none = crate::numeric::Assignment::new();
+    if let Some(q) = crate::numeric::eval_exact(e, &none) {
+        return q != 0;
+    }
+    crate::numeric::eval_interval(e, &none, crate::numeric::Precision::from_digits(50))
+        .is_ok_and(|iv| iv.excludes_zero())
 }
 
 fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
@@ -366,9 +413,67 @@ fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
             })
         })
     };
-    let amplitude = f.map_vars(&mut |v| {
-        (spec.spectral.iter().any(|s| s == v) || spec.time.as_deref() == Some(v)).then(|| Expr::int(1))
-    });
+    // F at λ_1 = 1, t = 1 and the ratios `u` (one per further spectral variable).
+    let at_ratios = |ratios: &[rug::Rational]| {
+        f.map_vars(&mut |v| {
+            if v == first || spec.time.as_deref() == Some(v) {
+                return Some(Expr::int(1));
+            }
+            spec.spectral
+                .iter()
+                .position(|s| s == v)
+                .map(|i| Expr::rational(&ratios[i - 1])) // invariant: i ≥ 1, since i = 0 is `first`, handled above
+        })
+    };
+    let others = spec.spectral.len() - 1;
+    let unit = vec![rug::Rational::from(1); others];
+    let mut amplitude = at_ratios(&unit);
+    let mut amplitude_reference = None;
+    let mut amplitude_nonzero = true;
+    if others > 0 && !certainly_nonzero(&amplitude, spec) {
+        // C = F(1, …, 1; 1) vanishes (or cannot be shown not to): normalise G at the first
+        // point of a fixed list where F is certainly not zero. Each further variable gets its
+        // own ratio, shifted along the list, so that a factor like (mu − nu) cannot vanish at
+        // every point tried.
+        let points = (0..REFERENCE_RATIOS.len()).map(|k| {
+            (0..others)
+                .map(|i| rug::Rational::from(REFERENCE_RATIOS[(k + i) % REFERENCE_RATIOS.len()]))
+                .collect::<Vec<_>>()
+        });
+        let t_part = spec
+            .time
+            .as_ref()
+            .map(|t| format!("; {t} = 1"))
+            .unwrap_or_default();
+        let unit_args = vec!["1"; others + 1].join(", ");
+        for ratios in points {
+            let candidate = at_ratios(&ratios);
+            if certainly_nonzero(&candidate, spec) {
+                let args: Vec<String> = std::iter::once("1".to_string())
+                    .chain(ratios.iter().map(ToString::to_string))
+                    .collect();
+                let at: Vec<String> = ratios
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| format!("u{} = {}/{first} = {q}", i + 2, spec.spectral[i + 1]))
+                    .collect();
+                amplitude_reference = Some(format!(
+                    "C = F({}{t_part}) at {}, because F({unit_args}{t_part}) = 0",
+                    args.join(", "),
+                    at.join(", ")
+                ));
+                amplitude = candidate;
+                break;
+            }
+        }
+        if amplitude_reference.is_none() {
+            amplitude_nonzero = false;
+            amplitude_reference = Some(format!(
+                "F({unit_args}{t_part}) = 0 and F is not certainly nonzero at any of the {} reference points tried, so C = 0 and no scaling function is given",
+                REFERENCE_RATIOS.len()
+            ));
+        }
+    }
     let mut expr = at_unit(f, false).mul(Expr::var(&first).pow(b.clone()));
     // The displayed form drops `^1` and `x^0` factors; the checked form keeps them verbatim.
     let power = |base: &str, exponent: Expr| match crate::numeric::eval_exact(&exponent, &Default::default())
@@ -388,7 +493,8 @@ fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
         }
     }
     let mut display = shown.to_string();
-    let scaling_function = (spec.spectral.len() > 1).then(|| at_unit(f, true).div(amplitude.clone()));
+    // G = F(1, u; 1)/C is undefined when C = 0.
+    let scaling_function = (others > 0 && amplitude_nonzero).then(|| at_unit(f, true).div(amplitude.clone()));
     if spec.spectral.len() > 1 {
         let args: Vec<String> = spec.spectral[1..]
             .iter()
@@ -400,6 +506,7 @@ fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
         expr,
         display,
         amplitude,
+        amplitude_reference,
         scaling_function,
         exponent_time,
     }
@@ -509,6 +616,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
         exponent_spectral: None,
         exponent_time: None,
         amplitude: None,
+        amplitude_reference: None,
         scaling_function: None,
         explanation,
     };
@@ -521,6 +629,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
             .as_ref()
             .map(|_| simplified(&forced.exponent_time, spec));
         verdict.amplitude = Some(simplified(&forced.amplitude, spec));
+        verdict.amplitude_reference = forced.amplitude_reference.clone();
         verdict.scaling_function = forced.scaling_function.as_ref().map(|g| {
             let legend: Vec<String> = spec.spectral[1..]
                 .iter()
@@ -599,6 +708,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
         conflicts: engine.conflicts().to_vec(),
         expectations: Vec::new(),
         engine: symbolic::engine_mode(),
+        warnings: spec.warnings(),
     };
     report.expectations = expectations(spec, &report, &h1, knobs);
     Ok(report)

@@ -98,6 +98,9 @@ fn terminal(r: &CheckReport) -> String {
     if r.instantiated != r.parsed {
         s += &format!("instantiated: {}\n", r.instantiated);
     }
+    for w in &r.warnings {
+        s += &format!("warning:      {w}\n");
+    }
     let ls = &r.checks.log_shift;
     s += &format!("H1 log-shift: {}\n", evidence_line(&ls.continuous.evidence));
     s += &format!("              engine: {}\n", ls.continuous.evidence.symbolic);
@@ -140,6 +143,9 @@ fn terminal(r: &CheckReport) -> String {
             s += &format!(", time exponent b − w = {et}");
         }
         s += &format!(", C = {}\n", r.verdict.amplitude.clone().unwrap_or_default());
+        if let Some(at) = &r.verdict.amplitude_reference {
+            s += &format!("              {at}\n");
+        }
         if let Some(g) = &r.verdict.scaling_function {
             s += &format!("              G = {g}\n");
         }
@@ -216,6 +222,9 @@ pub fn document(r: &CheckReport) -> Document {
         r.spectral.join(", "),
         r.time.clone().unwrap_or_else(|| "none".into())
     ))]);
+    for w in &r.warnings {
+        d.paragraph(vec![strong("Warning: "), text(w.clone())]);
+    }
     d.heading(1, "Steps");
     let ls = &r.checks.log_shift;
     let mut rows = vec![vec![
@@ -329,6 +338,9 @@ pub fn document(r: &CheckReport) -> Document {
                 .unwrap_or_default(),
             r.verdict.amplitude.clone().unwrap_or_default()
         ))]);
+        if let Some(at) = &r.verdict.amplitude_reference {
+            d.paragraph(vec![text(format!("Amplitude: {at}."))]);
+        }
         if let Some(g) = &r.verdict.scaling_function {
             d.paragraph(vec![text("Scaling function: "), code(g.clone()), text(".")]);
         }

@@ -405,15 +405,24 @@ impl Spec {
                 ));
             }
         }
-        for s in &self.spectral {
-            if !self.expr.mentions(s) {
-                return Err(invalid(
-                    format!("{origin}: spectral"),
-                    format!("`{s}` does not occur in the formula"),
-                ));
-            }
-        }
+        // A declared spectral variable missing from the formula is not an error: the field is
+        // covariant of degree 0 in it (the log-velocity `2/t` is the textbook case). It is
+        // reported by `warnings` instead, since it is often a typo.
         Ok(())
+    }
+
+    /// Remarks about a valid spec that do not stop the check: each declared spectral variable
+    /// that does not occur in the formula (the field is then constant in it, degree 0).
+    pub fn warnings(&self) -> Vec<String> {
+        self.spectral
+            .iter()
+            .filter(|s| !self.expr.mentions(s))
+            .map(|s| {
+                format!(
+                    "`{s}` does not occur in the formula: the field does not depend on it, so it is covariant of degree 0 in `{s}` (check the spelling if that is not what you meant)"
+                )
+            })
+            .collect()
     }
 
     /// The formula with exact parameters substituted (range parameters stay symbolic).
@@ -491,12 +500,27 @@ power_law = true
             "kind = \"energy\"\nspectral = [\"lam\"]\nexpr = \"lam\"\n[expect]\nlog_shift = \"sometimes\"",
         );
         assert!(e.contains("expect.log_shift"), "{e}");
-        let e = err("kind = \"energy\"\nspectral = [\"lam\", \"mu\"]\nexpr = \"lam\"");
-        assert!(e.contains("`mu` does not occur"), "{e}");
         let e = err(
             "kind = \"energy\"\nexpr = \"lam\"\nspectral = [\"lam\"]\n[params]\nc = { range = [\"2\", \"1\"] }",
         );
         assert!(e.contains("params.c.range"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_spectral_variable_is_a_warning_not_an_error() {
+        // Degree 0 in `mu`: accepted, with a warning that names it.
+        let s = Spec::from_toml(
+            "kind = \"energy\"\nspectral = [\"lam\", \"mu\"]\nexpr = \"lam\"",
+            "ok.toml",
+        )
+        .unwrap();
+        let w = s.warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("`mu` does not occur") && w[0].contains("degree 0"),
+            "{w:?}"
+        );
+        assert!(Spec::from_toml(GOOD, "good.toml").unwrap().warnings().is_empty());
     }
 
     #[test]

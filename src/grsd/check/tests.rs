@@ -165,3 +165,143 @@ proptest! {
         prop_assert_eq!(&a.checks.log_shift.degree_exact, &b.checks.log_shift.degree_exact);
     }
 }
+
+/// Issue 11, item 6: a field free of a declared spectral variable is covariant of degree 0 in
+/// it. `2/t` by hand: Σλ∂F/∂λ = 0, so b = 0; −t ∂F/∂t = 2/t = 1·F, so H2 holds for weight 1
+/// only. As a velocity (w = 2) it is the weak form (b = 0, H2 refuted); as a log-velocity
+/// (w = 1) Theorem 1 forces C λ^0 t^(0−1) = C t^(−1) with C = F(t = 1) = 2.
+#[test]
+fn a_field_free_of_a_spectral_variable_has_degree_0_with_a_warning() {
+    let r = check("2/t", "velocity");
+    assert_eq!(r.verdict.class, VerdictClass::PowerLawInSpectrum);
+    assert_eq!(r.checks.log_shift.degree_exact.as_deref(), Some("0"));
+    assert_eq!(r.checks.time_rescaling.status, Status::Refuted);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0].contains("`lam` does not occur") && r.warnings[0].contains("degree 0"));
+
+    let r = check("2/t", "log_velocity");
+    assert_eq!(r.verdict.class, VerdictClass::PowerLaw);
+    assert_eq!(r.checks.log_shift.degree_exact.as_deref(), Some("0"));
+    assert_eq!(r.verdict.exponent_time.as_deref(), Some("-1"));
+    assert_eq!(r.verdict.amplitude.as_deref(), Some("2"));
+    // The forced form C t^(−1): no power of λ (b = 0), t to the power −1.
+    let forced = crate::input::parse(r.verdict.forced_form.as_deref().unwrap()).unwrap();
+    let mut at = crate::numeric::Assignment::new();
+    at.insert("C".into(), rug::Rational::from(3));
+    at.insert("t".into(), rug::Rational::from(5));
+    assert_eq!(
+        crate::numeric::eval_exact(&forced, &at),
+        Some(rug::Rational::from((3, 5)))
+    );
+    assert!(!forced.mentions("lam"), "{forced}");
+    assert!(r.confirmation.as_ref().unwrap().status.holds());
+
+    // The warning reaches every format; JSON carries it as `warnings`, and omits the key when
+    // there is nothing to warn about.
+    let reports = vec![r];
+    for f in [
+        render::Format::Text,
+        render::Format::Markdown,
+        render::Format::Latex,
+        render::Format::Html,
+        render::Format::Json,
+    ] {
+        let out = render(&reports, f).unwrap();
+        assert!(out.contains("does not occur in the formula"), "{f:?}: {out}");
+    }
+    let v = serde_json::to_value(&reports[0]).unwrap();
+    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(1), "{v}");
+    let plain = serde_json::to_value(check("lam^2", "velocity")).unwrap();
+    assert!(plain.get("warnings").is_none(), "{plain}");
+}
+
+/// `λ(2 + sin²(π ln λ / ln 2))`: sin² has half the period of sin, so the candidate from the sine,
+/// 2π/(π/ln 2) = 2 ln 2, is not the smallest period; sin²(x + π/2) = cos² x ≠ sin² x, so ln 2 is.
+#[test]
+fn the_reported_period_is_the_smallest() {
+    let r = check("lam*(2+sin(pi*log(lam)/log(2))^2)", "energy");
+    assert_eq!(r.verdict.class, VerdictClass::LogPeriodic);
+    let d = r
+        .checks
+        .log_shift
+        .discrete
+        .as_ref()
+        .expect("the discrete check ran");
+    let value = d.period_value.as_deref().expect("a period");
+    let prec = 140; // > 40 digits
+    let ln2 = rug::Float::with_val(prec, rug::float::Constant::Log2);
+    let found = rug::Float::with_val(prec, rug::Float::parse(value).unwrap());
+    let err = rug::Float::with_val(prec, &found - &ln2).abs();
+    // period_value is printed to 20 significant digits.
+    assert!(
+        err < rug::Float::with_val(prec, 1e-18),
+        "period {value} is not ln 2"
+    );
+    let note = d.evidence.symbolic.note.clone().unwrap_or_default();
+    assert!(note.contains("m = 2..=6"), "{note}");
+}
+
+/// `(λ − μ) λ t` as a coupling (w = 1): degree 2, time exponent 2 − 1 = 1, but
+/// F(1, 1; t = 1) = 0. At the first reference ratio u2 = 2: C = (1 − 2)·1·1 = −1, and
+/// G(u2) = F(1, u2; 1)/C = (1 − u2)/(−1) = u2 − 1 (G(5) = 4, G(1/3) = −2/3).
+/// `(λ² − μ²)/t` with w = 3: C = F(1, 2; 1) = −3, G(u2) = (1 − u2²)/(−3) (G(5) = 8).
+#[test]
+fn a_vanishing_amplitude_is_taken_where_the_field_is_not_zero() {
+    let g_at = |r: &CheckReport, u: rug::Rational| {
+        let g = r.verdict.scaling_function.as_deref().expect("a scaling function");
+        let g = g.split(" (with").next().unwrap();
+        let mut at = crate::numeric::Assignment::new();
+        at.insert("u2".into(), u);
+        crate::numeric::eval_exact(&crate::input::parse(g).unwrap(), &at)
+    };
+    let r = run(
+        &inline("(lam - mu)*lam*t", &["lam", "mu"], Some("t"), "coupling", &[]),
+        &knobs(),
+    )
+    .unwrap();
+    assert_eq!(r.verdict.class, VerdictClass::PowerLaw);
+    assert_eq!(r.checks.log_shift.degree_exact.as_deref(), Some("2"));
+    assert_eq!(r.verdict.exponent_time.as_deref(), Some("1"));
+    assert_eq!(r.verdict.amplitude.as_deref(), Some("-1"));
+    let at = r
+        .verdict
+        .amplitude_reference
+        .as_deref()
+        .expect("where C was taken");
+    assert!(
+        at.contains("C = F(1, 2; t = 1)") && at.contains("u2 = mu/lam = 2"),
+        "{at}"
+    );
+    assert_eq!(g_at(&r, rug::Rational::from(5)), Some(rug::Rational::from(4)));
+    assert_eq!(
+        g_at(&r, rug::Rational::from((1, 3))),
+        Some(rug::Rational::from((-2, 3)))
+    );
+    assert!(r.confirmation.as_ref().unwrap().status.holds());
+    let text = render(std::slice::from_ref(&r), render::Format::Markdown).unwrap();
+    assert!(text.contains("u2 = mu/lam = 2"), "{text}");
+
+    let spec = Spec::from_inline(&InlineSpec {
+        expr: "(lam^2-mu^2)/t".into(),
+        spectral: vec!["lam".into(), "mu".into()],
+        time: Some("t".into()),
+        kind: None,
+        weight: Some("3".into()),
+        params: vec![],
+    })
+    .unwrap();
+    let r = run(&spec, &knobs()).unwrap();
+    assert_eq!(r.verdict.class, VerdictClass::PowerLaw);
+    assert_eq!(r.verdict.exponent_time.as_deref(), Some("-1"));
+    assert_eq!(r.verdict.amplitude.as_deref(), Some("-3"));
+    assert_eq!(g_at(&r, rug::Rational::from(5)), Some(rug::Rational::from(8)));
+
+    // A non-vanishing amplitude is still C = F(1, 1; t = 1), with no reference note.
+    let r = run(
+        &inline("(2*lam - mu)*lam*t", &["lam", "mu"], Some("t"), "coupling", &[]),
+        &knobs(),
+    )
+    .unwrap();
+    assert_eq!(r.verdict.amplitude.as_deref(), Some("1"));
+    assert!(r.verdict.amplitude_reference.is_none());
+}
