@@ -21,6 +21,7 @@ fn main() {
         digits: 50,
         points: 8,
         seed: 0x5eed_2e40_0000_0001,
+        ..Knobs::default()
     };
     println!("{:<48} {:>12} {:>12} {:>12}", "spec", "median", "min", "max");
     let mut medians = Vec::new();

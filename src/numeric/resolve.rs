@@ -163,7 +163,9 @@ pub fn resolve_all(
 }
 
 fn extra_from(worst_log10: &Float) -> u32 {
-    if worst_log10.cmp0() != Some(Ordering::Greater) {
+    // Condition numbers down to 1/10 cost at most one digit, which the 64 guard bits of every
+    // working precision (19 digits) absorb; below that every digit is asked for.
+    if *worst_log10 <= 1 {
         return 0;
     }
     let ceiling = Float::with_val(ESTIMATE_BITS, worst_log10.ceil_ref());
@@ -198,7 +200,7 @@ fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pa
         if root.contains_zero() {
             pass.ambiguous = Some(format!("the value of `{e}` could not be separated from zero"));
         } else {
-            pass.visit(e, 0, Float::with_val(ESTIMATE_BITS, 0));
+            pass.visit(e, 0, Float::with_val(ESTIMATE_BITS, 0), false);
         }
     }
     Ok(Pass {
@@ -306,6 +308,17 @@ fn known_zero(e: &Expr, at: &Assignment) -> bool {
     }
 }
 
+/// A constant written with literals only (`3/2`, `-1/2`, `pi`): exact, nothing to resolve.
+fn is_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Num(_) | Expr::Pi => true,
+        Expr::Var(_) | Expr::Call(..) => false,
+        Expr::Neg(x) => is_literal(x),
+        Expr::Bin(BinOp::Add | BinOp::Sub, ..) => false,
+        Expr::Bin(_, l, r) => is_literal(l) && is_literal(r),
+    }
+}
+
 /// A lower bound of `|node|`, or why there is none.
 enum Size {
     /// Exactly zero: the node and its subtree do not matter.
@@ -355,12 +368,14 @@ fn ratio(num: &Float, den: &Float) -> Condition {
 
 impl Walker<'_> {
     /// Visits `e`, whose recorded values start at `start`, with sensitivity `10^log_s`.
-    fn visit(&mut self, e: &Expr, start: usize, log_s: Float) {
+    fn visit(&mut self, e: &Expr, start: usize, log_s: Float, summand: bool) {
         if self.ambiguous.is_some() {
             return;
         }
+        // A literal is one exact number with nothing inside to resolve, unless it is a summand:
+        // the `3/2` of `λ^(3/2)` needs no digits near λ = 1, the `1e-100` of `λ^(2 + 1e-100)` does.
         let need = Float::with_val(ESTIMATE_BITS, -&log_s);
-        if need > self.worst {
+        if need > self.worst && (summand || !is_literal(e)) {
             self.worst = need;
         }
         let node = self.value(start + recorded_len(e, self.at) - 1);
@@ -379,10 +394,10 @@ impl Walker<'_> {
                     BinOp::Add | BinOp::Sub => {
                         let node_size = node.mag();
                         let cl = self.summand_condition(l, &left, &node_size);
-                        self.child(l, start, &log_s, cl);
+                        self.summand(l, start, &log_s, cl);
                         let right = self.value(r_start + recorded_len(r, self.at) - 1);
                         let cr = self.summand_condition(r, &right, &node_size);
-                        self.child(r, r_start, &log_s, cr);
+                        self.summand(r, r_start, &log_s, cr);
                     }
                     BinOp::Mul | BinOp::Div => {
                         self.child(l, start, &log_s, one());
@@ -417,6 +432,14 @@ impl Walker<'_> {
     }
 
     fn child(&mut self, e: &Expr, start: usize, log_s: &Float, condition: Condition) {
+        self.child_of(e, start, log_s, condition, false);
+    }
+
+    fn summand(&mut self, e: &Expr, start: usize, log_s: &Float, condition: Condition) {
+        self.child_of(e, start, log_s, condition, true);
+    }
+
+    fn child_of(&mut self, e: &Expr, start: usize, log_s: &Float, condition: Condition, summand: bool) {
         match condition {
             Condition::Irrelevant => {}
             Condition::Unknown => {
@@ -427,7 +450,7 @@ impl Walker<'_> {
                 if iv.is_exact_zero() || is_exactly_zero(e, &iv, self.at) {
                     return;
                 }
-                self.visit(e, start, Float::with_val(ESTIMATE_BITS, log_s + &log_k));
+                self.visit(e, start, Float::with_val(ESTIMATE_BITS, log_s + &log_k), summand);
             }
         }
     }

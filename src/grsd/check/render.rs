@@ -71,8 +71,23 @@ fn evidence_line(ev: &Evidence) -> String {
     if let Some(d) = ev.numeric.digits_confirmed {
         s += &format!(" (≥{d} seen)");
     }
+    if ev.numeric.extra_digits_max > 0 {
+        s += &format!(
+            ", up to {} more to resolve every summand",
+            ev.numeric.extra_digits_max
+        );
+    }
     if ev.numeric.points_undefined > 0 {
         s += &format!(", {} undefined", ev.numeric.points_undefined);
+    }
+    if ev.numeric.points_unresolved > 0 {
+        s += &format!(
+            ", {} unresolved within {} digits",
+            ev.numeric.points_unresolved, ev.numeric.digits_cap
+        );
+    }
+    if ev.engine_disagreement {
+        s += "; engine_disagreement: the engine's zero is contradicted by the witness";
     }
     s
 }
@@ -98,6 +113,7 @@ fn terminal(r: &CheckReport) -> String {
     if r.instantiated != r.parsed {
         s += &format!("instantiated: {}\n", r.instantiated);
     }
+    s += &format!("sampled:      {}\n", r.sampling.summary());
     for w in &r.warnings {
         s += &format!("warning:      {w}\n");
     }
@@ -222,6 +238,14 @@ pub fn document(r: &CheckReport) -> Document {
         r.spectral.join(", "),
         r.time.clone().unwrap_or_else(|| "none".into())
     ))]);
+    d.paragraph(vec![
+        strong("Domain and precision: "),
+        text(format!(
+            "{}. Every `confirmed` and `proved` below is a statement about this domain and \
+             precision (README, “What the verdicts guarantee”).",
+            r.sampling.summary()
+        )),
+    ]);
     for w in &r.warnings {
         d.paragraph(vec![strong("Warning: "), text(w.clone())]);
     }

@@ -305,3 +305,55 @@ fn a_vanishing_amplitude_is_taken_where_the_field_is_not_zero() {
     assert_eq!(r.verdict.amplitude.as_deref(), Some("1"));
     assert!(r.verdict.amplitude_reference.is_none());
 }
+
+/// A trap: a power law `C λ^b t^(b−2)` plus a perturbation of relative size about `10^−k`
+/// from the families that hide below a fixed working precision or outside a window around 1.
+/// None of them is log-shift covariant (each breaks the Euler relation at some λ > 0), so no
+/// verdict may be a positive claim.
+fn trap(b: &str, family: usize, k: u32) -> String {
+    let eps = format!("1e-{k}");
+    let half = format!("1e-{}", k.div_ceil(2));
+    let law = format!("lam^({b})*t^({b} - 2)");
+    match family {
+        // A summand of another degree.
+        0 => format!("{law} + {eps}*lam^({b} + 1/2)*t^({b} - 2)"),
+        // A 1 + ε ln λ factor: agrees with a power law to first order in ε.
+        1 => format!("{law}*(1 + {eps}*log(lam))"),
+        // A saturation at λ ≈ 10^k.
+        2 => format!("{law}/(1 + {eps}*lam)"),
+        // exp(ε λ) = 1 + ε λ + …
+        3 => format!("{law}*exp({eps}*lam)"),
+        // A kink far from 1, with a tiny weight.
+        4 => format!("{law} + {eps}*abs(lam - 1000)*lam^({b})*t^({b} - 2)"),
+        // cos(√ε λ) = 1 − ε λ²/2 + …
+        5 => format!("{law}*cos({half}*lam)"),
+        // An essential cut-off near 0: exp(−ε/λ).
+        6 => format!("{law}*exp(-{eps}/lam)"),
+        // A second-order truncation of λ^(b+ε): deviation of order ε³.
+        _ => format!("{law}*(1 + {half}*log(lam) + {eps}*log(lam)^2/2)"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// Issue 11: power law + ε·perturbation with tiny ε is never a positive claim.
+    #[test]
+    fn tiny_perturbations_of_power_laws_are_never_positive_claims(
+        b_index in 0usize..5,
+        family in 0usize..8,
+        k in 20u32..400,
+    ) {
+        let b = ["1/2", "1", "3/2", "2", "-1/3"][b_index];
+        let f = trap(b, family, k);
+        let r = check(&f, "velocity");
+        prop_assert!(
+            !matches!(
+                r.verdict.class,
+                VerdictClass::PowerLaw | VerdictClass::PowerLawInSpectrum | VerdictClass::LogPeriodic
+            ),
+            "{}: {} ({})", f, r.verdict.class, r.verdict.explanation
+        );
+        prop_assert!(!r.checks.log_shift.status.holds(), "{}: H1 {}", f, r.checks.log_shift.status);
+    }
+}

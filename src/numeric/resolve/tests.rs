@@ -112,11 +112,25 @@ fn a_cancellation_that_only_high_precision_separates() {
 }
 
 #[test]
+fn an_exact_exponent_needs_nothing() {
+    // λ^(3/2) near 1: the literal 3/2 has nothing to resolve, though |y ln λ| is tiny there.
+    assert_eq!(
+        digits(
+            "c*lam^(3/2)*t^(-1/2)",
+            &[("lam", "1.0001"), ("t", "3"), ("c", "2")]
+        ),
+        0
+    );
+}
+
+#[test]
 fn a_flat_point_uses_the_second_order_term() {
-    // sin(π/2) x: sin is flat at π/2; a relative change ε of π/2 moves sin by (π/2·ε)²/2, so the
-    // condition number is (π/2)²/2·10⁻⁵⁰ ≈ 1.23·10⁻⁵⁰ → 50 extra digits (not "never").
-    let d = digits("sin(pi/2)*x", &[("x", "3")]);
+    // sin(π/2 + 0·x) x: sin is flat at π/2; a relative change ε of its argument moves it by
+    // (π/2·ε)²/2, so the condition number is (π/2)²/2·10⁻⁵⁰ ≈ 1.23·10⁻⁵⁰ → 50 hidden digits (not
+    // "never"). A bare literal such as `sin(pi/2)` is exact and asks for nothing.
+    let d = digits("sin(pi/2 + 0*x)*x", &[("x", "3")]);
     assert!((49..=50).contains(&d), "{d}");
+    assert_eq!(digits("sin(pi/2)*x", &[("x", "3")]), 0);
 }
 
 #[test]
