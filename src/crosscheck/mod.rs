@@ -478,8 +478,20 @@ impl Outcome {
         if let Some(d) = n.digits_confirmed {
             s += &format!(" (at least {d} digits agreed)");
         }
+        if n.extra_digits_max > 0 {
+            s += &format!(
+                " (plus up to {} digits to resolve every summand)",
+                n.extra_digits_max
+            );
+        }
         if n.points_undefined > 0 {
             s += &format!("; {} points undefined", n.points_undefined);
+        }
+        if n.points_unresolved > 0 {
+            s += &format!(
+                "; {} points unresolved within {} digits",
+                n.points_unresolved, n.digits_cap
+            );
         }
         s += "\n";
         if let Some(w) = &n.witness {
@@ -609,6 +621,12 @@ fn combine(symbolic: &SymbolicEvidence, numeric: &NumericEvidence) -> (Status, S
         why += &format!(
             "; at {} points the sides differ but the enclosure could not certify it",
             numeric.points_uncertified
+        );
+    }
+    if numeric.points_unresolved > 0 {
+        why += &format!(
+            "; {} points need more than {} digits to resolve every summand (never counted as agreement)",
+            numeric.points_unresolved, numeric.digits_cap
         );
     }
     if sym_zero {
