@@ -49,6 +49,7 @@ use crate::expr::{BinOp, Expr, Func};
 use rug::{Float, Integer, Rational};
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 /// Precision of the sensitivity arithmetic itself: these are estimates of orders of magnitude
 /// (with MPFR's wide exponent range), never certificates.
@@ -189,6 +190,7 @@ fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pa
     let values = recorder.values.into_inner();
     let mut pass = Walker {
         at,
+        shape: Shape::of(e, at),
         bits,
         digits,
         values: &values,
@@ -273,19 +275,59 @@ impl Arithmetic for Recording<'_> {
     }
 }
 
-/// Number of values the walk records for `e` (it skips the exponent of an integer power).
-fn recorded_len(e: &Expr, at: &Assignment) -> usize {
-    match e {
-        Expr::Num(_) | Expr::Var(_) | Expr::Pi => 1,
-        Expr::Neg(x) | Expr::Call(_, x) => 1 + recorded_len(x, at),
-        Expr::Bin(BinOp::Pow, base, exponent) => {
-            let exponent_len = match exact_integer(exponent, at) {
-                Some(_) => 0,
-                None => recorded_len(exponent, at),
-            };
-            1 + recorded_len(base, at) + exponent_len
-        }
-        Expr::Bin(_, l, r) => 1 + recorded_len(l, at) + recorded_len(r, at),
+/// Per node (keyed by address): how many values the walk records for its subtree (it skips the
+/// exponent of an integer power), and whether it is a literal constant. Computed once per pass so
+/// that a deep tree (a long sum is a chain) costs linear, not quadratic, time.
+#[derive(Default)]
+struct Shape {
+    nodes: HashMap<usize, (usize, bool)>,
+}
+
+impl Shape {
+    fn of(e: &Expr, at: &Assignment) -> Shape {
+        let mut shape = Shape::default();
+        shape.measure(e, at);
+        shape
+    }
+
+    fn key(e: &Expr) -> usize {
+        std::ptr::from_ref(e) as usize
+    }
+
+    fn measure(&mut self, e: &Expr, at: &Assignment) -> (usize, bool) {
+        let measured = match e {
+            Expr::Num(_) | Expr::Pi => (1, true),
+            Expr::Var(_) => (1, false),
+            Expr::Neg(x) => {
+                let (len, literal) = self.measure(x, at);
+                (1 + len, literal)
+            }
+            Expr::Call(_, x) => (1 + self.measure(x, at).0, false),
+            Expr::Bin(BinOp::Pow, base, exponent) => {
+                let (base_len, base_literal) = self.measure(base, at);
+                let (exponent_len, exponent_literal) = match exact_integer(exponent, at) {
+                    Some(_) => (0, is_literal(exponent)),
+                    None => self.measure(exponent, at),
+                };
+                (1 + base_len + exponent_len, base_literal && exponent_literal)
+            }
+            Expr::Bin(op, l, r) => {
+                let (l_len, l_literal) = self.measure(l, at);
+                let (r_len, r_literal) = self.measure(r, at);
+                let literal = !matches!(op, BinOp::Add | BinOp::Sub) && l_literal && r_literal;
+                (1 + l_len + r_len, literal)
+            }
+        };
+        self.nodes.insert(Self::key(e), measured);
+        measured
+    }
+
+    fn len(&self, e: &Expr) -> usize {
+        self.nodes.get(&Self::key(e)).map_or(1, |m| m.0)
+    }
+
+    fn literal(&self, e: &Expr) -> bool {
+        self.nodes.get(&Self::key(e)).is_some_and(|m| m.1)
     }
 }
 
@@ -341,6 +383,7 @@ enum Condition {
 
 struct Walker<'a> {
     at: &'a Assignment,
+    shape: Shape,
     bits: u32,
     digits: u32,
     values: &'a [Interval],
@@ -375,27 +418,27 @@ impl Walker<'_> {
         // A literal is one exact number with nothing inside to resolve, unless it is a summand:
         // the `3/2` of `λ^(3/2)` needs no digits near λ = 1, the `1e-100` of `λ^(2 + 1e-100)` does.
         let need = Float::with_val(ESTIMATE_BITS, -&log_s);
-        if need > self.worst && (summand || !is_literal(e)) {
+        if need > self.worst && (summand || !self.shape.literal(e)) {
             self.worst = need;
         }
-        let node = self.value(start + recorded_len(e, self.at) - 1);
+        let node = self.value(start + self.shape.len(e) - 1);
         match e {
             Expr::Num(_) | Expr::Var(_) | Expr::Pi => {}
             Expr::Neg(x) => self.child(x, start, &log_s, one()),
             Expr::Call(f, x) => {
-                let arg = self.value(start + recorded_len(x, self.at) - 1);
+                let arg = self.value(start + self.shape.len(x) - 1);
                 let condition = self.call_condition(*f, x, &arg, &node);
                 self.child(x, start, &log_s, condition);
             }
             Expr::Bin(op, l, r) => {
-                let left = self.value(start + recorded_len(l, self.at) - 1);
-                let r_start = start + recorded_len(l, self.at);
+                let left = self.value(start + self.shape.len(l) - 1);
+                let r_start = start + self.shape.len(l);
                 match op {
                     BinOp::Add | BinOp::Sub => {
                         let node_size = node.mag();
                         let cl = self.summand_condition(l, &left, &node_size);
                         self.summand(l, start, &log_s, cl);
-                        let right = self.value(r_start + recorded_len(r, self.at) - 1);
+                        let right = self.value(r_start + self.shape.len(r) - 1);
                         let cr = self.summand_condition(r, &right, &node_size);
                         self.summand(r, r_start, &log_s, cr);
                     }
@@ -410,7 +453,7 @@ impl Walker<'_> {
                             self.child(l, start, &log_s, Condition::AtLeast(log10(&n)));
                         }
                         None => {
-                            let exponent = self.value(r_start + recorded_len(r, self.at) - 1);
+                            let exponent = self.value(r_start + self.shape.len(r) - 1);
                             let (base_condition, exponent_condition) =
                                 self.power_conditions(l, &left, r, &exponent);
                             self.child(l, start, &log_s, base_condition);
@@ -423,7 +466,7 @@ impl Walker<'_> {
     }
 
     fn value(&self, index: usize) -> Interval {
-        // The walk records exactly `recorded_len` values per subtree, so indices are in range;
+        // The walk records exactly `Shape::len` values per subtree, so indices are in range;
         // a mismatch would be a defect here, and an exact zero then only skips work.
         self.values
             .get(index)
@@ -446,7 +489,7 @@ impl Walker<'_> {
                 self.ambiguous = Some(format!("the influence of `{e}` could not be separated from zero"));
             }
             Condition::AtLeast(log_k) => {
-                let iv = self.value(start + recorded_len(e, self.at) - 1);
+                let iv = self.value(start + self.shape.len(e) - 1);
                 if iv.is_exact_zero() || is_exactly_zero(e, &iv, self.at) {
                     return;
                 }
