@@ -6,13 +6,13 @@
 mod cli;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use cli::report_out;
 use renorm::check::render::Format as RenderFormat;
 use renorm::check::{self, InlineSpec, Spec};
 use renorm::crosscheck::{self, CheckOptions, Domain, Identity};
 use renorm::symbolic::{self, EngineMode};
 use renorm::{Error, ErrorKind, Result, input};
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -281,6 +281,10 @@ fn parse_scales(text: &str) -> Result<renorm::numeric::ScaleDomain> {
 }
 
 fn main() -> ExitCode {
+    // Standard output carries only the report: anything a library writes to fd 1 (the engine's
+    // log lines, say) goes to stderr from here on, and the report goes to the sink. First thing,
+    // before any thread or the engine exists.
+    report_out::install();
     // Symbolica prints a banner on stdout unless told not to; machine-readable output must stay
     // clean. This runs before any other thread exists, which is what makes `set_var` sound.
     // The licence notice is printed on stderr instead, by the notice handler installed below.
@@ -288,7 +292,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            print_clap(&e);
             return ExitCode::from(match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
                 _ => 2,
@@ -304,6 +308,23 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code(e.kind()))
         }
     }
+}
+
+/// What clap would print: help and version on the report sink (fd 1 now points at stderr),
+/// usage errors on stderr; coloured when going to a terminal and `NO_COLOR` is unset.
+fn print_clap(e: &clap::Error) {
+    if e.use_stderr() {
+        let _ = e.print();
+        return;
+    }
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let rendered = e.render();
+    let text = if report_out::is_terminal() && !no_color {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    let _ = report_out::emit(&text);
 }
 
 /// The process exit code for an error of `kind` (the table in `--help`, the README and
@@ -465,8 +486,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo { out } => {
             take_engine(Some("demo"))?;
             let summary = renorm::demo::run(&out)?;
-            print!("{summary}");
-            Ok(())
+            report_out::emit(&summary)
         }
         Command::Check {
             specs,
@@ -521,10 +541,7 @@ fn run(cli: Cli) -> Result<()> {
             let rendered = check::render(&reports, render_format(format))?;
             match output {
                 Some(path) => renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?,
-                None => std::io::stdout()
-                    .lock()
-                    .write_all(rendered.as_bytes())
-                    .map_err(|e| Error::write("<stdout>", e))?,
+                None => report_out::emit(&rendered)?,
             }
             if let Some((report, claim)) = reports.iter().find_map(|r| r.failed_claim().map(|c| (r, c))) {
                 return Err(Error::ClaimFailed {
@@ -553,7 +570,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut results = Vec::new();
             for f in &files {
                 let r = prover.check_file(f)?;
-                print!("{}", renorm::proof::table(&r));
+                report_out::emit(&renorm::proof::table(&r))?;
                 results.push(r);
             }
             if let Some(path) = output {
@@ -572,8 +589,7 @@ fn run(cli: Cli) -> Result<()> {
             let format = render_format(format);
             let path = output.unwrap_or_else(|| dir.join(format!("bundle.{}", format.extension())));
             report.write(&path, format)?;
-            println!("{}", path.display());
-            Ok(())
+            report_out::emit(&format!("{}\n", path.display()))
         }
         Command::Train {
             arch,
@@ -604,8 +620,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let run = train_with_progress(&config)?;
             renorm::rundata::write_npz(&out, &run)?;
-            println!("{}", out.display());
-            Ok(())
+            report_out::emit(&format!("{}\n", out.display()))
         }
         Command::Conditions {
             run,
@@ -637,10 +652,7 @@ fn run(cli: Cli) -> Result<()> {
                         renorm::atomic_write::write_atomic(&dir.join(file), svg.as_bytes())?;
                     }
                 }
-                None => std::io::stdout()
-                    .lock()
-                    .write_all(rendered.as_bytes())
-                    .map_err(|e| Error::write("<stdout>", e))?,
+                None => report_out::emit(&rendered)?,
             }
             Ok(())
         }
@@ -672,7 +684,7 @@ fn run(cli: Cli) -> Result<()> {
                 train_with_progress(config)
             })?;
             let table = lsi_table(&rows);
-            print!("{table}");
+            report_out::emit(&table)?;
             if let Some(path) = output {
                 renorm::atomic_write::write_atomic(&path, table.as_bytes())?;
             }
@@ -686,12 +698,12 @@ fn run(cli: Cli) -> Result<()> {
             };
             let vars: Vec<String> = e.variables().into_iter().collect();
             match format {
-                Format::Text => {
-                    println!("parsed:    {e}");
-                    println!("latex:     {}", e.to_latex());
-                    println!("variables: {}", vars.join(", "));
-                    println!("nodes:     {}", e.node_count());
-                }
+                Format::Text => report_out::emit(&format!(
+                    "parsed:    {e}\nlatex:     {}\nvariables: {}\nnodes:     {}\n",
+                    e.to_latex(),
+                    vars.join(", "),
+                    e.node_count()
+                ))?,
                 Format::Json => {
                     let doc = serde_json::json!({
                         "schema": "renorm.parse/1",
@@ -700,11 +712,11 @@ fn run(cli: Cli) -> Result<()> {
                         "variables": vars,
                         "nodes": e.node_count(),
                     });
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&doc)
+                    report_out::emit(
+                        &(serde_json::to_string_pretty(&doc)
                             .map_err(|e| Error::serialize("the parse result", e))?
-                    );
+                            + "\n"),
+                    )?;
                 }
             }
             Ok(())
@@ -732,7 +744,6 @@ fn run(cli: Cli) -> Result<()> {
             };
             take_engine(None)?;
             let outcome = crosscheck::check(&identity, &options);
-            let mut stdout = std::io::stdout().lock();
             let text = match format {
                 Format::Text => outcome.to_text(),
                 Format::Json => {
@@ -740,9 +751,7 @@ fn run(cli: Cli) -> Result<()> {
                         + "\n"
                 }
             };
-            stdout
-                .write_all(text.as_bytes())
-                .map_err(|e| Error::write("<stdout>", e))?;
+            report_out::emit(&text)?;
             if expect_holds && !outcome.status.holds() {
                 return Err(Error::ClaimFailed {
                     claim: outcome.identity.clone(),

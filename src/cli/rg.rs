@@ -8,7 +8,6 @@ use renorm::rg::sample::{Progress, SamplerConfig};
 use renorm::rg::{self, Model};
 use renorm::{Error, Result};
 use rug::Rational;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -287,10 +286,7 @@ fn check_digits(digits: u32, max: u32) -> Result<()> {
 fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         Some(p) => write_atomic(p, text.as_bytes()),
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::write("<stdout>", e)),
+        None => super::report_out::emit(text),
     }
 }
 
