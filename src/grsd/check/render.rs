@@ -239,10 +239,10 @@ pub fn document(r: &CheckReport) -> Document {
         r.time.clone().unwrap_or_else(|| "none".into())
     ))]);
     d.paragraph(vec![
-        strong("Domain and precision: "),
+        strong("Domain and precision."),
         text(format!(
-            "{}. Every `confirmed` and `proved` below is a statement about this domain and \
-             precision (README, “What the verdicts guarantee”).",
+            " {}. Every confirmed and proved status below is a statement about this domain \
+             and precision (README, section What the verdicts guarantee).",
             r.sampling.summary()
         )),
     ]);
