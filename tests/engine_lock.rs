@@ -233,7 +233,7 @@ fn engine_off_runs_on_numeric_evidence_while_the_lock_is_held() {
             text(&out.stdout)
         );
 
-        let args = with_flag(&["identity", "(x+1)^2", "x^2+2*x+1", "--format", "json"]);
+        let args = with_flag(&["identity", "exp(x)^2", "exp(2*x)", "--format", "json"]);
         let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), env_off);
         assert_numeric_only_check(&out, how);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -241,7 +241,21 @@ fn engine_off_runs_on_numeric_evidence_while_the_lock_is_held() {
         assert_eq!(json["engine"], "off", "{how}");
         assert_eq!(json["symbolic"]["verdict"], "skipped", "{how}");
 
-        let args = with_flag(&["identity", "(x+1)^2", "x^2+2*x+1"]);
+        // A rational identity is proved by the exact grid, which needs no engine.
+        let args = with_flag(&["identity", "(x+1)^2", "x^2+2*x+1", "--format", "json"]);
+        let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), env_off);
+        assert_eq!(out.status.code(), Some(0), "{how}: {}", text(&out.stderr));
+        assert!(
+            !text(&out.stderr).contains("unlicensed"),
+            "{how}: the engine started"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["status"], "proved", "{how}");
+        assert_eq!(json["engine"], "off", "{how}");
+        assert_eq!(json["symbolic"]["verdict"], "skipped", "{how}");
+        assert_eq!(json["numeric"]["exact"]["points"], 3, "{how}");
+
+        let args = with_flag(&["identity", "exp(x)^2", "exp(2*x)"]);
         let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), env_off);
         assert_numeric_only_check(&out, how);
         assert!(

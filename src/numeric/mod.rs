@@ -57,6 +57,7 @@ pub mod ode;
 pub mod poly;
 mod precision;
 mod quadrature;
+mod rational_identity;
 mod sample;
 mod walk;
 
@@ -67,6 +68,10 @@ pub use interval::{Interval, eval_interval};
 pub use interval_dual::{IntervalDual, eval_interval_dual};
 pub use precision::Precision;
 pub use quadrature::{Bound, Quadrature, integrate};
+pub use rational_identity::{
+    Counterexample, ExactDecision, GridProof, MAX_DEGREE, RationalDegrees, ValuePool, decide, decide_over,
+    rational_degrees,
+};
 pub use sample::{PointSampler, SampleRange};
 
 use rug::{Float, Rational};
