@@ -310,7 +310,11 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> Option<TimeRescali
         ExactDecision::Proved(grid) => proved(
             knobs,
             &grid,
-            &format!("F(κλ, t/κ) − κ^({w}) F(λ, t) ≡ 0 with κ = m^{q}"),
+            &if q == 1 {
+                format!("F(κλ, t/κ) − κ^{w} F(λ, t) ≡ 0 (scale factor κ as `{m_name}` on the grid)")
+            } else {
+                format!("F(κλ, t/κ) − κ^({w}) F(λ, t) ≡ 0 with κ = {m_name}^{q}, so κ^({w}) = {m_name}^{p}")
+            },
         ),
         ExactDecision::Refuted(c) => {
             let m = c.point.get(&m_name)?.clone();
