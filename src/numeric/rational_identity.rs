@@ -70,7 +70,8 @@ const MAX_EXPONENT: u64 = 10_000;
 const GRID_ATTEMPTS: u32 = 4;
 
 /// Per-variable upper bounds on the degrees of a formula's formal numerator and denominator
-/// (see the [module documentation](self)). Variables that do not occur are absent (degree 0).
+/// (built without cancellation: `a ± b` ↦ `(N_a D_b ± N_b D_a) / (D_a D_b)`, `a / b` ↦
+/// `(N_a D_b) / (D_a N_b)`, and so on). Variables that do not occur are absent (degree 0).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RationalDegrees {
     /// Degree bound of the formal numerator, per variable.
@@ -258,6 +259,15 @@ pub fn decide(lhs: &Expr, rhs: &Expr, vars: &[String], max_points: u64) -> Exact
 }
 
 /// Decides `lhs == rhs` exactly, each variable drawing its grid values from its pool.
+///
+/// The grid has `d_x + 1` distinct values of each variable `x`, where `d_x` bounds the degree
+/// in `x` of the residual numerator `N_l D_r − N_r D_l` ([`RationalDegrees`]). Exact evaluation
+/// succeeding at a point implies that every formal denominator is non-zero there, so agreement
+/// at every grid point makes the residual numerator vanish on the whole grid, hence vanish
+/// identically (a polynomial of degree `≤ d_x` in each `x` that vanishes on such a product grid
+/// is zero, by induction on the number of variables): then `lhs = rhs` wherever both are
+/// defined, and the answer is [`ExactDecision::Proved`]. A grid point where both sides are
+/// defined and differ is an exact counterexample.
 ///
 /// Not applicable when a side is not rational, when a variable of the formula has no pool,
 /// when the grid would have more than `max_points` points, when an interval pool is empty, or
