@@ -556,10 +556,9 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
             exact_proved(&numeric, &grid)
         }
         Some(ExactDecision::Refuted(counterexample)) => {
-            // The random points can only have found an equally certified witness; keep it.
-            numeric
-                .witness
-                .get_or_insert_with(|| exact_witness(&counterexample));
+            // Any witness from the random points is certified too, but the grid's is exact
+            // and at small rationals, so it is the one a reader can recompute by hand.
+            numeric.witness = Some(exact_witness(&counterexample));
             combine(&symbolic, &numeric)
         }
         Some(ExactDecision::NotApplicable(_)) | None => combine(&symbolic, &numeric),
