@@ -476,6 +476,7 @@ fn small_positive_rationals(count: usize) -> Vec<Rational> {
 mod tests {
     use super::*;
     use crate::input::parse;
+    use proptest::prelude::*;
 
     fn e(text: &str) -> Expr {
         parse(text).unwrap_or_else(|err| panic!("{text}: {err}"))
@@ -669,6 +670,76 @@ mod tests {
             decide_over(&e("s"), &e("s"), &pools, 1000),
             ExactDecision::NotApplicable(_)
         ));
+    }
+
+    /// Random rational formulas in `x`, `y` (powers from −2 to 3).
+    fn rational_expr() -> impl Strategy<Value = Expr> {
+        let leaf = prop_oneof![
+            (0i64..4).prop_map(Expr::int),
+            Just(Expr::var("x")),
+            Just(Expr::var("y"))
+        ];
+        leaf.prop_recursive(4, 24, 2, |inner| {
+            let bin = |op: BinOp| {
+                (inner.clone(), inner.clone()).prop_map(move |(a, b)| Expr::Bin(op, Box::new(a), Box::new(b)))
+            };
+            prop_oneof![
+                bin(BinOp::Add),
+                bin(BinOp::Sub),
+                bin(BinOp::Mul),
+                bin(BinOp::Div),
+                (inner.clone(), -2i64..4).prop_map(|(a, k)| a.pow(Expr::int(k))),
+            ]
+        })
+    }
+
+    /// Points chosen independently of the grids, where a proof must hold too.
+    fn off_grid_points() -> Vec<Assignment> {
+        [("19/7", "23/11"), ("5/13", "31/7"), ("41/11", "3/13")]
+            .iter()
+            .map(|(x, y)| {
+                [("x".to_string(), q(x)), ("y".to_string(), q(y))]
+                    .into_iter()
+                    .collect()
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+        /// A proof holds at independent points; a counterexample really separates the sides;
+        /// `a·b == b·a` and `a + b == b + a` are never refuted.
+        #[test]
+        fn decisions_are_sound(a in rational_expr(), b in rational_expr()) {
+            let xy = vars(&["x", "y"]);
+            match decide(&a, &b, &xy, 4096) {
+                ExactDecision::Proved(_) => {
+                    for at in off_grid_points() {
+                        if let (Some(l), Some(r)) = (eval_exact(&a, &at), eval_exact(&b, &at)) {
+                            prop_assert_eq!(l, r, "proved {} == {} but they differ at {:?}", a, b, at);
+                        }
+                    }
+                }
+                ExactDecision::Refuted(c) => {
+                    prop_assert_eq!(eval_exact(&a, &c.point), Some(c.lhs.clone()));
+                    prop_assert_eq!(eval_exact(&b, &c.point), Some(c.rhs.clone()));
+                    prop_assert_ne!(c.lhs, c.rhs);
+                }
+                ExactDecision::NotApplicable(_) => {}
+            }
+            let ab = Expr::Bin(BinOp::Mul, Box::new(a.clone()), Box::new(b.clone()));
+            let ba = Expr::Bin(BinOp::Mul, Box::new(b.clone()), Box::new(a.clone()));
+            prop_assert!(!matches!(decide(&ab, &ba, &xy, 4096), ExactDecision::Refuted(_)));
+            // A perturbation that vanishes on the first values of the positive grid
+            // (1, 2, 1/2, 3) makes a false identity; it may never be proved.
+            let trap = parse("(x-1)*(x-2)*(2*x-1)*(y-1)*(y-2)*(y-3)").expect("parses");
+            let perturbed = Expr::Bin(BinOp::Add, Box::new(a.clone()), Box::new(trap));
+            prop_assert!(!matches!(decide(&a, &perturbed, &xy, 4096), ExactDecision::Proved(_)));
+            let sum = Expr::Bin(BinOp::Add, Box::new(a.clone()), Box::new(b.clone()));
+            let mus = Expr::Bin(BinOp::Add, Box::new(b), Box::new(a));
+            prop_assert!(!matches!(decide(&sum, &mus, &xy, 4096), ExactDecision::Refuted(_)));
+        }
     }
 
     #[test]
