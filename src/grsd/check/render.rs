@@ -92,7 +92,7 @@ fn terminal(r: &CheckReport) -> String {
     s += &format!("input:        {}\n", r.source);
     s += &format!("parsed:       {}\n", r.parsed);
     if r.engine == EngineMode::Off {
-        s += "engine:       off (numeric evidence only: statuses at best `confirmed`, unless proved on an exact rational grid)\n";
+        s += "engine:       off (numeric evidence only: statuses at best `confirmed`, except where an exact rational grid decides)\n";
     }
     if r.instantiated != r.parsed {
         s += &format!("instantiated: {}\n", r.instantiated);
