@@ -33,7 +33,8 @@ parallel test runner) waits for the first to finish, saying on stderr which proc
 for at most RENORM_ENGINE_WAIT seconds (default 600), then exits 3. The lock file is \
 renorm-symbolica-<uid>.lock in RENORM_ENGINE_LOCK_DIR, else XDG_RUNTIME_DIR, else the temporary \
 directory. --engine off (or RENORM_ENGINE=off) runs without the engine and without the lock: \
-check and identity then rest on numeric evidence only (statuses at best `confirmed`), and prove \
+check and identity then rest on numeric evidence only (statuses at best `confirmed`, except exact \
+grid proofs of rational formulas, which are `proved` without the engine), and prove \
 and demo, which need the engine, exit 3."
 )]
 struct Cli {

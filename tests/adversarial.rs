@@ -128,13 +128,24 @@ fn an_identity_with_a_summand_below_the_working_precision_is_refuted() {
 #[test]
 fn beyond_the_cap_is_undetermined_not_confirmed() {
     // A summand 10⁻³⁰⁰⁰ of the rest needs ≥ 6000 extra digits, beyond the 2000-digit cap: no point
-    // resolves, so the check must not claim anything.
-    let r = check_velocity("lam^2 + 1e-1000*1e-1000*1e-1000*lam");
+    // resolves, so the check must not claim anything. (`exp` keeps it off the exact path.)
+    let r = check_velocity("lam^2 + 1e-1000*1e-1000*1e-1000*exp(lam)");
     assert!(!is_positive_claim(r.verdict.class), "{}", r.verdict.class);
     let ev = &r.checks.log_shift.continuous.evidence;
     assert!(ev.numeric.points_unresolved > 0, "{:?}", ev.numeric);
     assert_ne!(r.checks.log_shift.status, Status::Proved);
     assert_ne!(r.checks.log_shift.status, Status::Confirmed);
+}
+
+#[test]
+fn rational_fields_are_decided_exactly_whatever_the_size_of_a_summand() {
+    // λ² + 10⁻³⁰⁰⁰ λ is rational: exact arithmetic at rational points refutes homogeneity
+    // without any precision question, F(2λ)/F(λ) = (4λ + 2ε)/(λ + ε) ≠ 2^b.
+    let r = check_velocity("lam^2 + 1e-1000*1e-1000*1e-1000*lam");
+    assert_eq!(r.checks.log_shift.status, Status::Refuted);
+    let w = r.checks.log_shift.witness.as_ref().expect("a witness");
+    assert_eq!(w.method, renorm::crosscheck::WitnessMethod::Exact);
+    assert_eq!(r.verdict.class, VerdictClass::NotPowerLaw);
 }
 
 #[test]

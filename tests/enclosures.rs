@@ -115,12 +115,12 @@ fn identity_witness_encloses_a_tiny_residual() {
 
 #[test]
 fn covariance_witness_encloses_the_cross_ratio_residual() {
-    // F = λ²(1 + λ) is not log-shift covariant; the witness encloses
-    // F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ) at σ = 1/2.
+    // F = λ²(1 + √λ) is not log-shift covariant; the witness encloses
+    // F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ) at σ = 1/2. (A rational F is refuted exactly instead.)
     let out = renorm_json(&[
         "check",
         "--expr",
-        "lam^2*(1 + lam)",
+        "lam^2*(1 + sqrt(lam))",
         "--spectral",
         "lam",
         "--kind",
@@ -134,7 +134,7 @@ fn covariance_witness_encloses_the_cross_ratio_residual() {
         w["residual"].as_str().is_some_and(|r| r.contains("σ = 1/2")),
         "witness names its residual: {w}"
     );
-    let f = |x: &Float| Float::with_val(BITS, x * x) * (Float::with_val(BITS, 1) + x);
+    let f = |x: &Float| Float::with_val(BITS, x * x) * (Float::with_val(BITS, 1) + x.clone().sqrt());
     let (l, lp) = (float(&point_value(w, "lam")), float(&point_value(w, "lam'")));
     let e = Float::with_val(BITS, Rational::from((1, 2))).exp();
     let value = f(&Float::with_val(BITS, &e * &l)) * f(&lp) - f(&Float::with_val(BITS, &e * &lp)) * f(&l);

@@ -19,8 +19,8 @@
 
 use crate::expr::Expr;
 use crate::numeric::{
-    self, Assignment, Bound, EvalError, Interval, PointSampler, Precision, Resolution, ScaleDomain,
-    digits_of_agreement,
+    self, Assignment, Bound, EvalError, ExactDecision, Interval, PointSampler, Precision, Resolution,
+    ScaleDomain, ValuePool, digits_of_agreement,
 };
 use crate::symbolic::{self, Assumptions, EngineMode, ZeroTest};
 use rug::{Float, Rational};
@@ -435,6 +435,35 @@ pub struct NumericEvidence {
     pub witness: Option<Witness>,
     /// Why points were undefined (first few reasons).
     pub undefined_reasons: Vec<String>,
+    /// An exact proof on a grid of rational points, when the formulas are rational (then the
+    /// status is `proved` on this evidence alone, engine or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact: Option<ExactProof>,
+}
+
+/// An exact proof that a rational residual vanishes identically: both sides were evaluated in
+/// exact rational arithmetic on a product grid with `bound + 1` values per variable, which a
+/// polynomial of that degree cannot vanish on unless it is zero (see
+/// [`numeric::decide_over`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExactProof {
+    /// Number of grid points, at every one of which both sides were defined and equal.
+    pub points: u64,
+    /// Per variable, the degree bound of the residual numerator.
+    pub degree_bounds: BTreeMap<String, u64>,
+    /// One line saying what was shown.
+    pub description: String,
+}
+
+impl ExactProof {
+    /// The proof record of a completed grid, with `what` naming the identity shown.
+    pub fn from_grid(grid: &numeric::GridProof, what: &str) -> ExactProof {
+        ExactProof {
+            points: grid.points,
+            degree_bounds: grid.degrees.clone(),
+            description: format!("{what}: {}", grid.describe()),
+        }
+    }
 }
 
 /// Result of [`check`].
@@ -460,7 +489,11 @@ impl Outcome {
     pub fn to_text(&self) -> String {
         let mut s = format!("identity: {}\nstatus:   {}\n", self.identity, self.status);
         if self.engine == EngineMode::Off {
-            s += "engine:   off (numeric evidence only: at best `confirmed`)\n";
+            s += if self.numeric.exact.is_some() {
+                "engine:   off (the exact rational proof below needs no engine)\n"
+            } else {
+                "engine:   off (numeric evidence only: at best `confirmed`)\n"
+            };
         }
         s += &format!("symbolic: {}", self.symbolic.verdict);
         if let Some(nf) = &self.symbolic.normal_form {
@@ -494,6 +527,9 @@ impl Outcome {
             );
         }
         s += "\n";
+        if let Some(x) = &n.exact {
+            s += &format!("exact:    {}\n", x.description);
+        }
         if let Some(w) = &n.witness {
             s += &format!(
                 "witness:  at {}: lhs = {}, rhs = {}, lhs - rhs in [{}, {}] ({})\n",
@@ -545,8 +581,20 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
     } else {
         SymbolicEvidence::new(SymbolicVerdict::Skipped)
     };
-    let numeric = numeric_check(identity, options);
-    let (status, explanation) = combine(&symbolic, &numeric);
+    let mut numeric = numeric_check(identity, options);
+    let (status, explanation) = match exact_decision(identity) {
+        Some(ExactDecision::Proved(grid)) => {
+            numeric.exact = Some(ExactProof::from_grid(&grid, "lhs − rhs ≡ 0"));
+            exact_proved(&numeric, &grid)
+        }
+        Some(ExactDecision::Refuted(counterexample)) => {
+            // Any witness from the random points is certified too, but the grid's is exact
+            // and at small rationals, so it is the one a reader can recompute by hand.
+            numeric.witness = Some(exact_witness(&counterexample));
+            combine(&symbolic, &numeric)
+        }
+        Some(ExactDecision::NotApplicable(_)) | None => combine(&symbolic, &numeric),
+    };
     Outcome {
         identity: identity.describe(),
         status,
@@ -554,6 +602,102 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
         numeric,
         explanation,
         engine,
+    }
+}
+
+/// Most grid points the exact path of an identity evaluates.
+const MAX_EXACT_GRID_POINTS: u64 = 4096;
+
+/// The exact rational decision of a plain equality, when every variable's domain gives it grid
+/// values: positive and real variables take positive rationals, integer ones positive
+/// integers, ranges take interior rationals, fixed values are substituted. `None` when a
+/// domain cannot be used (an unparsable bound, an empty range) or the claim is not `==`.
+fn exact_decision(identity: &Identity) -> Option<ExactDecision> {
+    if identity.claim != Claim::Equal {
+        return None;
+    }
+    let mut pools = BTreeMap::new();
+    let mut fixed: BTreeMap<String, Rational> = BTreeMap::new();
+    for v in identity.variables() {
+        let pool = match identity.domains.get(&v).unwrap_or(&identity.default_domain) {
+            Domain::Positive | Domain::Real => ValuePool::Positive,
+            Domain::Integer => ValuePool::Integer,
+            Domain::PositiveRange { lo_exp10, hi_exp10 } => {
+                // Decades beyond ±1000 would make the grid values themselves huge.
+                if lo_exp10.unsigned_abs().max(hi_exp10.unsigned_abs()) > 1000 {
+                    return None;
+                }
+                let ten = |e: i32| {
+                    let p = rug::ops::Pow::pow(rug::Integer::from(10), e.unsigned_abs());
+                    if e < 0 {
+                        Rational::from((rug::Integer::from(1), p))
+                    } else {
+                        Rational::from(p)
+                    }
+                };
+                ValuePool::Interval(ten(*lo_exp10), ten(*hi_exp10))
+            }
+            Domain::Interval { lo, hi } => {
+                let (lo, hi) = (parse_rational(lo)?, parse_rational(hi)?);
+                if lo == hi {
+                    fixed.insert(v, lo);
+                    continue;
+                }
+                ValuePool::Interval(lo, hi)
+            }
+            Domain::Fixed(value) => {
+                fixed.insert(v, parse_rational(value)?);
+                continue;
+            }
+        };
+        pools.insert(v, pool);
+    }
+    let substitute = |e: &Expr| e.map_vars(&mut |v| fixed.get(v).map(Expr::rational));
+    let (lhs, rhs) = (substitute(&identity.lhs), substitute(&identity.rhs));
+    Some(
+        match numeric::decide_over(&lhs, &rhs, &pools, MAX_EXACT_GRID_POINTS) {
+            // The witness names every variable of the identity, fixed ones included.
+            ExactDecision::Refuted(mut c) => {
+                c.point.extend(fixed);
+                ExactDecision::Refuted(c)
+            }
+            other => other,
+        },
+    )
+}
+
+/// Status and explanation of an identity proved on an exact grid.
+fn exact_proved(numeric: &NumericEvidence, grid: &numeric::GridProof) -> (Status, String) {
+    if numeric.witness.is_some() {
+        // Both are exact computations; they cannot both be right, so claim nothing.
+        return (
+            Status::Undetermined,
+            "internal inconsistency: an exact grid proves lhs − rhs ≡ 0, yet a random point \
+             certifies a difference"
+                .into(),
+        );
+    }
+    (
+        Status::Proved,
+        format!(
+            "exact: lhs and rhs are rational, and {}; a residual numerator of those degrees \
+             vanishing on that grid is identically zero, so lhs = rhs wherever both are defined",
+            grid.describe()
+        ),
+    )
+}
+
+/// The witness of an exact counterexample.
+fn exact_witness(c: &numeric::Counterexample) -> Witness {
+    let point = point_strings(&c.point);
+    let diff = Rational::from(&c.lhs - &c.rhs);
+    Witness {
+        point,
+        residual: "lhs − rhs".into(),
+        enclosure: [diff.to_string(), diff.to_string()],
+        lhs: Some(c.lhs.to_string()),
+        rhs: Some(c.rhs.to_string()),
+        method: WitnessMethod::Exact,
     }
 }
 
@@ -705,6 +849,7 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
         precision_bits: base.bits(),
         witness: None,
         undefined_reasons: Vec::new(),
+        exact: None,
     };
     let residual = identity.lhs.clone().sub(identity.rhs.clone());
     let max_attempts = options.points.saturating_mul(ATTEMPTS_PER_POINT).max(1);

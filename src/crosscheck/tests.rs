@@ -67,9 +67,45 @@ fn symbolic_off_gives_at_best_confirmed() {
         ..CheckOptions::default()
     };
     assert_eq!(
-        check(&identity("(x+1)^2", "x^2+2*x+1"), &options).status,
+        check(&identity("exp(x)^2", "exp(2*x)"), &options).status,
         Status::Confirmed
     );
+    // A rational identity is the exception: the exact grid proves it without the engine.
+    let outcome = check(&identity("(x+1)^2", "x^2+2*x+1"), &options);
+    assert_eq!(outcome.status, Status::Proved, "{}", outcome.to_text());
+    assert_eq!(outcome.symbolic.verdict, SymbolicVerdict::Skipped);
+    // d_x = max(2 + 0, 2 + 0) = 2: three grid values.
+    let exact = outcome.numeric.exact.as_ref().expect("an exact proof");
+    assert_eq!((exact.points, exact.degree_bounds["x"]), (3, 2));
+}
+
+#[test]
+fn rational_identities_are_decided_exactly() {
+    // False only far below the working precision: x^2 + 10^-200·x vs x^2. The exact grid
+    // refutes it with lhs − rhs = 10^-200·x at its first point x = 1.
+    let outcome = check(&identity("x^2 + 10^(-200)*x", "x^2"), &CheckOptions::default());
+    assert_eq!(outcome.status, Status::Refuted, "{}", outcome.to_text());
+    let w = outcome.numeric.witness.as_ref().expect("a witness");
+    assert_eq!(w.method, WitnessMethod::Exact);
+    let x: Rational = w.point["x"].parse().unwrap();
+    let ten = Rational::from(rug::ops::Pow::pow(rug::Integer::from(10), 200u32));
+    let expected = x / ten;
+    assert_eq!(w.enclosure[0].parse::<Rational>().unwrap(), expected);
+    // Fixed values are substituted and reported in the witness.
+    let outcome = check(
+        &identity("x*a", "x*a + (a - 2)*10^(-90)").with_domain("a", Domain::Fixed("3".into())),
+        &CheckOptions::default(),
+    );
+    assert_eq!(outcome.status, Status::Refuted, "{}", outcome.to_text());
+    let w = outcome.numeric.witness.as_ref().expect("a witness");
+    assert_eq!(w.point.get("a").map(String::as_str), Some("3"));
+    // Integer-domain variables get integer grid values; the identity n(n+1) = n^2 + n holds.
+    let outcome = check(
+        &identity("n*(n+1)", "n^2 + n").with_domain("n", Domain::Integer),
+        &CheckOptions::default(),
+    );
+    assert_eq!(outcome.status, Status::Proved, "{}", outcome.to_text());
+    assert!(outcome.to_text().contains("exact:"), "{}", outcome.to_text());
 }
 
 #[test]

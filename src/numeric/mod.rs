@@ -57,6 +57,7 @@ pub mod ode;
 pub mod poly;
 mod precision;
 mod quadrature;
+mod rational_identity;
 mod resolve;
 mod sample;
 mod walk;
@@ -68,6 +69,10 @@ pub use interval::{Interval, eval_interval};
 pub use interval_dual::{IntervalDual, eval_interval_dual};
 pub use precision::Precision;
 pub use quadrature::{Bound, Quadrature, integrate};
+pub use rational_identity::{
+    Counterexample, ExactDecision, GridProof, MAX_DEGREE, RationalDegrees, ValuePool, decide, decide_over,
+    rational_degrees,
+};
 pub use resolve::{Resolution, resolve, resolve_all};
 pub use sample::{PointSampler, SampleRange, ScaleDomain};
 

@@ -326,6 +326,7 @@ fn new_evidence(knobs: &Knobs, verdict: SymbolicVerdict, note: String) -> Eviden
             precision_bits: prec(knobs, 0).bits(),
             witness: None,
             undefined_reasons: Vec::new(),
+            exact: None,
         },
     }
 }
@@ -434,6 +435,9 @@ fn nearest_small_rational(x: &Float, digits: u32) -> Option<Rational> {
 
 /// Continuous log-shift covariance (H1).
 pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
+    if let Some(exact) = super::exact::log_shift(field, knobs) {
+        return exact;
+    }
     let spectral = &field.spec.spectral;
     // Symbolic proposal for the degree: b = (Σ λ ∂F/∂λ) / F, normalized.
     let mut symbolic_note;
@@ -654,6 +658,9 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
 
 /// Time-rescaling covariance (H2) of the spec's weight.
 pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
+    if let Some(exact) = super::exact::time_rescaling(field, knobs) {
+        return exact;
+    }
     let w = field.spec.weight.clone();
     let w_expr = Expr::rational(&w);
     let (sym_verdict, symbolic_note) = match engine_euler(field, Some(-1)) {

@@ -7,6 +7,7 @@
 
 pub mod class;
 pub mod covariance;
+mod exact;
 pub mod render;
 pub mod spec;
 

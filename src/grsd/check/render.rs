@@ -51,8 +51,7 @@ struct CheckBatch<'a> {
 }
 
 /// What a report says when the symbolic engine was off.
-const ENGINE_OFF: &str =
-    "The symbolic engine was off: numeric evidence only, so no status is better than confirmed.";
+const ENGINE_OFF: &str = "The symbolic engine was off: numeric evidence only, so no status is better than confirmed, except exact rational proofs (which need no engine).";
 
 /// `off` if any report of the batch was produced without the engine.
 fn engine_of(reports: &[CheckReport]) -> EngineMode {
@@ -108,7 +107,7 @@ fn terminal(r: &CheckReport) -> String {
     s += &format!("input:        {}\n", r.source);
     s += &format!("parsed:       {}\n", r.parsed);
     if r.engine == EngineMode::Off {
-        s += "engine:       off (numeric evidence only: statuses at best `confirmed`)\n";
+        s += "engine:       off (numeric evidence only: statuses at best `confirmed`, except where an exact rational grid decides)\n";
     }
     if r.instantiated != r.parsed {
         s += &format!("instantiated: {}\n", r.instantiated);

@@ -66,11 +66,22 @@ fn non_examples_are_not_power_laws() {
 
 #[test]
 fn refutations_carry_certified_witnesses() {
-    let r = check("lam/(1 + lam)", "coupling");
+    // Not rational (a square root): certified by an interval enclosure at σ = 1/2.
+    let r = check("lam/(1 + sqrt(lam))", "coupling");
     let w = r.checks.log_shift.witness.as_ref().expect("a witness");
     assert!(w.point.contains_key("σ") && w.point.contains_key("lam'"));
     let (lo, hi): (f64, f64) = (w.enclosure[0].parse().unwrap(), w.enclosure[1].parse().unwrap());
     assert!(lo.signum() == hi.signum() && lo.abs() > 0.0);
+    // Rational: an exact cross product at a rational factor e^σ, recomputed here by hand.
+    let r = check("lam/(1 + lam)", "coupling");
+    let w = r.checks.log_shift.witness.as_ref().expect("a witness");
+    assert_eq!(w.method, crate::crosscheck::WitnessMethod::Exact);
+    let value = |key: &str| -> rug::Rational { w.point[key].parse().unwrap() };
+    let (l, lp, k) = (value("lam"), value("lam'"), value("e^σ"));
+    let f = |x: rug::Rational| x.clone() / (x + 1);
+    let cross = f(k.clone() * &l) * f(lp.clone()) - f(k * &lp) * f(l);
+    assert_ne!(cross, 0);
+    assert_eq!(w.enclosure[0].parse::<rug::Rational>().unwrap(), cross);
 }
 
 #[test]
