@@ -441,6 +441,29 @@ pub struct NumericEvidence {
     pub exact: Option<ExactProof>,
 }
 
+impl NumericEvidence {
+    /// Evidence before any point was sampled: `points` requested to `digits` digits (beyond
+    /// each point's hidden digits), at most `digits_cap` digits per point, starting at
+    /// `precision_bits`.
+    pub fn new(points: u32, digits: u32, digits_cap: u32, precision_bits: u32) -> NumericEvidence {
+        NumericEvidence {
+            points_agreeing: 0,
+            points_requested: points,
+            points_undefined: 0,
+            points_uncertified: 0,
+            points_unresolved: 0,
+            digits_required: digits,
+            digits_confirmed: None,
+            extra_digits_max: 0,
+            digits_cap: digits_cap.max(digits),
+            precision_bits,
+            witness: None,
+            undefined_reasons: Vec::new(),
+            exact: None,
+        }
+    }
+}
+
 /// An exact proof that a rational residual vanishes identically: both sides were evaluated in
 /// exact rational arithmetic on a product grid with `bound + 1` values per variable, which a
 /// polynomial of that degree cannot vanish on unless it is zero (see
@@ -836,21 +859,7 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
     let base = working_precision(options.digits, 0);
     let vars = identity.variables();
     let mut sampler = PointSampler::new(options.seed);
-    let mut evidence = NumericEvidence {
-        points_agreeing: 0,
-        points_requested: options.points,
-        points_undefined: 0,
-        points_uncertified: 0,
-        points_unresolved: 0,
-        digits_required: options.digits,
-        digits_confirmed: None,
-        extra_digits_max: 0,
-        digits_cap: options.max_digits.max(options.digits),
-        precision_bits: base.bits(),
-        witness: None,
-        undefined_reasons: Vec::new(),
-        exact: None,
-    };
+    let mut evidence = NumericEvidence::new(options.points, options.digits, options.max_digits, base.bits());
     let residual = identity.lhs.clone().sub(identity.rhs.clone());
     let max_attempts = options.points.saturating_mul(ATTEMPTS_PER_POINT).max(1);
     for _ in 0..max_attempts {

@@ -216,24 +216,35 @@ fn required(knobs: &Knobs, extra: u32) -> u32 {
     knobs.digits.saturating_add(extra)
 }
 
-/// What the precision rule says about a point where `exprs` are compared.
-enum PointNeeds {
-    /// Compare at `knobs.digits + extra` digits.
-    Extra(u32),
-    /// Some summand is beyond the cap: the point cannot count as agreement.
-    Unresolved(String),
-    /// Undefined at the point.
-    Undefined(String),
-}
-
-fn point_needs(exprs: &[&Expr], at: &Assignment, knobs: &Knobs) -> PointNeeds {
+/// The precision rule at a point where `exprs` are compared, recorded in the evidence: `None`
+/// when the point is undefined, else the extra digits and whether every summand resolved within
+/// the cap (an unresolved point is still tried for a certificate at the cap, never for
+/// agreement).
+fn point_precision(
+    ev: &mut Evidence,
+    exprs: &[&Expr],
+    at: &Assignment,
+    knobs: &Knobs,
+) -> Option<(u32, bool)> {
     match resolve_all(exprs, at, knobs.digits, knobs.max_digits) {
-        Ok(Resolution::Resolved { extra_digits }) => PointNeeds::Extra(extra_digits),
-        Ok(Resolution::BeyondCap { needed_digits, part }) => PointNeeds::Unresolved(format!(
-            "{part} (needs at least {needed_digits} digits, cap {})",
-            knobs.max_digits
-        )),
-        Err(e) => PointNeeds::Undefined(e.to_string()),
+        Ok(Resolution::Resolved { extra_digits }) => {
+            note_precision(ev, knobs, extra_digits);
+            Some((extra_digits, true))
+        }
+        Ok(Resolution::BeyondCap { needed_digits, part }) => {
+            note_unresolved(
+                ev,
+                format!(
+                    "{part} (needs at least {needed_digits} digits, cap {})",
+                    knobs.max_digits
+                ),
+            );
+            Some((cap_extra(knobs), false))
+        }
+        Err(e) => {
+            note_undefined(ev, e.to_string());
+            None
+        }
     }
 }
 
@@ -313,21 +324,12 @@ fn new_evidence(knobs: &Knobs, verdict: SymbolicVerdict, note: String) -> Eviden
             note: Some(note),
             ..SymbolicEvidence::new(verdict)
         },
-        numeric: NumericEvidence {
-            points_agreeing: 0,
-            points_requested: knobs.points,
-            points_undefined: 0,
-            points_uncertified: 0,
-            points_unresolved: 0,
-            digits_required: knobs.digits,
-            digits_confirmed: None,
-            extra_digits_max: 0,
-            digits_cap: knobs.max_digits,
-            precision_bits: prec(knobs, 0).bits(),
-            witness: None,
-            undefined_reasons: Vec::new(),
-            exact: None,
-        },
+        numeric: NumericEvidence::new(
+            knobs.points,
+            knobs.digits,
+            knobs.max_digits,
+            prec(knobs, 0).bits(),
+        ),
     }
 }
 
@@ -492,21 +494,12 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
         let mut at = field.context(&mut sampler, knobs);
         field.spectral_point(&mut sampler, knobs, "", &mut at);
         field.spectral_point(&mut sampler, knobs, "'", &mut at);
-        let (extra, resolved) = match point_needs(&[&cross_a, &cross_b], &at, knobs) {
-            PointNeeds::Extra(extra) => (extra, true),
-            PointNeeds::Unresolved(why) => {
-                note_unresolved(&mut ev, why);
-                (cap_extra(knobs), false)
-            }
-            PointNeeds::Undefined(why) => {
-                note_undefined(&mut ev, why);
-                continue;
-            }
+        let Some((extra, resolved)) = point_precision(&mut ev, &[&cross_a, &cross_b], &at, knobs) else {
+            continue;
         };
         let precision = prec(knobs, extra);
         let need = required(knobs, extra);
         if resolved {
-            note_precision(&mut ev, knobs, extra);
             let (Some(ra), Some(rb)) = (
                 euler_ratio(field, &at, "", precision),
                 euler_ratio(field, &at, "'", precision),
@@ -703,19 +696,10 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
         }
         let mut at = field.context(&mut sampler, knobs);
         field.spectral_point(&mut sampler, knobs, "", &mut at);
-        let (extra, resolved) = match point_needs(&resolved_exprs, &at, knobs) {
-            PointNeeds::Extra(extra) => (extra, true),
-            PointNeeds::Unresolved(why) => {
-                note_unresolved(&mut ev, why);
-                (cap_extra(knobs), false)
-            }
-            PointNeeds::Undefined(why) => {
-                note_undefined(&mut ev, why);
-                continue;
-            }
+        let Some((extra, resolved)) = point_precision(&mut ev, &resolved_exprs, &at, knobs) else {
+            continue;
         };
         if resolved {
-            note_precision(&mut ev, knobs, extra);
             let precision = prec(knobs, extra);
             let Ok(d) = eval_dual(&field.f, &at, &field.euler_seeds(&at, "", Some(-1)), precision) else {
                 note_undefined(&mut ev, "F or its derivative undefined at a sampled point".into());
@@ -886,19 +870,10 @@ fn shift_covariance(field: &Field, knobs: &Knobs, h: &Expr) -> Evidence {
         let mut at = field.context(&mut sampler, knobs);
         field.spectral_point(&mut sampler, knobs, "", &mut at);
         field.spectral_point(&mut sampler, knobs, "'", &mut at);
-        let (extra, resolved) = match point_needs(&[&cross_a, &cross_b], &at, knobs) {
-            PointNeeds::Extra(extra) => (extra, true),
-            PointNeeds::Unresolved(why) => {
-                note_unresolved(&mut ev, why);
-                (cap_extra(knobs), false)
-            }
-            PointNeeds::Undefined(why) => {
-                note_undefined(&mut ev, why);
-                continue;
-            }
+        let Some((extra, resolved)) = point_precision(&mut ev, &[&cross_a, &cross_b], &at, knobs) else {
+            continue;
         };
         if resolved {
-            note_precision(&mut ev, knobs, extra);
             let precision = prec(knobs, extra);
             let (Ok(a), Ok(b)) = (
                 eval_float(&cross_a, &at, precision),

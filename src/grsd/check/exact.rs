@@ -144,21 +144,12 @@ fn evidence(knobs: &Knobs, status: Status, note: String) -> Evidence {
             note: Some(note),
             ..SymbolicEvidence::new(SymbolicVerdict::Skipped)
         },
-        numeric: NumericEvidence {
-            points_agreeing: 0,
-            points_requested: knobs.points,
-            points_undefined: 0,
-            points_uncertified: 0,
-            points_unresolved: 0,
-            digits_required: knobs.digits,
-            digits_confirmed: None,
-            extra_digits_max: 0,
-            digits_cap: knobs.max_digits,
-            precision_bits: Precision::from_digits(knobs.digits).with_guard_bits(64).bits(),
-            witness: None,
-            undefined_reasons: Vec::new(),
-            exact: None,
-        },
+        numeric: NumericEvidence::new(
+            knobs.points,
+            knobs.digits,
+            knobs.max_digits,
+            Precision::from_digits(knobs.digits).with_guard_bits(64).bits(),
+        ),
     }
 }
 
