@@ -155,4 +155,12 @@ fn every_report_states_its_domain() {
     assert!(r.sampling.scales.contains("1e-30") && r.sampling.scales.contains("1e30"));
     let json = serde_json::to_value(&r).expect("serializes");
     assert_eq!(json["sampling"]["max_digits"], 2000);
+    // Identities say where each variable was sampled, too.
+    let o = renorm::identity("log(a*b)", "log(a) + log(b)").expect("parses");
+    assert!(
+        o.domain.starts_with("a, b: log-uniform in [1e-30, 1e30]"),
+        "{}",
+        o.domain
+    );
+    assert!(o.to_text().contains("domain:   a, b:"), "{}", o.to_text());
 }

@@ -502,6 +502,10 @@ pub struct Outcome {
     pub numeric: NumericEvidence,
     /// One sentence saying why the status is what it is.
     pub explanation: String,
+    /// Where each variable was sampled and at what precision: the domain a `confirmed` is a
+    /// statement about.
+    #[serde(default)]
+    pub domain: String,
     /// The symbolic engine's mode during the check (`off`: numeric evidence only).
     #[serde(default)]
     pub engine: EngineMode,
@@ -511,6 +515,9 @@ impl Outcome {
     /// A human-readable multi-line summary.
     pub fn to_text(&self) -> String {
         let mut s = format!("identity: {}\nstatus:   {}\n", self.identity, self.status);
+        if !self.domain.is_empty() {
+            s += &format!("domain:   {}\n", self.domain);
+        }
         if self.engine == EngineMode::Off {
             s += if self.numeric.exact.is_some() {
                 "engine:   off (the exact rational proof below needs no engine)\n"
@@ -624,8 +631,41 @@ pub fn check(identity: &Identity, options: &CheckOptions) -> Outcome {
         symbolic,
         numeric,
         explanation,
+        domain: describe_domain(identity, options),
         engine,
     }
+}
+
+/// The sampled domain of every variable and the precision, in words.
+fn describe_domain(identity: &Identity, options: &CheckOptions) -> String {
+    let mut by_domain: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for v in identity.variables() {
+        let domain = identity.domains.get(&v).unwrap_or(&identity.default_domain);
+        let text = match domain {
+            Domain::Positive => match identity.claim {
+                Claim::Integral { .. } => "log-uniform in [1e-1, 1e1]".to_string(),
+                _ => ScaleDomain::default().describe(),
+            },
+            Domain::PositiveRange { lo_exp10, hi_exp10 } => {
+                format!("log-uniform in [1e{lo_exp10}, 1e{hi_exp10}]")
+            }
+            Domain::Real => "uniform in [-3, 3]".into(),
+            Domain::Integer => "integers in [-6, 6]".into(),
+            Domain::Interval { lo, hi } => format!("uniform in [{lo}, {hi}]"),
+            Domain::Fixed(value) => format!("fixed at {value}"),
+        };
+        by_domain.entry(text).or_default().push(v);
+    }
+    let mut parts: Vec<String> = by_domain
+        .into_iter()
+        .map(|(text, vars)| format!("{}: {text}", vars.join(", ")))
+        .collect();
+    parts.push(format!(
+        "{} digits beyond what each point needs to resolve every summand, at most {} digits per point",
+        options.digits,
+        options.max_digits.max(options.digits)
+    ));
+    parts.join("; ")
 }
 
 /// Most grid points the exact path of an identity evaluates.

@@ -7,6 +7,7 @@
 //!
 //! [variables]                              # every variable a step uses, with its domain
 //! lam = "positive"                         # positive | real | integer
+//! #   positive: 1e-30 … 1e30 log-uniform, a third near 1 (1e-1 … 1e1 for integrals); real: [-3, 3]; integer: [-6, 6]
 //! b = { interval = ["1/10", "19/10"] }     # a real interval (exact bounds)
 //!
 //! [assumptions]                            # substitutions applied to every step
