@@ -268,6 +268,19 @@ enum Command {
     },
 }
 
+/// Largest `--max-digits` accepted: a point at 10⁵ digits already costs seconds per evaluation.
+const MAX_DIGITS_LIMIT: u32 = 100_000;
+
+/// The precision rule's cap, at least `digits` and at most [`MAX_DIGITS_LIMIT`].
+fn checked_max_digits(max_digits: u32, digits: u32) -> Result<u32> {
+    if max_digits > MAX_DIGITS_LIMIT {
+        return Err(Error::Usage(format!(
+            "--max-digits {max_digits} is above the limit {MAX_DIGITS_LIMIT}"
+        )));
+    }
+    Ok(max_digits.max(digits))
+}
+
 /// `LO:HI` decimal exponents, e.g. `-30:30`.
 fn parse_scales(text: &str) -> Result<renorm::numeric::ScaleDomain> {
     let usage = || {
@@ -533,7 +546,7 @@ fn run(cli: Cli) -> Result<()> {
                 points,
                 seed: 0x5eed_2e40_0000_0001,
                 scale: parse_scales(&scales)?,
-                max_digits: max_digits.max(digits),
+                max_digits: checked_max_digits(max_digits, digits)?,
             };
             let reports = parsed
                 .iter()
@@ -740,7 +753,7 @@ fn run(cli: Cli) -> Result<()> {
             let options = CheckOptions {
                 digits,
                 points,
-                max_digits: max_digits.max(digits),
+                max_digits: checked_max_digits(max_digits, digits)?,
                 ..CheckOptions::default()
             };
             take_engine(None)?;

@@ -95,7 +95,8 @@ impl ScaleDomain {
 
     /// The domain in words, for reports.
     pub fn describe(&self) -> String {
-        let near_one = if self.lo_exp10 <= -1 && self.hi_exp10 >= 1 {
+        let wider_than_near_one = self.lo_exp10 < -1 || self.hi_exp10 > 1;
+        let near_one = if self.lo_exp10 <= -1 && self.hi_exp10 >= 1 && wider_than_near_one {
             ", a third of the points in [1e-1, 1e1]"
         } else {
             ""
