@@ -303,3 +303,27 @@ fn bad_model_files_exit_2_naming_the_field() {
     let missing = renorm(&["rg", "predict", "/nonexistent/model.toml"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// Issue "RG honesty", item 4: a prediction that is not a finite number is an error naming the
+/// quantity (exit 3, nothing on stdout), never a `NaN`/`inf` column printed with exit 0.
+/// `alpha = 1e1000` makes the spectrum underflow; `U = 1e1000` makes first order overflow.
+#[test]
+fn non_finite_predictions_are_errors_naming_the_quantity() {
+    let dir = scratch("nonfinite");
+    for (what, alpha, u) in [("alpha", "1e1000", "0.05"), ("U", "1/5", "1e1000")] {
+        let model = write_model(
+            &dir,
+            &format!(
+                "title = \"extreme {what}\"\nalpha = \"{alpha}\"\nbeta = \"3/10\"\nmodes = 8\nP = 100\nr = \"100/3.98\"\n\n[[interaction]]\nkind = \"separable\"\nU = \"{u}\"\n"
+            ),
+        );
+        let out = renorm(&["rg", "predict", &model]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{what}: {err}");
+        assert!(out.stdout.is_empty(), "{what}: {}", stdout(&out));
+        assert!(
+            err.contains("is not a finite number") && (err.contains("⟨L⟩/P") || err.contains("at k =")),
+            "{what}: {err}"
+        );
+    }
+}

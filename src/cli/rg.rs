@@ -692,6 +692,14 @@ pub fn run(command: RgCommand) -> Result<()> {
             check_digits(digits, 200)?;
             let m = read_model(&model)?;
             let table = rg::predict::table(&m, Precision::from_digits(digits));
+            if let Some(quantity) = table.first_non_finite() {
+                return Err(Error::numeric(
+                    format!("rg predict {}", model.display()),
+                    format!(
+                        "{quantity} is not a finite number; the model's inputs are outside what the prediction can represent"
+                    ),
+                ));
+            }
             let text = match format {
                 TableFormat::Md => table.markdown(1),
                 TableFormat::Csv => table.csv(),

@@ -42,6 +42,37 @@ pub struct Table {
     pub precision_bits: u32,
 }
 
+impl Table {
+    /// The first prediction that is not a finite number, named as in the table, e.g.
+    /// `⟨L⟩/P (first order)` or `Var (RG) at k = 3`.
+    ///
+    /// A NaN or an infinity is never a prediction: it means the model's inputs are outside what
+    /// the `f64` columns can carry (e.g. `alpha = "1e1000"`), and printing it as a number would
+    /// read as a result.
+    pub fn first_non_finite(&self) -> Option<String> {
+        const METHODS: [&str; 3] = ["GP", "first order", "RG"];
+        for (method, value) in METHODS.iter().zip(&self.loss) {
+            if !value.is_finite() {
+                return Some(format!("⟨L⟩/P ({method}) = {value}"));
+            }
+        }
+        for row in &self.rows {
+            if !row.lambda.is_finite() {
+                return Some(format!("λ at k = {} = {}", row.k, row.lambda));
+            }
+            for (method, (mean, variance)) in METHODS.iter().zip(row.mean.iter().zip(&row.variance)) {
+                if !mean.is_finite() {
+                    return Some(format!("⟨Δ⟩ ({method}) at k = {} = {mean}", row.k));
+                }
+                if !variance.is_finite() {
+                    return Some(format!("Var ({method}) at k = {} = {variance}", row.k));
+                }
+            }
+        }
+        None
+    }
+}
+
 /// Agreement of one prediction with sampling.
 #[derive(Debug, Clone, Serialize)]
 pub struct Agreement {
