@@ -45,6 +45,20 @@ pub struct Knobs {
     pub max_digits: u32,
 }
 
+impl Knobs {
+    /// The options of an identity checked on behalf of a check (the forced-form confirmation,
+    /// an `[expect]` degree): the same digits, points and cap, a seed of its own (`salt`).
+    pub(crate) fn identity_options(&self, salt: u64) -> crosscheck::CheckOptions {
+        crosscheck::CheckOptions {
+            digits: self.digits,
+            points: self.points,
+            seed: self.seed ^ salt,
+            use_symbolic: true,
+            max_digits: self.max_digits,
+        }
+    }
+}
+
 /// Default cap on the digits of one point: a summand 10^−1900 of the others is still resolved
 /// at 50 requested digits, and a point costs at most a few tens of milliseconds.
 pub const DEFAULT_MAX_DIGITS: u32 = 2000;

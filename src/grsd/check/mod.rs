@@ -16,7 +16,7 @@ pub use covariance::Knobs;
 pub use render::render;
 pub use spec::{InlineSpec, Spec};
 
-use crate::crosscheck::{self, CheckOptions, Domain, Identity, Status};
+use crate::crosscheck::{self, Domain, Identity, Status};
 use crate::expr::Expr;
 use crate::rules::{Conclusion, Conflict, Engine, Fact, Premise, Rule, Step, StopReason, Truth};
 use crate::symbolic;
@@ -640,16 +640,7 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
             format!("{} (with {})", simplified(g, spec), legend.join(", "))
         });
         let identity = over_params(Identity::new(field.f.clone(), forced.expr.clone()), spec);
-        let outcome = crosscheck::check(
-            &identity,
-            &CheckOptions {
-                digits: knobs.digits,
-                points: knobs.points,
-                seed: knobs.seed ^ 0x4,
-                use_symbolic: true,
-                max_digits: knobs.max_digits,
-            },
-        );
+        let outcome = crosscheck::check(&identity, &knobs.identity_options(0x4));
         confirmation = Some(Confirmation {
             identity: outcome.identity.clone(),
             status: outcome.status,
@@ -736,16 +727,7 @@ fn expectations(spec: &Spec, report: &CheckReport, h1: &LogShift, knobs: &Knobs)
                     _ => None,
                 });
                 let identity = over_params(Identity::new(b.clone(), expected), spec);
-                let outcome = crosscheck::check(
-                    &identity,
-                    &CheckOptions {
-                        digits: knobs.digits,
-                        points: knobs.points,
-                        seed: knobs.seed ^ 0x5,
-                        use_symbolic: true,
-                        max_digits: knobs.max_digits,
-                    },
-                );
+                let outcome = crosscheck::check(&identity, &knobs.identity_options(0x5));
                 (format!("{b} ({})", outcome.status), outcome.status.holds())
             }
         };
