@@ -158,6 +158,10 @@ pub enum RgCommand {
         /// Working precision of the predictions, in digits.
         #[arg(long, default_value_t = 30)]
         digits: u32,
+        /// Also compute the exact moments by quadrature (no interaction, one separable term, or
+        /// diagonal terms only; N ≤ 10 000) and each method's error against them.
+        #[arg(long)]
+        exact: bool,
         /// Write here instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -671,6 +675,9 @@ pub fn run(command: RgCommand) -> Result<()> {
                     &[("scaling law: p_min, p_max, points", "--p-min, --p-max, --points")],
                 )
             })?;
+            for warning in rg::scaling::warnings(&pts) {
+                eprintln!("renorm: warning: {warning}");
+            }
             let md = rg::scaling::markdown(&m, &pts);
             write_in(&out, "scaling.md", &md)?;
             write_in(&out, "scaling.json", &json(&pts)?)?;
@@ -687,11 +694,18 @@ pub fn run(command: RgCommand) -> Result<()> {
             model,
             format,
             digits,
+            exact,
             output,
         } => {
             check_digits(digits, 200)?;
             let m = read_model(&model)?;
-            let table = rg::predict::table(&m, Precision::from_digits(digits));
+            let reference = if exact {
+                // The reference only has to be far more accurate than the differences it judges.
+                Some(rg::exact::exact_moments(&m, digits.min(30))?)
+            } else {
+                None
+            };
+            let table = rg::predict::table_with_exact(&m, Precision::from_digits(digits), reference.as_ref());
             if let Some(quantity) = table.first_non_finite() {
                 return Err(Error::numeric(
                     format!("rg predict {}", model.display()),
@@ -699,6 +713,9 @@ pub fn run(command: RgCommand) -> Result<()> {
                         "{quantity} is not a finite number; the model's inputs are outside what the prediction can represent"
                     ),
                 ));
+            }
+            for warning in table.validity.warnings() {
+                eprintln!("renorm: warning: {warning}");
             }
             let text = match format {
                 TableFormat::Md => table.markdown(1),
@@ -737,9 +754,20 @@ pub fn run(command: RgCommand) -> Result<()> {
             let m = read_model(&model)?;
             let p_prime = exact_flag(&p_prime, "--p-prime")?;
             let prec = Precision::from_digits(30);
+            let t = rg::transfer::transfer(&m, &p_prime, prec)
+                .map_err(|e| flag_hint(e, &[("p_prime", "--p-prime")]))?;
+            // Validity of the predictions for the system transferred from and the one transferred
+            // to: the map is one-loop, so it inherits their perturbative regime.
+            let source = rg::predict::table(&m, prec).validity;
+            let target = rg::predict::table(&t.transferred, prec).validity;
+            let mut validity_md = String::new();
+            for (name, v) in [("system 1", &source), ("transferred system 3", &target)] {
+                for warning in v.warnings() {
+                    eprintln!("renorm: warning: {name}: {warning}");
+                }
+                validity_md += &format!("\n### Validity of {name}\n\n{}", v.markdown());
+            }
             if !sample {
-                let t = rg::transfer::transfer(&m, &p_prime, prec)
-                    .map_err(|e| flag_hint(e, &[("p_prime", "--p-prime")]))?;
                 let summary = serde_json::json!({
                     "ell_star": t.ell_star.to_string_radix(10, Some(20)),
                     "modes_integrated": t.modes_integrated,
@@ -747,6 +775,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                     "coupling": t.coupling.to_string_radix(10, Some(20)),
                     "transferred": t.transferred,
                     "naive": t.naive,
+                    "validity": { "system": source, "transferred": target },
                 });
                 return emit(None, &json(&summary)?);
             }
@@ -754,7 +783,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             let (_, validation) = rg::experiments::transfer_vs_sampling(&m, &p_prime, &config, prec)
                 .map_err(|e| flag_hint(sampler_hint(e), &[("p_prime", "--p-prime")]))?;
             drop(bar);
-            let md = validation.markdown();
+            let md = format!("{}{validity_md}", validation.markdown());
             write_in(&out, "transfer.md", &md)?;
             write_in(&out, "transfer.json", &json(&validation)?)?;
             write_in(&out, "figure.svg", &validation.figure("hyperparameter transfer"))?;

@@ -32,6 +32,7 @@
 pub mod classify;
 pub mod curve;
 pub mod demo;
+pub mod exact;
 pub mod experiments;
 pub mod flow;
 pub mod flow_plot;
@@ -42,5 +43,6 @@ pub mod scaling;
 pub mod svg;
 pub mod theory;
 pub mod transfer;
+pub mod validity;
 
 pub use model::{Interaction, Model};

@@ -5,9 +5,11 @@
 //! variance with batch-means standard errors, and the deviation of each prediction in units of
 //! the standard error. "Agrees" means within 3 standard errors (the criterion).
 
+use super::exact::ExactMoments;
 use super::model::Model;
 use super::sample::{Diagonal, LangevinSystem, SampleResult, Separable};
 use super::theory::{self, Method, ModeValue, Spectrum};
+use super::validity::Validity;
 use crate::numeric::Precision;
 use rug::Float;
 use serde::Serialize;
@@ -25,6 +27,14 @@ pub struct Row {
     pub variance: [f64; 3],
     /// Sampled `(mean, SE, variance, SE)`, when attached.
     pub sampled: Option<[f64; 4]>,
+    /// The first-order correction relative to the GP value, `(⟨Δ⟩, Var)` (see
+    /// [`validity`](super::validity)).
+    pub first_order_shift: [f64; 2],
+    /// Whether this mode is outside the perturbative regime (shift above
+    /// [`PERTURBATIVE_SHIFT`](super::validity::PERTURBATIVE_SHIFT)).
+    pub beyond_threshold: bool,
+    /// The exact `(⟨Δ⟩, Var)` from quadrature, when computed.
+    pub exact: Option<[f64; 2]>,
 }
 
 /// The full table.
@@ -40,6 +50,10 @@ pub struct Table {
     pub sampled_loss: Option<[f64; 2]>,
     /// Working precision of the predictions, in bits.
     pub precision_bits: u32,
+    /// When to stop believing the predictions: first-order shifts, flags, exact comparison.
+    pub validity: Validity,
+    /// The exact loss per sample from quadrature, when computed.
+    pub exact_loss: Option<f64>,
 }
 
 impl Table {
@@ -96,12 +110,21 @@ fn f(x: &Float) -> f64 {
     x.to_f64()
 }
 
-/// Computes the three predictions for every mode.
+/// Computes the three predictions for every mode, with their validity diagnostics.
 pub fn table(model: &Model, prec: Precision) -> Table {
+    table_with_exact(model, prec, None)
+}
+
+/// [`table`], compared with an exact reference ([`exact`](super::exact)) when one is given.
+pub fn table_with_exact(model: &Model, prec: Precision, exact: Option<&ExactMoments>) -> Table {
     let spectrum = Spectrum::new(model, prec);
     let gp = spectrum.gp();
     let fo = spectrum.first_order();
     let rg = spectrum.rg(&spectrum.flow());
+    let mut validity = Validity::assess(&gp, &fo, &rg);
+    if let Some(exact) = exact {
+        validity.compare_exact(exact, &gp, &fo, &rg);
+    }
     let rows = (0..gp.len())
         .map(|i| Row {
             k: i as u64 + 1,
@@ -109,6 +132,9 @@ pub fn table(model: &Model, prec: Precision) -> Table {
             mean: [f(&gp[i].mean_delta), f(&fo[i].mean_delta), f(&rg[i].mean_delta)],
             variance: [f(&gp[i].variance), f(&fo[i].variance), f(&rg[i].variance)],
             sampled: None,
+            first_order_shift: validity.first_order_shift[i],
+            beyond_threshold: validity.beyond_threshold.contains(&(i as u64 + 1)),
+            exact: exact.map(|e| [f(&e.modes[i].mean_delta), f(&e.modes[i].variance)]),
         })
         .collect();
     let loss = |v: &[ModeValue]| f(&theory::loss(v, prec));
@@ -118,6 +144,8 @@ pub fn table(model: &Model, prec: Precision) -> Table {
         loss: [loss(&gp), loss(&fo), loss(&rg)],
         sampled_loss: None,
         precision_bits: prec.bits(),
+        validity,
+        exact_loss: exact.map(|e| f(&e.loss)),
     }
 }
 
@@ -203,15 +231,28 @@ impl Table {
     /// CSV: one row per mode.
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "k,lambda,mean_gp,mean_first_order,mean_rg,var_gp,var_first_order,var_rg,mean_sampled,se_mean,var_sampled,se_var\n",
+            "k,lambda,mean_gp,mean_first_order,mean_rg,var_gp,var_first_order,var_rg,mean_sampled,se_mean,var_sampled,se_var,first_order_shift_mean,first_order_shift_var,beyond_threshold,mean_exact,var_exact\n",
         );
         for r in &self.rows {
             let s = r.sampled.map_or(",,,".to_string(), |s| {
                 format!("{:e},{:e},{:e},{:e}", s[0], s[1], s[2], s[3])
             });
+            let e = r
+                .exact
+                .map_or(",".to_string(), |e| format!("{:e},{:e}", e[0], e[1]));
             out += &format!(
-                "{},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{s}\n",
-                r.k, r.lambda, r.mean[0], r.mean[1], r.mean[2], r.variance[0], r.variance[1], r.variance[2]
+                "{},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{s},{:e},{:e},{},{e}\n",
+                r.k,
+                r.lambda,
+                r.mean[0],
+                r.mean[1],
+                r.mean[2],
+                r.variance[0],
+                r.variance[1],
+                r.variance[2],
+                r.first_order_shift[0],
+                r.first_order_shift[1],
+                r.beyond_threshold
             );
         }
         out
@@ -236,15 +277,17 @@ impl Table {
                     .join(", ")
             }
         );
-        out += "| loss per sample | GP | first order | RG | sampled |\n|---|---|---|---|---|\n";
+        out += "| loss per sample | GP | first order | RG | exact | sampled |\n|---|---|---|---|---|---|\n";
         out += &format!(
-            "| ⟨L⟩/P | {:.6} | {:.6} | {:.6} | {} |\n\n",
+            "| ⟨L⟩/P | {:.6} | {:.6} | {:.6} | {} | {} |\n\n",
             self.loss[0],
             self.loss[1],
             self.loss[2],
+            self.exact_loss.map_or("—".into(), |e| format!("{e:.6}")),
             self.sampled_loss
                 .map_or("—".into(), |s| format!("{:.6} ± {:.6}", s[0], s[1]))
         );
+        out += &self.validity.markdown();
         let agreement = self.agreement();
         if !agreement.is_empty() {
             out += "| prediction | quantity | modes within 3 SE | max \\|z\\| (mode) | mean z² |\n|---|---|---|---|---|\n";
@@ -262,7 +305,7 @@ impl Table {
             }
             out += "\n";
         }
-        out += "| k | ⟨Δ⟩ GP | ⟨Δ⟩ 1st order | ⟨Δ⟩ RG | ⟨Δ⟩ sampled | Var GP | Var 1st order | Var RG | Var sampled |\n|---|---|---|---|---|---|---|---|---|\n";
+        out += "| k | 1st-order shift | ⟨Δ⟩ GP | ⟨Δ⟩ 1st order | ⟨Δ⟩ RG | ⟨Δ⟩ exact | ⟨Δ⟩ sampled | Var GP | Var 1st order | Var RG | Var exact | Var sampled |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
         for r in self
             .rows
             .iter()
@@ -274,9 +317,28 @@ impl Table {
                     format!("{:.5} ± {:.5}", s[2], s[3]),
                 )
             });
+            let shift = r.first_order_shift[0].max(r.first_order_shift[1]);
+            let flag = if r.beyond_threshold { " ⚠" } else { "" };
+            let (em, ev) = r.exact.map_or(("—".into(), "—".into()), |e| {
+                (format!("{:.5}", e[0]), format!("{:.5}", e[1]))
+            });
+            let var = |v: f64| {
+                if v > 0.0 {
+                    format!("{v:.5}")
+                } else {
+                    format!("{v:.5} ⚠")
+                }
+            };
             out += &format!(
-                "| {} | {:.5} | {:.5} | {:.5} | {sm} | {:.5} | {:.5} | {:.5} | {sv} |\n",
-                r.k, r.mean[0], r.mean[1], r.mean[2], r.variance[0], r.variance[1], r.variance[2]
+                "| {} | {:.1} %{flag} | {:.5} | {:.5} | {:.5} | {em} | {sm} | {} | {} | {} | {ev} | {sv} |\n",
+                r.k,
+                shift * 100.0,
+                r.mean[0],
+                r.mean[1],
+                r.mean[2],
+                var(r.variance[0]),
+                var(r.variance[1]),
+                var(r.variance[2])
             );
         }
         out

@@ -47,6 +47,13 @@ pub struct Point {
     pub amplitude: f64,
     /// `(rg_discrete − gp_discrete)/gp_discrete`: the non-Gaussian correction.
     pub relative_correction: f64,
+    /// The largest first-order correction relative to the GP over modes and quantities
+    /// ([`validity`](super::validity)).
+    pub first_order_shift: f64,
+    /// Modes outside the perturbative regime at this `P` (shift above the threshold).
+    pub beyond_threshold: Vec<u64>,
+    /// Methods and modes with a negative predicted variance at this `P`.
+    pub negative_variances: Vec<super::validity::NegativeVariance>,
 }
 
 /// `∫_0^N [k^{−(1+β)}/(1 + x k^{−a})² + k^{−a}/(1 + x k^{−a})/A] dk`: the continuum loss with the
@@ -138,6 +145,9 @@ pub fn scaling_law(
             rg_continuum,
             amplitude: amplitude.to_f64(),
             relative_correction: (table.loss[2] - gp) / gp,
+            first_order_shift: table.validity.largest_shift.value,
+            beyond_threshold: table.validity.beyond_threshold.clone(),
+            negative_variances: table.validity.negative_variances.clone(),
         });
     }
     Ok(out)
@@ -147,7 +157,7 @@ pub fn scaling_law(
 pub fn markdown(model: &Model, points: &[Point]) -> String {
     let mut out = format!(
         "α = {}, β = {}, N = {}, r = {}, interactions: {}\n\n\
-         | P | GP discrete (certified) | GP continuum | RG discrete | first order | RG continuum | A(k*) | (RG − GP)/GP |\n|---|---|---|---|---|---|---|---|\n",
+         | P | GP discrete (certified) | GP continuum | RG discrete | first order | RG continuum | A(k*) | (RG − GP)/GP | 1st-order shift |\n|---|---|---|---|---|---|---|---|---|\n",
         model.alpha,
         model.beta,
         model.modes,
@@ -161,7 +171,7 @@ pub fn markdown(model: &Model, points: &[Point]) -> String {
     );
     for p in points {
         out += &format!(
-            "| {} | {} | {:.8} | {:.8} | {:.8} | {:.8} | {:.6} | {:.3e} |\n",
+            "| {} | {} | {:.8} | {:.8} | {:.8} | {:.8} | {:.6} | {:.3e} | {:.1} %{} |\n",
             p.samples,
             p.gp_discrete,
             p.gp_continuum,
@@ -169,8 +179,49 @@ pub fn markdown(model: &Model, points: &[Point]) -> String {
             p.first_order,
             p.rg_continuum,
             p.amplitude,
-            p.relative_correction
+            p.relative_correction,
+            p.first_order_shift * 100.0,
+            if p.beyond_threshold.is_empty() && p.negative_variances.is_empty() {
+                ""
+            } else {
+                " ⚠"
+            }
         );
+    }
+    let warnings = warnings(points);
+    if !warnings.is_empty() {
+        out += "\n";
+        for w in warnings {
+            out += &format!("- ⚠ {w}\n");
+        }
+    }
+    out
+}
+
+/// One line per size at which a prediction left the perturbative regime or became unphysical
+/// (the threshold is [`PERTURBATIVE_SHIFT`](super::validity::PERTURBATIVE_SHIFT)).
+pub fn warnings(points: &[Point]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in points {
+        if !p.beyond_threshold.is_empty() {
+            out.push(format!(
+                "P = {}: the first-order correction exceeds {:.0} % of the GP value at {} (largest \
+                 {:.1} %); the interacting columns are extrapolations there",
+                p.samples,
+                super::validity::PERTURBATIVE_SHIFT * 100.0,
+                super::validity::mode_list(&p.beyond_threshold),
+                p.first_order_shift * 100.0
+            ));
+        }
+        if !p.negative_variances.is_empty() {
+            let mut methods: Vec<&str> = p.negative_variances.iter().map(|n| n.method.name()).collect();
+            methods.dedup();
+            out.push(format!(
+                "P = {}: negative predicted variances ({}) — unphysical",
+                p.samples,
+                methods.join(", ")
+            ));
+        }
     }
     out
 }
