@@ -377,34 +377,40 @@ pub struct RunVerdict {
     pub min_steps: u64,
     /// Burn-in steps the criteria ask for at the current `τ_int` estimates (a lower bound too).
     pub min_burn_in: u64,
+    /// The run's steps per chain ([`SamplerConfig::steps`]).
+    pub steps: u64,
+    /// The run's burn-in ([`SamplerConfig::burn_in`]).
+    pub burn_in: u64,
 }
 
 impl RunVerdict {
-    /// What to change, when the run is too short (`None` when it is reliable).
+    /// What is flagged and what to change, when the run is too short (`None` when it is
+    /// reliable), e.g. "3 of 100 modes have unreliable standard errors (τ_int up to 2300 steps);
+    /// use at least 1150000 steps per chain (now 200000), or a larger dt (…)".
     #[must_use]
-    pub fn advice(&self, config: &SamplerConfig) -> Option<String> {
+    pub fn advice(&self) -> Option<String> {
         if self.reliable {
             return None;
         }
         let mut parts = Vec::new();
-        if self.min_steps > config.steps {
+        if self.min_steps > self.steps {
             parts.push(format!(
-                "at least {:.1e} steps per chain (now {:.1e}), or a larger dt",
-                self.min_steps as f64, config.steps as f64
+                "at least {} steps per chain (now {}), or a larger dt",
+                self.min_steps, self.steps
             ));
         }
-        if self.min_burn_in > config.burn_in {
+        if self.min_burn_in > self.burn_in {
             parts.push(format!(
-                "a burn-in of at least {:.1e} steps (now {:.1e})",
-                self.min_burn_in as f64, config.burn_in as f64
+                "a burn-in of at least {} steps (now {})",
+                self.min_burn_in, self.burn_in
             ));
         }
         if parts.is_empty() {
             parts.push("more steps or more chains".to_string());
         }
         Some(format!(
-            "run too short: {} of {} modes{} have unreliable standard errors (τ_int up to {:.3e} steps); \
-             use {} — a lower bound, since τ_int is underestimated on a short run",
+            "{} of {} modes{} have unreliable standard errors (τ_int up to {:.0} steps); use {} \
+             (a lower bound: τ_int is underestimated on a short run)",
             self.flagged_modes,
             self.modes,
             if self.loss_reliable { "" } else { " and the loss" },
@@ -1223,8 +1229,8 @@ fn combine(
         let se_var = standard_error(&stat_var);
         // Per-sample variances: σ² of d, and μ₄ − σ⁴ of (d − d̄)² (central from raw moments).
         let sigma2 = variance.max(0.0);
-        let mu4 = t4 / total_f - 4.0 * dbar * t3 / total_f + 6.0 * dbar * dbar * t2 / total_f
-            - 3.0 * dbar.powi(4);
+        let mu4 =
+            t4 / total_f - 4.0 * dbar * t3 / total_f + 6.0 * dbar * dbar * t2 / total_f - 3.0 * dbar.powi(4);
         let naive_mean = (sigma2 / total_f).sqrt();
         let naive_var = ((mu4 - sigma2 * sigma2).max(0.0) / total_f).sqrt();
         let tau_mean = tau_int(se_mean, naive_mean);
@@ -1290,6 +1296,8 @@ fn combine(
         max_tau_steps: tau_all * judge.thin,
         min_steps: min_samples(tau_all, config).saturating_mul(config.thin),
         min_burn_in: ceil_u64(MIN_BURN_IN_TAUS * tau_all * judge.thin),
+        steps: config.steps,
+        burn_in: config.burn_in,
     };
     SampleResult {
         modes,
@@ -1432,9 +1440,20 @@ mod tests {
         v.extend(r.modes.iter().flat_map(|m| {
             [m.mean_autocorrelation, m.variance_autocorrelation]
                 .into_iter()
-                .flat_map(|a| [a.tau_int.to_bits(), a.ess.to_bits(), a.se_naive.to_bits(), u64::from(a.reliable)])
+                .flat_map(|a| {
+                    [
+                        a.tau_int.to_bits(),
+                        a.ess.to_bits(),
+                        a.se_naive.to_bits(),
+                        u64::from(a.reliable),
+                    ]
+                })
         }));
-        v.extend(r.loss_blocking.iter().flat_map(|l| [l.se.to_bits(), l.tau_int.to_bits()]));
+        v.extend(
+            r.loss_blocking
+                .iter()
+                .flat_map(|l| [l.se.to_bits(), l.tau_int.to_bits()]),
+        );
         v.extend([
             r.loss.to_bits(),
             r.se_loss.to_bits(),
@@ -1870,7 +1889,7 @@ mod tests {
         within("var", m.variance, m.se_variance, gv);
         within("loss", res.loss, res.se_loss, gm * gm + gv);
         assert!(res.verdict.reliable, "{:?}", res.verdict);
-        assert_eq!(res.verdict.advice(&cfg), None);
+        assert_eq!(res.verdict.advice(), None);
         // The loss scan: finest level first, the reported one last, τ_int rising to the plateau.
         let scan = &res.loss_blocking;
         assert_eq!(scan.len(), 5, "{scan:?}");
@@ -1895,13 +1914,20 @@ mod tests {
         let res = sample(&system, &short).expect("short run");
         let m = &res.modes[0];
         assert!(!m.reliable, "{m:?}");
-        assert!(!m.mean_autocorrelation.reliable && !m.variance_autocorrelation.reliable, "{m:?}");
+        assert!(
+            !m.mean_autocorrelation.reliable && !m.variance_autocorrelation.reliable,
+            "{m:?}"
+        );
         assert_eq!(m.mean_autocorrelation.shortfall, Some(Shortfall::BlocksTooShort));
         assert!(!res.loss_autocorrelation.reliable);
         assert!(!res.verdict.reliable && res.verdict.flagged_modes == 1);
         assert!(res.verdict.min_steps > short.steps, "{:?}", res.verdict);
-        let advice = res.verdict.advice(&short).expect("advice for a short run");
-        assert!(advice.contains("run too short") && advice.contains("steps per chain"), "{advice}");
+        let advice = res.verdict.advice().expect("advice for a short run");
+        assert!(
+            advice.contains("1 of 1 modes and the loss have unreliable")
+                && advice.contains("steps per chain"),
+            "{advice}"
+        );
 
         let cfg = long_run(5);
         let res = sample(&system, &cfg).expect("long run");
@@ -1926,10 +1952,17 @@ mod tests {
         };
         let res = sample(&slow_mode(0.0), &cfg).expect("sample");
         let m = &res.modes[0];
-        assert_eq!(m.mean_autocorrelation.shortfall, Some(Shortfall::BurnInTooShort), "{m:?}");
+        assert_eq!(
+            m.mean_autocorrelation.shortfall,
+            Some(Shortfall::BurnInTooShort),
+            "{m:?}"
+        );
         assert!(!res.verdict.reliable);
         assert!(res.verdict.min_burn_in > cfg.burn_in && res.verdict.min_steps <= cfg.steps);
-        let advice = res.verdict.advice(&cfg).expect("advice");
-        assert!(advice.contains("burn-in") && !advice.contains("steps per chain"), "{advice}");
+        let advice = res.verdict.advice().expect("advice");
+        assert!(
+            advice.contains("burn-in") && !advice.contains("steps per chain"),
+            "{advice}"
+        );
     }
 }
