@@ -9,7 +9,10 @@
 //! estimate is counted as "too short", never as agreeing.
 
 use super::model::Model;
-use super::sample::{Autocorrelation, Diagonal, LangevinSystem, RunVerdict, SampleResult, Separable};
+use super::sample::{
+    Autocorrelation, Diagonal, LangevinSystem, MIN_BLOCK_TAUS, MIN_BURN_IN_TAUS, MIN_ESS, RunVerdict,
+    SampleResult, Separable,
+};
 use super::theory::{self, Method, ModeValue, Spectrum};
 use crate::numeric::Precision;
 use rug::Float;
@@ -338,9 +341,12 @@ impl Table {
             );
         }
         if self.sampled_loss_diagnostics.is_some() {
-            out += "\nτ: integrated autocorrelation time of the estimate, in samples; \"too short\": the run \
-                    was too short for its standard error (blocks under 10 τ, under 100 effective \
-                    samples, or burn-in under 5 τ), so it is not compared.\n";
+            out += &format!(
+                "\nτ: integrated autocorrelation time of the estimate, in samples; \"too short\": the \
+                 run was too short for its standard error (blocks under {MIN_BLOCK_TAUS} τ, under \
+                 {MIN_ESS} effective samples, or burn-in under {MIN_BURN_IN_TAUS} τ), so it is not \
+                 compared.\n"
+            );
         }
         out
     }

@@ -119,6 +119,10 @@
 //!    chain starts at the GP mean, and after 5 relaxation times at most `e^{−5} ≈ 0.7%` of the
 //!    initial offset is left, further diluted by the run.
 //!
+//! What no single run can detect is a relaxation slower than the whole run whose amplitude is too
+//! small to move the block means; independent chains (`chains ≥ 2`) make that less likely, since
+//! their blocks are independent whatever the correlation time.
+//!
 //! A mode is reliable when both its observables are; the run ([`RunVerdict`]) when every mode and
 //! the loss are. On an unreliable run `τ_int` is itself underestimated, so
 //! [`RunVerdict::min_steps`] and [`RunVerdict::min_burn_in`] are lower bounds: rerun with at least
@@ -297,19 +301,6 @@ pub enum Shortfall {
     /// Burn-in shorter than [`MIN_BURN_IN_TAUS`]` × τ_int` (in steps): the start may still bias
     /// the estimate.
     BurnInTooShort,
-}
-
-impl Shortfall {
-    /// A short explanation, for reports.
-    #[must_use]
-    pub fn describe(self) -> &'static str {
-        match self {
-            Shortfall::NoFluctuation => "no fluctuation to estimate an error from",
-            Shortfall::BlocksTooShort => "blocks shorter than 10 τ_int (SE underestimated)",
-            Shortfall::FewEffectiveSamples => "fewer than 100 effective samples",
-            Shortfall::BurnInTooShort => "burn-in shorter than 5 τ_int",
-        }
-    }
 }
 
 /// Autocorrelation diagnostics of one estimate (module docs, "Estimators", "Run too short").
@@ -1010,7 +1001,7 @@ fn validate_config(system: &LangevinSystem, config: &SamplerConfig) -> Result<()
     if config.batches < 2 {
         return Err(cfg_err(
             "batches",
-            format!("must be ≥ 2 for a batch-means error, got {}", config.batches),
+            format!("must be ≥ 2 for a blocked error, got {}", config.batches),
         ));
     }
     let stored = u64::from(config.chains) * u64::from(config.batches) * system.lambda.len() as u64;
