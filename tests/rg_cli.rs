@@ -515,3 +515,59 @@ fn one_mode_exact_moments_match_an_independent_quadrature() {
     assert!((ev - var).abs() < 1e-13, "{ev}");
     assert_eq!(v["validity"]["exact"]["route"], "per_mode");
 }
+
+/// Issue 12, item 1: a run far shorter than the slowest mode's autocorrelation time is flagged in
+/// table.json (per estimate and overall), its estimates are not compared, and the text output
+/// says the run is too short and what to raise.
+#[test]
+fn a_short_sampling_run_is_flagged_not_compared() {
+    let dir = scratch("short");
+    // A_1 = 1/λ_1 + x = 5, so at dt·thin = 10⁻² samples are correlated over τ_int ≈ 20 samples:
+    // 200 samples in 10 blocks of 20 cannot resolve it.
+    let model = write_model(
+        &dir,
+        "alpha = \"1/5\"\nbeta = \"3/10\"\nmodes = 3\nP = 10\np_over_r = 4\n",
+    );
+    let out = dir.join("sample");
+    let run = renorm(&[
+        "rg",
+        "sample",
+        &model,
+        "--dt",
+        "1e-3",
+        "--steps",
+        "2e3",
+        "--burn-in",
+        "0",
+        "--chains",
+        "1",
+        "--batches",
+        "10",
+        "--no-progress",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("table.json")).unwrap()).unwrap();
+    assert_eq!(table["sampling_verdict"]["reliable"], false, "{table}");
+    assert_eq!(table["sampling_verdict"]["flagged_modes"], 3);
+    let first = &table["rows"][0]["sampled_diagnostics"];
+    assert_eq!(first[0]["reliable"], false, "{first}");
+    assert!(first[0]["shortfall"].is_string(), "{first}");
+    assert!(first[0]["tau_int"].as_f64().unwrap() > 0.0);
+    let md = stdout(&run);
+    assert!(md.contains("**Sampling run too short.**"), "{md}");
+    assert!(md.contains("| RG | mean | 0/0 | 3 |"), "{md}");
+    assert!(
+        err.contains("warning: sampling run too short") && err.contains("--steps"),
+        "{err}"
+    );
+    let csv = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "reliable_var").unwrap();
+    let first: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(first.len(), header.len(), "{csv}");
+    assert_eq!(first[column], "false", "{csv}");
+}

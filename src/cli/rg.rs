@@ -48,7 +48,8 @@ pub struct SamplerArgs {
     /// Seed (chain c uses stream c of this seed).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Batches per chain for batch-means standard errors.
+    /// Blocks per chain for the blocked standard errors (the coarsest blocking level; τ_int, the
+    /// effective sample size and the "run too short" flag are computed there).
     #[arg(long, default_value_t = 50)]
     batches: u32,
     /// Never draw a progress bar.
@@ -167,6 +168,9 @@ pub enum RgCommand {
         output: Option<PathBuf>,
     },
     /// Langevin sampling of a model against the predictions (Fig. 3 structure): table and SVG.
+    /// Each sampled estimate carries its integrated autocorrelation time τ_int and effective
+    /// sample size; when the run is too short for an estimate's standard error it is flagged,
+    /// not compared, and the output says which of --steps, --dt, --burn-in to raise.
     Sample {
         /// Model spec (TOML).
         model: PathBuf,
@@ -742,6 +746,13 @@ pub fn run(command: RgCommand) -> Result<()> {
             write_in(&out, "figure.svg", &table.figure(&title))?;
             emit(None, &md)?;
             eprintln!("wrote {}/table.{{md,csv,json}} and figure.svg", out.display());
+            if let Some(advice) = table
+                .sampling_verdict
+                .as_ref()
+                .and_then(rg::sample::RunVerdict::advice)
+            {
+                eprintln!("warning: sampling run too short: {advice} (--steps, --dt, --burn-in)");
+            }
             Ok(())
         }
         RgCommand::Transfer {
@@ -789,6 +800,14 @@ pub fn run(command: RgCommand) -> Result<()> {
             write_in(&out, "figure.svg", &validation.figure("hyperparameter transfer"))?;
             emit(None, &md)?;
             eprintln!("wrote {}/transfer.{{md,json}} and figure.svg", out.display());
+            for s in &validation.systems {
+                if let Some(advice) = &s.advice {
+                    eprintln!(
+                        "warning: {}: sampling run too short: {advice} (--steps, --dt, --burn-in)",
+                        s.name
+                    );
+                }
+            }
             Ok(())
         }
     }

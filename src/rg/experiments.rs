@@ -49,14 +49,23 @@ pub struct MappedSystem {
     pub model: Model,
     /// `(k on system 1's axis, rescaled ⟨Δ⟩, rescaled SE, system 1's RG prediction there)`.
     pub points: Vec<[f64; 4]>,
+    /// Whether each point's sampled `⟨Δ⟩` has a trustworthy SE (parallel to `points`; `false`:
+    /// the run was too short for it, see [`sample`](super::sample), "Run too short").
+    pub reliable: Vec<bool>,
     /// Sampled loss per sample and its SE (unmapped).
     pub loss: [f64; 2],
-    /// Points within 3 SE of system 1's RG prediction.
+    /// Points within 3 SE of system 1's RG prediction (flagged points are never counted).
     pub within_3se: usize,
-    /// Largest `|z|`.
+    /// Points compared: those not flagged.
+    pub compared: usize,
+    /// Points not compared because the run was too short for them.
+    pub too_short: usize,
+    /// Largest `|z|` over the compared points (NaN when none).
     pub max_z: f64,
-    /// `Σ z²/points`.
+    /// `Σ z²/compared` (NaN when none).
     pub mean_z2: f64,
+    /// What to change when this system's run was too short.
+    pub advice: Option<String>,
 }
 
 /// Fig. 4: the transfer, and sampling of the three systems.
@@ -105,6 +114,7 @@ pub fn transfer_vs_sampling(
         };
         let run = sample_model(m, &seeded)?;
         let mut points = Vec::new();
+        let mut reliable = Vec::new();
         for (i, est) in run.modes.iter().enumerate() {
             let kp = (i + 1) as f64;
             let (k, value, se) = if mapped {
@@ -123,20 +133,33 @@ pub fn transfer_vs_sampling(
             };
             let pred = s1.rg_mean_at(&flow, &at).to_f64();
             points.push([k, value, se, pred]);
+            reliable.push(est.mean_autocorrelation.reliable);
         }
+        // A flagged point's SE is too small to judge by: it is never compared.
         let zs: Vec<f64> = points
             .iter()
-            .filter(|p| p[2] > 0.0)
-            .map(|p| (p[1] - p[3]) / p[2])
+            .zip(&reliable)
+            .filter(|(p, ok)| **ok && p[2] > 0.0)
+            .map(|(p, _)| (p[1] - p[3]) / p[2])
             .collect();
+        let too_short = reliable.iter().filter(|ok| !**ok).count();
+        let max_z = if zs.is_empty() {
+            f64::NAN
+        } else {
+            zs.iter().fold(0.0f64, |a, z| a.max(z.abs()))
+        };
         systems.push(MappedSystem {
             name: name.into(),
             model: m.clone(),
             within_3se: zs.iter().filter(|z| z.abs() <= 3.0).count(),
-            max_z: zs.iter().fold(0.0f64, |a, z| a.max(z.abs())),
-            mean_z2: zs.iter().map(|z| z * z).sum::<f64>() / zs.len().max(1) as f64,
+            compared: zs.len(),
+            too_short,
+            max_z,
+            mean_z2: zs.iter().map(|z| z * z).sum::<f64>() / zs.len() as f64,
             points,
+            reliable,
             loss: [run.loss, run.se_loss],
+            advice: run.verdict.advice(),
         });
     }
     let validation = TransferValidation {
@@ -154,7 +177,7 @@ impl TransferValidation {
     pub fn markdown(&self) -> String {
         let mut out = format!(
             "ℓ* = {:.6}, modes integrated: {}, A* = {:.8}, U* = {:.8}\n\n\
-             | system | P | r | U | points within 3 SE of system 1's RG prediction | max \\|z\\| | mean z² |\n|---|---|---|---|---|---|---|\n",
+             | system | P | r | U | points within 3 SE of system 1's RG prediction | too short to compare | max \\|z\\| | mean z² |\n|---|---|---|---|---|---|---|---|\n",
             self.ell_star, self.modes_integrated, self.amplitude, self.coupling
         );
         for s in &self.systems {
@@ -165,17 +188,26 @@ impl TransferValidation {
                 .map(|t| format!("{} {:.6}", t.label(), t.coupling().to_f64()))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let (max_z, mean_z2) = if s.compared == 0 {
+                ("—".to_string(), "—".to_string())
+            } else {
+                (format!("{:.2}", s.max_z), format!("{:.2}", s.mean_z2))
+            };
             out += &format!(
-                "| {} | {} | {:.6} | {} | {}/{} | {:.2} | {:.2} |\n",
+                "| {} | {} | {:.6} | {} | {}/{} | {} | {max_z} | {mean_z2} |\n",
                 s.name,
                 s.model.samples,
                 s.model.ridge.to_f64(),
                 if u.is_empty() { "0".into() } else { u },
                 s.within_3se,
-                s.points.len(),
-                s.max_z,
-                s.mean_z2
+                s.compared,
+                s.too_short,
             );
+        }
+        for s in &self.systems {
+            if let Some(advice) = &s.advice {
+                out += &format!("\n**{}: sampling run too short.** {advice}.\n", s.name);
+            }
         }
         out
     }
@@ -230,5 +262,56 @@ impl TransferValidation {
             },
         ];
         figure(title, &panels, 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rg::sample::Progress;
+
+    /// With no burn-in every estimate is flagged ("burn-in too short"): no point of any system may
+    /// then count as agreeing with the RG prediction, whatever its z.
+    #[test]
+    fn transfer_never_claims_agreement_from_flagged_points() {
+        let model = Model::from_toml(
+            "alpha = \"1/5\"\nbeta = \"6/5\"\nmodes = 60\nP = 100\nr = 25\n[[interaction]]\nkind = \"separable\"\nU = \"1/20\"\n",
+            "transfer.toml",
+        )
+        .expect("model");
+        let config = SamplerConfig {
+            dt: 1e-3,
+            steps: 2_000,
+            burn_in: 0,
+            thin: 10,
+            chains: 1,
+            threads: 1,
+            seed: 3,
+            batches: 10,
+            progress: Progress::none(),
+        };
+        let (_, v) = transfer_vs_sampling(&model, &Rational::from(50), &config, Precision::from_digits(20))
+            .expect("transfer and sampling");
+        assert_eq!(v.systems.len(), 3);
+        for s in &v.systems {
+            assert_eq!(s.reliable.len(), s.points.len(), "{}", s.name);
+            assert!(
+                !s.points.is_empty() && s.reliable.iter().all(|ok| !ok),
+                "{}",
+                s.name
+            );
+            assert_eq!(
+                (s.within_3se, s.compared, s.too_short),
+                (0, 0, s.points.len()),
+                "{}",
+                s.name
+            );
+            assert!(s.max_z.is_nan() && s.advice.is_some(), "{}", s.name);
+        }
+        let md = v.markdown();
+        assert!(
+            md.contains("| 0/0 | ") && md.contains("sampling run too short"),
+            "{md}"
+        );
     }
 }

@@ -2,12 +2,18 @@
 //!
 //! Columns: the exact GP, first-order perturbation theory and the renormalized theory
 //! ([`theory`](super::theory)); when a sampling run is attached, each mode's sampled mean and
-//! variance with batch-means standard errors, and the deviation of each prediction in units of
-//! the standard error. "Agrees" means within 3 standard errors (the issue's criterion).
+//! variance with blocked standard errors and their integrated autocorrelation times, and the
+//! deviation of each prediction in units of the standard error. "Agrees" means within 3 standard
+//! errors (the issue's criterion), and only an estimate whose run was long enough for its error
+//! (not flagged by [`sample`](super::sample), "Run too short") is compared at all: a flagged
+//! estimate is counted as "too short", never as agreeing.
 
 use super::exact::ExactMoments;
 use super::model::Model;
-use super::sample::{Diagonal, LangevinSystem, SampleResult, Separable};
+use super::sample::{
+    Autocorrelation, Diagonal, LangevinSystem, MIN_BLOCK_TAUS, MIN_BURN_IN_TAUS, MIN_ESS, RunVerdict,
+    SampleResult, Separable,
+};
 use super::theory::{self, Method, ModeValue, Spectrum};
 use super::validity::Validity;
 use crate::numeric::Precision;
@@ -35,6 +41,8 @@ pub struct Row {
     pub beyond_threshold: bool,
     /// The exact `(⟨Δ⟩, Var)` from quadrature, when computed.
     pub exact: Option<[f64; 2]>,
+    /// Diagnostics (`τ_int`, ESS, the flag) of the sampled `(mean, variance)`, when attached.
+    pub sampled_diagnostics: Option<[Autocorrelation; 2]>,
 }
 
 /// The full table.
@@ -48,6 +56,10 @@ pub struct Table {
     pub loss: [f64; 3],
     /// Sampled loss per sample and its SE.
     pub sampled_loss: Option<[f64; 2]>,
+    /// Diagnostics of the sampled loss, when attached.
+    pub sampled_loss_diagnostics: Option<Autocorrelation>,
+    /// Whether the attached run was long enough, and what to change when it was not.
+    pub sampling_verdict: Option<RunVerdict>,
     /// Working precision of the predictions, in bits.
     pub precision_bits: u32,
     /// When to stop believing the predictions: first-order shifts, flags, exact comparison.
@@ -94,15 +106,18 @@ pub struct Agreement {
     pub method: Method,
     /// `mean` or `variance`.
     pub quantity: &'static str,
-    /// Modes within 3 SE.
+    /// Modes within 3 SE (of those compared).
     pub within_3se: usize,
-    /// Modes compared.
+    /// Modes compared: those whose sampled estimate is not flagged.
     pub modes: usize,
-    /// Largest `|sampled − predicted|/SE`.
+    /// Modes not compared because the run was too short for their sampled estimate.
+    pub too_short: usize,
+    /// Largest `|sampled − predicted|/SE` (NaN when no mode could be compared).
     pub max_z: f64,
     /// Mode at which it occurs.
     pub worst_mode: u64,
-    /// `Σ z²/modes`: ≈ 1 when the prediction is right and the SEs are honest.
+    /// `Σ z²/modes`: ≈ 1 when the prediction is right and the SEs are honest (NaN when no mode
+    /// could be compared).
     pub mean_z2: f64,
 }
 
@@ -135,6 +150,7 @@ pub fn table_with_exact(model: &Model, prec: Precision, exact: Option<&ExactMome
             first_order_shift: validity.first_order_shift[i],
             beyond_threshold: validity.beyond_threshold.contains(&(i as u64 + 1)),
             exact: exact.map(|e| [f(&e.modes[i].mean_delta), f(&e.modes[i].variance)]),
+            sampled_diagnostics: None,
         })
         .collect();
     let loss = |v: &[ModeValue]| f(&theory::loss(v, prec));
@@ -143,6 +159,8 @@ pub fn table_with_exact(model: &Model, prec: Precision, exact: Option<&ExactMome
         rows,
         loss: [loss(&gp), loss(&fo), loss(&rg)],
         sampled_loss: None,
+        sampled_loss_diagnostics: None,
+        sampling_verdict: None,
         precision_bits: prec.bits(),
         validity,
         exact_loss: exact.map(|e| f(&e.loss)),
@@ -178,47 +196,62 @@ pub fn langevin_system(model: &Model) -> LangevinSystem {
 }
 
 impl Table {
-    /// Attaches a sampling run (same model, same modes).
+    /// Attaches a sampling run (same model, same modes), with its diagnostics and verdict.
     pub fn attach(&mut self, run: &SampleResult) {
         for (row, est) in self.rows.iter_mut().zip(&run.modes) {
             row.sampled = Some([est.mean_delta, est.se_mean_delta, est.variance, est.se_variance]);
+            row.sampled_diagnostics = Some([est.mean_autocorrelation, est.variance_autocorrelation]);
         }
         self.sampled_loss = Some([run.loss, run.se_loss]);
+        self.sampled_loss_diagnostics = Some(run.loss_autocorrelation);
+        self.sampling_verdict = Some(run.verdict.clone());
     }
 
-    /// Agreement of each method with the attached sampling run (empty without one).
+    /// Agreement of each method with the attached sampling run (empty without one). A mode whose
+    /// sampled estimate is flagged (run too short) is counted in [`Agreement::too_short`], never
+    /// compared, so never "within 3 SE".
     pub fn agreement(&self) -> Vec<Agreement> {
         let mut out = Vec::new();
         for (m, method) in [Method::Gp, Method::FirstOrder, Method::Rg]
             .into_iter()
             .enumerate()
         {
-            for quantity in ["mean", "variance"] {
+            for (q, quantity) in ["mean", "variance"].into_iter().enumerate() {
+                let mut too_short = 0;
                 let zs: Vec<(u64, f64)> = self
                     .rows
                     .iter()
                     .filter_map(|r| {
                         let s = r.sampled?;
-                        let (value, se, pred) = match quantity {
-                            "mean" => (s[0], s[1], r.mean[m]),
+                        // Without diagnostics (a run attached by hand) nothing vouches for the SE.
+                        if !r.sampled_diagnostics.is_some_and(|d| d[q].reliable) {
+                            too_short += 1;
+                            return None;
+                        }
+                        let (value, se, pred) = match q {
+                            0 => (s[0], s[1], r.mean[m]),
                             _ => (s[2], s[3], r.variance[m]),
                         };
                         (se > 0.0).then(|| (r.k, (value - pred) / se))
                     })
                     .collect();
-                if zs.is_empty() {
+                if zs.is_empty() && too_short == 0 {
                     continue;
                 }
-                let (worst_mode, max_z) =
+                let (worst_mode, max_z) = if zs.is_empty() {
+                    (0, f64::NAN)
+                } else {
                     zs.iter().fold(
                         (0, 0.0f64),
                         |(k0, z0), &(k, z)| if z.abs() > z0 { (k, z.abs()) } else { (k0, z0) },
-                    );
+                    )
+                };
                 out.push(Agreement {
                     method,
                     quantity,
                     within_3se: zs.iter().filter(|(_, z)| z.abs() <= 3.0).count(),
                     modes: zs.len(),
+                    too_short,
                     max_z,
                     worst_mode,
                     mean_z2: zs.iter().map(|(_, z)| z * z).sum::<f64>() / zs.len() as f64,
@@ -228,20 +261,27 @@ impl Table {
         out
     }
 
-    /// CSV: one row per mode.
+    /// CSV: one row per mode. The sampled columns end with each estimate's `τ_int` (samples),
+    /// ESS and whether its error can be trusted (`false`: the run was too short for it).
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "k,lambda,mean_gp,mean_first_order,mean_rg,var_gp,var_first_order,var_rg,mean_sampled,se_mean,var_sampled,se_var,first_order_shift_mean,first_order_shift_var,beyond_threshold,mean_exact,var_exact\n",
+            "k,lambda,mean_gp,mean_first_order,mean_rg,var_gp,var_first_order,var_rg,mean_sampled,se_mean,var_sampled,se_var,tau_mean,ess_mean,reliable_mean,tau_var,ess_var,reliable_var,first_order_shift_mean,first_order_shift_var,beyond_threshold,mean_exact,var_exact\n",
         );
         for r in &self.rows {
             let s = r.sampled.map_or(",,,".to_string(), |s| {
                 format!("{:e},{:e},{:e},{:e}", s[0], s[1], s[2], s[3])
             });
+            let d = r.sampled_diagnostics.map_or(",,,,,".to_string(), |d| {
+                format!(
+                    "{:e},{:e},{},{:e},{:e},{}",
+                    d[0].tau_int, d[0].ess, d[0].reliable, d[1].tau_int, d[1].ess, d[1].reliable
+                )
+            });
             let e = r
                 .exact
                 .map_or(",".to_string(), |e| format!("{:e},{:e}", e[0], e[1]));
             out += &format!(
-                "{},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{s},{:e},{:e},{},{e}\n",
+                "{},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{s},{d},{:e},{:e},{},{e}\n",
                 r.k,
                 r.lambda,
                 r.mean[0],
@@ -258,7 +298,8 @@ impl Table {
         out
     }
 
-    /// A Markdown summary: losses, agreement with sampling, and a table of selected modes.
+    /// A Markdown summary: losses, agreement with sampling, and a table of selected modes. When
+    /// the attached run is too short for some estimates, it says so first, with what to change.
     pub fn markdown(&self, every: usize) -> String {
         let mut out = format!(
             "Model: α = {}, β = {}, N = {}, P/r = {}, interactions: {}\n\n",
@@ -277,6 +318,12 @@ impl Table {
                     .join(", ")
             }
         );
+        if let Some(advice) = self.sampling_verdict.as_ref().and_then(RunVerdict::advice) {
+            out += &format!(
+                "**Sampling run too short.** {advice}. Flagged estimates are marked \"too short\" and \
+                 are not compared with the predictions.\n\n"
+            );
+        }
         out += "| loss per sample | GP | first order | RG | exact | sampled |\n|---|---|---|---|---|---|\n";
         out += &format!(
             "| ⟨L⟩/P | {:.6} | {:.6} | {:.6} | {} | {} |\n\n",
@@ -284,23 +331,36 @@ impl Table {
             self.loss[1],
             self.loss[2],
             self.exact_loss.map_or("—".into(), |e| format!("{e:.6}")),
-            self.sampled_loss
-                .map_or("—".into(), |s| format!("{:.6} ± {:.6}", s[0], s[1]))
+            self.sampled_loss.map_or("—".into(), |s| {
+                format!(
+                    "{:.6} ± {:.6}{}",
+                    s[0],
+                    s[1],
+                    self.sampled_loss_diagnostics
+                        .map_or(String::new(), |d| flag_note(&d))
+                )
+            })
         );
         out += &self.validity.markdown();
         let agreement = self.agreement();
         if !agreement.is_empty() {
-            out += "| prediction | quantity | modes within 3 SE | max \\|z\\| (mode) | mean z² |\n|---|---|---|---|---|\n";
+            out += "| prediction | quantity | modes within 3 SE | too short to compare | max \\|z\\| (mode) | mean z² |\n|---|---|---|---|---|---|\n";
             for a in &agreement {
+                let (max_z, mean_z2) = if a.modes == 0 {
+                    ("—".to_string(), "—".to_string())
+                } else {
+                    (
+                        format!("{:.2} ({})", a.max_z, a.worst_mode),
+                        format!("{:.2}", a.mean_z2),
+                    )
+                };
                 out += &format!(
-                    "| {} | {} | {}/{} | {:.2} ({}) | {:.2} |\n",
+                    "| {} | {} | {}/{} | {} | {max_z} | {mean_z2} |\n",
                     a.method.name(),
                     a.quantity,
                     a.within_3se,
                     a.modes,
-                    a.max_z,
-                    a.worst_mode,
-                    a.mean_z2
+                    a.too_short,
                 );
             }
             out += "\n";
@@ -311,10 +371,11 @@ impl Table {
             .iter()
             .filter(|r| r.k == 1 || (r.k as usize).is_multiple_of(every.max(1)))
         {
+            let note = |q: usize| r.sampled_diagnostics.map_or(String::new(), |d| flag_note(&d[q]));
             let (sm, sv) = r.sampled.map_or(("—".into(), "—".into()), |s| {
                 (
-                    format!("{:.5} ± {:.5}", s[0], s[1]),
-                    format!("{:.5} ± {:.5}", s[2], s[3]),
+                    format!("{:.5} ± {:.5}{}", s[0], s[1], note(0)),
+                    format!("{:.5} ± {:.5}{}", s[2], s[3], note(1)),
                 )
             });
             let shift = r.first_order_shift[0].max(r.first_order_shift[1]);
@@ -341,8 +402,25 @@ impl Table {
                 var(r.variance[2])
             );
         }
+        if self.sampled_loss_diagnostics.is_some() {
+            out += &format!(
+                "\nτ: integrated autocorrelation time of the estimate, in samples; \"too short\": the \
+                 run was too short for its standard error (blocks under {MIN_BLOCK_TAUS} τ, under \
+                 {MIN_ESS} effective samples, or burn-in under {MIN_BURN_IN_TAUS} τ), so it is not \
+                 compared.\n"
+            );
+        }
         out
     }
+}
+
+/// ` (τ 12.3)`, or ` (τ 12.3, too short)` for a flagged estimate.
+fn flag_note(d: &Autocorrelation) -> String {
+    format!(
+        " (τ {:.1}{})",
+        d.tau_int,
+        if d.reliable { "" } else { ", too short" }
+    )
 }
 
 impl Table {
@@ -436,5 +514,111 @@ impl Table {
             panels
         };
         figure(title, &ordered, 2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rg::sample::{ModeEstimate, Shortfall};
+
+    fn diag(reliable: bool) -> Autocorrelation {
+        Autocorrelation {
+            tau_int: if reliable { 2.0 } else { 40.0 },
+            ess: 1e4,
+            se_naive: 1e-3,
+            reliable,
+            shortfall: (!reliable).then_some(Shortfall::BlocksTooShort),
+        }
+    }
+
+    /// A flagged estimate is never "within 3 SE", even when it sits on the prediction; it is
+    /// counted as too short, and every output format says so.
+    #[test]
+    fn flagged_modes_are_not_compared() {
+        let model = Model::from_toml(
+            "alpha = \"1/5\"\nbeta = \"3/10\"\nmodes = 3\nP = 10\np_over_r = 4\n",
+            "test.toml",
+        )
+        .expect("model");
+        let mut t = table(&model, Precision::from_digits(20));
+        let se = 0.01;
+        // Mode 1: exactly the GP but flagged; mode 2: the GP, reliable; mode 3: 5 SE off, reliable.
+        // Every variance is flagged.
+        let modes = t
+            .rows
+            .iter()
+            .zip([(0.0, false), (0.0, true), (5.0, true)])
+            .map(|(r, (z, ok))| ModeEstimate {
+                mean_delta: r.mean[0] + z * se,
+                se_mean_delta: se,
+                variance: r.variance[0],
+                se_variance: se,
+                mean_autocorrelation: diag(ok),
+                variance_autocorrelation: diag(false),
+                reliable: false,
+            })
+            .collect();
+        let run = SampleResult {
+            modes,
+            loss: t.loss[0],
+            se_loss: se,
+            loss_autocorrelation: diag(false),
+            loss_blocking: Vec::new(),
+            verdict: RunVerdict {
+                reliable: false,
+                flagged_modes: 3,
+                modes: 3,
+                loss_reliable: false,
+                max_tau_steps: 400.0,
+                min_steps: 80_000,
+                min_burn_in: 2_000,
+                steps: 1_000,
+                burn_in: 100,
+            },
+            samples_per_chain: 100,
+            chains: 1,
+            total_steps: 1_100,
+            batches_total: 2,
+        };
+        t.attach(&run);
+        let agreement = t.agreement();
+        assert_eq!(agreement.len(), 6);
+        for a in &agreement {
+            if a.quantity == "mean" {
+                assert_eq!((a.within_3se, a.modes, a.too_short), (1, 2, 1), "{a:?}");
+                assert_eq!(a.worst_mode, 3);
+                assert!((a.max_z - 5.0).abs() < 1e-9, "{a:?}");
+            } else {
+                assert_eq!((a.within_3se, a.modes, a.too_short), (0, 0, 3), "{a:?}");
+                assert!(a.max_z.is_nan());
+            }
+        }
+        let md = t.markdown(1);
+        assert!(md.contains("**Sampling run too short.**"), "{md}");
+        assert!(
+            md.contains("80000 steps per chain (now 1000)") && md.contains("burn-in of at least 2000 steps"),
+            "{md}"
+        );
+        assert!(md.contains("| GP | mean | 1/2 | 1 | 5.00 (3) |"), "{md}");
+        assert!(md.contains("| GP | variance | 0/0 | 3 | — | — |"), "{md}");
+        assert!(
+            md.contains("(τ 40.0, too short)") && md.contains("(τ 2.0)"),
+            "{md}"
+        );
+        let csv = t.csv();
+        let header: Vec<&str> = csv.lines().next().unwrap_or("").split(',').collect();
+        let first: Vec<&str> = csv.lines().nth(1).unwrap_or("").split(',').collect();
+        assert_eq!(header.len(), first.len());
+        assert_eq!(header[14], "reliable_mean");
+        assert_eq!((first[14], first[17]), ("false", "false"));
+        let json: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string(&t).expect("serialize")).expect("valid JSON");
+        assert_eq!(json["rows"][1]["sampled_diagnostics"][0]["reliable"], true);
+        assert_eq!(
+            json["rows"][0]["sampled_diagnostics"][0]["shortfall"],
+            "blocks_too_short"
+        );
+        assert_eq!(json["sampling_verdict"]["reliable"], false);
     }
 }

@@ -13,7 +13,8 @@
 //!
 //! [`sample`] estimates, per mode, the mean discrepancy `⟨Δ_k⟩` (`Δ = y − f`), the connected
 //! variance `⟨Δ_k²⟩_c`, and the loss per sample `Σ_k ⟨Δ_k²⟩ = Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)`, each with a
-//! batch-means standard error.
+//! blocked standard error, its integrated autocorrelation time and effective sample size, and a
+//! flag when the run is too short for that error to be trusted.
 //!
 //! # Dynamics and integrator
 //!
@@ -56,24 +57,76 @@
 //! the result depends only on the system and on `(dt, steps, burn_in, thin, chains, seed, batches)`,
 //! bit for bit, whatever `threads` and `progress` are.
 //!
-//! # Estimators (batch means)
+//! # Estimators (blocking)
 //!
-//! Each chain's `n_s = ⌊steps/thin⌋` samples are split into `batches` consecutive batches
-//! (batch `j` holds samples `⌊j n_s/B⌋ .. ⌊(j+1) n_s/B⌋`, so sizes differ by at most one). Per batch
-//! only running sums are kept: `Σ d_k` and `Σ d_k²` with `d_k = Δ_k − Δ̄_k^{GP} = m_k − f_k`, i.e. the
-//! discrepancy shifted by its exact GP mean (a shift does not change any estimate; it avoids the
-//! cancellation of `⟨Δ²⟩ − ⟨Δ⟩²` when the mean is large compared with the spread). Samples are never
-//! stored. With `n` samples in total over all chains:
+//! Each chain's `n_s = ⌊steps/thin⌋` samples are split into `F = batches · 2^L` consecutive *fine
+//! blocks* (block `j` holds samples `⌊j n_s/F⌋ .. ⌊(j+1) n_s/F⌋`, so sizes differ by at most one;
+//! `L ≤` [`MAX_REFINE`] is the largest with at least one sample per block and
+//! `chains × F × modes ≤` [`FINE_SUMS_BUDGET`]). Per block only running sums are kept: `Σ d_k` and
+//! `Σ d_k²` with `d_k = Δ_k − Δ̄_k^{GP} = m_k − f_k`, i.e. the discrepancy shifted by its exact GP
+//! mean (a shift does not change any estimate; it avoids the cancellation of `⟨Δ²⟩ − ⟨Δ⟩²` when the
+//! mean is large compared with the spread), and `Σ u` with `u = Σ_k Δ_k² − L_GP` the per-sample
+//! loss shifted by the exact GP loss. Per chain (not per block) also `Σ d_k³`, `Σ d_k⁴` and `Σ u²`,
+//! which give each observable's per-sample variance. Samples are never stored. With `n` samples in
+//! total over all chains:
 //!
 //! * mean: `⟨Δ_k⟩ = Δ̄_k^{GP} + Σd_k/n` (pooled over all samples);
 //! * variance: `⟨Δ_k²⟩_c = Σd_k²/n − (Σd_k/n)²` (pooled second moment minus squared pooled mean);
-//! * loss: `Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)` from the pooled moments.
+//! * loss: `Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)` from the pooled moments (= the pooled mean of `Σ_k Δ_k²`).
 //!
-//! Standard errors: the same three statistics are computed within each batch (per-batch mean,
-//! per-batch variance about the batch's own mean, per-batch loss); over all `B_tot = chains ×
-//! batches` batches, `SE = sd(batch statistic)/√B_tot` with the `B_tot − 1` sample standard
-//! deviation. This is valid when each batch is much longer than the autocorrelation time of the
-//! slowest observable (`~1/(2A_min)` for `Δ²` at `U = 0`); otherwise the SE is underestimated.
+//! Each estimate is (to `O(1/n)`) the sample mean of a per-sample observable `a_t`: `d_k`,
+//! `(d_k − d̄_k)²` with the pooled `d̄_k`, and `u`. For a stationary chain
+//! `Var(ā) = σ_a² · 2τ_int / n`, with `σ_a²` the per-sample variance and
+//! `τ_int = ½ + Σ_{t≥1} ρ_a(t)` the integrated autocorrelation time in samples.
+//!
+//! **Standard error (blocking, Flyvbjerg–Petersen).** Adjacent fine blocks are merged 2 → 1
+//! repeatedly (block sums are additive; merging blocks `2i, 2i+1` of `⌊j n_s/F⌋` edges gives exactly
+//! the edges for `F/2`), giving levels of block length `b = n_s/F, 2n_s/F, …, n_s/batches`. At each
+//! level `SE_b = sd(block means)/√M` over all `M = chains × blocks` blocks (`M − 1` sample standard
+//! deviation). `SE_b` grows with `b` and reaches a plateau, the true SE, once `b ≫ τ_int`; the
+//! reported SE is the one at the coarsest level, `b_c = ⌊n_s/batches⌋` (the largest `b`, so the
+//! least biased; `chains × batches` blocks). The naive (independent-samples) error is known exactly
+//! from the moment sums: `SE_1 = σ_a/√n` (for the variance `σ_a² = μ₄ − σ⁴`, from `Σd³, Σd⁴`). So
+//!
+//! ```text
+//! τ_int = ½ (SE_{b_c} / SE_1)²,    ESS = n / (2 τ_int).
+//! ```
+//!
+//! The loss's whole scan (`SE_b`, `τ_int` per level) is returned as [`SampleResult::loss_blocking`].
+//!
+//! **Why blocking and not Sokal's windowed autocorrelation sum.** Sokal's estimator needs the
+//! autocorrelation function, i.e. stored samples (or `O(window)` lagged products per observable),
+//! which is `modes × samples` memory for the paper's run. Blocking needs only additive block sums,
+//! which the sampler already kept, is exact in the stationary limit, and its failure mode (blocks
+//! too short) is itself detectable from the numbers (below).
+//!
+//! # "Run too short": the flag
+//!
+//! For an exponentially decaying autocorrelation, `SE_b² ≈ SE_∞² (1 − (τ/b)(1 − e^{−b/τ}))`: on a
+//! run whose blocks are shorter than `τ` the blocked SE is far too small, *and* the `τ_int` computed
+//! from it is capped near `b/2` (a block much shorter than `τ` is one correlated value). So the
+//! estimate is trusted only when it is self-consistent. Each observable gets a [`Shortfall`] (the
+//! first that applies) or none:
+//!
+//! 1. [`Shortfall::NoFluctuation`]: `SE_1 = 0` or `τ_int` not finite;
+//! 2. [`Shortfall::BlocksTooShort`]: `b_c < ` [`MIN_BLOCK_TAUS`]` · τ_int` — the blocked SE is not on
+//!    its plateau; with `b_c ≥ 10 τ_int` the SE is low by at most `≈ τ/(2b) ≤ 5%`, and an
+//!    unresolved run (`τ_est → b/2`) cannot pass;
+//! 3. [`Shortfall::FewEffectiveSamples`]: `ESS <` [`MIN_ESS`] — too few independent samples for
+//!    the normal approximation behind "within 3 SE";
+//! 4. [`Shortfall::BurnInTooShort`]: `burn_in < ` [`MIN_BURN_IN_TAUS`]` · τ · thin` steps, with `τ`
+//!    the larger `τ_int` of the mode's two observables (for the loss, the largest of all): each
+//!    chain starts at the GP mean, and after 5 relaxation times at most `e^{−5} ≈ 0.7%` of the
+//!    initial offset is left, further diluted by the run.
+//!
+//! What no single run can detect is a relaxation slower than the whole run whose amplitude is too
+//! small to move the block means; independent chains (`chains ≥ 2`) make that less likely, since
+//! their blocks are independent whatever the correlation time.
+//!
+//! A mode is reliable when both its observables are; the run ([`RunVerdict`]) when every mode and
+//! the loss are. On an unreliable run `τ_int` is itself underestimated, so
+//! [`RunVerdict::min_steps`] and [`RunVerdict::min_burn_in`] are lower bounds: rerun with at least
+//! that many steps (or a larger `dt`, which shortens `τ_int` in samples) and check again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -162,7 +215,8 @@ pub struct SamplerConfig {
     pub threads: u32,
     /// Master seed; chain `c` uses ChaCha8 stream `c` of this seed.
     pub seed: u64,
-    /// Batches per chain for the batch-means errors (`≥ 2`, and `≤ ⌊steps/thin⌋`).
+    /// Blocks per chain at the coarsest blocking level, the one the errors are reported at
+    /// (`≥ 2`, and `≤ ⌊steps/thin⌋`; module docs, "Estimators").
     pub batches: u32,
     /// Where to report progress (by default nowhere; does not affect the result).
     pub progress: Progress,
@@ -233,17 +287,128 @@ impl SamplerConfig {
     }
 }
 
+/// Why an estimate's standard error cannot be trusted (see the module docs, "Run too short").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shortfall {
+    /// The observable never fluctuated (zero naive error), so no `τ_int` can be estimated.
+    NoFluctuation,
+    /// The coarsest blocks are shorter than [`MIN_BLOCK_TAUS`]` × τ_int`: the blocked SE has not
+    /// reached its plateau and is too small.
+    BlocksTooShort,
+    /// Fewer than [`MIN_ESS`] effective samples.
+    FewEffectiveSamples,
+    /// Burn-in shorter than [`MIN_BURN_IN_TAUS`]` × τ_int` (in steps): the start may still bias
+    /// the estimate.
+    BurnInTooShort,
+}
+
+/// Autocorrelation diagnostics of one estimate (module docs, "Estimators", "Run too short").
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Autocorrelation {
+    /// Integrated autocorrelation time `τ_int`, in samples (`thin` steps each): `½ (SE/SE_naive)²`.
+    pub tau_int: f64,
+    /// Effective sample size `n / (2 τ_int)` over all chains.
+    pub ess: f64,
+    /// The naive standard error `σ/√n`, as if the samples were independent.
+    pub se_naive: f64,
+    /// Whether the standard error can be trusted (`shortfall` is none).
+    pub reliable: bool,
+    /// Why not, when it cannot.
+    pub shortfall: Option<Shortfall>,
+}
+
 /// Estimates for one mode.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModeEstimate {
     /// `⟨Δ_k⟩`, the mean discrepancy.
     pub mean_delta: f64,
-    /// Batch-means standard error of `mean_delta`.
+    /// Blocked standard error of `mean_delta` (coarsest level).
     pub se_mean_delta: f64,
     /// `⟨Δ_k²⟩_c`, the connected variance of the discrepancy.
     pub variance: f64,
-    /// Batch-means standard error of `variance`.
+    /// Blocked standard error of `variance` (coarsest level).
     pub se_variance: f64,
+    /// Diagnostics of `mean_delta`'s error.
+    pub mean_autocorrelation: Autocorrelation,
+    /// Diagnostics of `variance`'s error.
+    pub variance_autocorrelation: Autocorrelation,
+    /// Both estimates' errors can be trusted.
+    pub reliable: bool,
+}
+
+/// One level of the loss's blocking scan.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BlockingLevel {
+    /// Shortest block at this level, in samples.
+    pub block_samples: u64,
+    /// Blocks over all chains.
+    pub blocks: u32,
+    /// Blocked standard error at this level.
+    pub se: f64,
+    /// `½ (se/SE_naive)²`: rises with the block length until it plateaus at `τ_int`.
+    pub tau_int: f64,
+}
+
+/// Whether the whole run is long enough, and what would make it so.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunVerdict {
+    /// Every mode and the loss are reliable.
+    pub reliable: bool,
+    /// Modes with at least one unreliable estimate.
+    pub flagged_modes: usize,
+    /// Modes in the run.
+    pub modes: usize,
+    /// The loss's error can be trusted.
+    pub loss_reliable: bool,
+    /// The largest `τ_int` over all estimates, in steps (`τ_int × thin`).
+    pub max_tau_steps: f64,
+    /// Steps per chain the flag criteria ask for at the current `τ_int` estimates (a lower bound
+    /// when the run is too short, since `τ_int` is then underestimated).
+    pub min_steps: u64,
+    /// Burn-in steps the criteria ask for at the current `τ_int` estimates (a lower bound too).
+    pub min_burn_in: u64,
+    /// The run's steps per chain ([`SamplerConfig::steps`]).
+    pub steps: u64,
+    /// The run's burn-in ([`SamplerConfig::burn_in`]).
+    pub burn_in: u64,
+}
+
+impl RunVerdict {
+    /// What is flagged and what to change, when the run is too short (`None` when it is
+    /// reliable), e.g. "3 of 100 modes have unreliable standard errors (τ_int up to 2300 steps);
+    /// use at least 1150000 steps per chain (now 200000), or a larger dt (…)".
+    #[must_use]
+    pub fn advice(&self) -> Option<String> {
+        if self.reliable {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if self.min_steps > self.steps {
+            parts.push(format!(
+                "at least {} steps per chain (now {}), or a larger dt",
+                self.min_steps, self.steps
+            ));
+        }
+        if self.min_burn_in > self.burn_in {
+            parts.push(format!(
+                "a burn-in of at least {} steps (now {})",
+                self.min_burn_in, self.burn_in
+            ));
+        }
+        if parts.is_empty() {
+            parts.push("more steps or more chains".to_string());
+        }
+        Some(format!(
+            "{} of {} modes{} have unreliable standard errors (τ_int up to {:.0} steps); use {} \
+             (a lower bound: τ_int is underestimated on a short run)",
+            self.flagged_modes,
+            self.modes,
+            if self.loss_reliable { "" } else { " and the loss" },
+            self.max_tau_steps,
+            parts.join("; ")
+        ))
+    }
 }
 
 /// Output of [`sample`].
@@ -253,15 +418,21 @@ pub struct SampleResult {
     pub modes: Vec<ModeEstimate>,
     /// Loss per sample `Σ_k ⟨Δ_k²⟩ = Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)`.
     pub loss: f64,
-    /// Batch-means standard error of `loss`.
+    /// Blocked standard error of `loss` (coarsest level).
     pub se_loss: f64,
+    /// Diagnostics of `loss`'s error.
+    pub loss_autocorrelation: Autocorrelation,
+    /// The loss's blocking scan, finest level first (the last is the one reported).
+    pub loss_blocking: Vec<BlockingLevel>,
+    /// Whether the run is long enough for its standard errors.
+    pub verdict: RunVerdict,
     /// Recorded samples per chain, `⌊steps/thin⌋`.
     pub samples_per_chain: u64,
     /// Number of chains.
     pub chains: u32,
     /// Steps actually taken over all chains: `chains × (burn_in + samples_per_chain × thin)`.
     pub total_steps: u64,
-    /// Number of batches the errors are computed from, `chains × batches`.
+    /// Number of blocks the reported errors are computed from, `chains × batches`.
     pub batches_total: u32,
 }
 
@@ -307,6 +478,23 @@ pub const MAX_STIFF_STEP: f64 = 1.0;
 /// (2²⁶ ⇒ 1 GiB), and it keeps `chains × batches` within `u32`.
 pub const MAX_STORED_SUMS: u64 = 1 << 26;
 
+/// The "blocks too short" criterion: the coarsest blocks must hold at least this many `τ_int`
+/// (the blocked SE is then low by at most `≈ τ/(2b) = 5%`; module docs, "Run too short").
+pub const MIN_BLOCK_TAUS: f64 = 10.0;
+
+/// The "few effective samples" criterion: at least this many effective samples per estimate.
+pub const MIN_ESS: f64 = 100.0;
+
+/// The "burn-in too short" criterion: at least this many `τ_int` (in steps) of burn-in.
+pub const MIN_BURN_IN_TAUS: f64 = 5.0;
+
+/// At most `2^MAX_REFINE` fine blocks per reported block (the depth of the loss's blocking scan).
+pub const MAX_REFINE: u32 = 4;
+
+/// Cap on `chains × fine blocks × modes` when refining below `batches` (64 MiB of sums); the
+/// refinement is a diagnostic, so it never takes the memory [`MAX_STORED_SUMS`] allows.
+pub const FINE_SUMS_BUDGET: u64 = 1 << 22;
+
 /// Steps between progress reports and cancellation checks: rare enough to cost nothing,
 /// frequent enough (≈10 ms at 100 modes) for a live ETA.
 const TICK_STEPS: u64 = 100_000;
@@ -315,6 +503,10 @@ const TICK_STEPS: u64 = 100_000;
 struct Kernel {
     /// `m_k`, the GP posterior mean.
     mean: Vec<f64>,
+    /// `y_k − m_k`, the exact GP mean discrepancy (the shift of `d_k`).
+    shift: Vec<f64>,
+    /// `1/A_k`, the exact GP variance (with `shift`, the shift of the per-sample loss).
+    gp_var: Vec<f64>,
     /// `e_k = exp(−A_k dt)`.
     decay: Vec<f64>,
     /// `(1 − e_k)/A_k`: the effective time step for the frozen interaction force.
@@ -335,6 +527,8 @@ impl Kernel {
         let x = system.p_over_r;
         let mut kernel = Self {
             mean: Vec::with_capacity(n),
+            shift: Vec::with_capacity(n),
+            gp_var: Vec::with_capacity(n),
             decay: Vec::with_capacity(n),
             drift: Vec::with_capacity(n),
             noise: Vec::with_capacity(n),
@@ -351,6 +545,8 @@ impl Kernel {
             let one_minus_e = -(-a * dt).exp_m1();
             let one_minus_e2 = -(-2.0 * a * dt).exp_m1();
             kernel.mean.push(x * y / a);
+            kernel.shift.push(y - x * y / a);
+            kernel.gp_var.push(1.0 / a);
             kernel.decay.push(1.0 - one_minus_e);
             kernel.drift.push(one_minus_e / a);
             kernel.noise.push((one_minus_e2 / a).sqrt());
@@ -510,12 +706,17 @@ fn weighted_square_sum(w: &[f64], f: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-/// Running sums of one chain: per batch, the sample count and `Σd_k`, `Σd_k²` (term-major, batch
-/// `j` at `[j·n, (j+1)·n)`).
+/// Running sums of one chain (module docs, "Estimators"): per fine block, the sample count,
+/// `Σd_k`, `Σd_k²` (block-major, block `j` at `[j·n, (j+1)·n)`) and `Σu`; per chain `Σd_k³`,
+/// `Σd_k⁴` and `Σu²`.
 struct ChainSums {
     counts: Vec<u64>,
     s1: Vec<f64>,
     s2: Vec<f64>,
+    u1: Vec<f64>,
+    s3: Vec<f64>,
+    s4: Vec<f64>,
+    u2: f64,
 }
 
 enum ChainOutcome {
@@ -597,41 +798,82 @@ fn run_chain_inner(kernel: &Kernel, config: &SamplerConfig, chain: u32, shared: 
     }
 
     let samples = config.steps / config.thin;
-    let batches = u64::from(config.batches);
+    let blocks = fine_blocks(config, n);
+    let fine = blocks as usize;
     let mut sums = ChainSums {
-        counts: Vec::with_capacity(config.batches as usize),
-        s1: vec![0.0; n * config.batches as usize],
-        s2: vec![0.0; n * config.batches as usize],
+        counts: Vec::with_capacity(fine),
+        s1: vec![0.0; n * fine],
+        s2: vec![0.0; n * fine],
+        u1: vec![0.0; fine],
+        s3: vec![0.0; n],
+        s4: vec![0.0; n],
+        u2: 0.0,
     };
-    for j in 0..batches {
-        let start = batch_edge(j, samples, batches);
-        let end = batch_edge(j + 1, samples, batches);
+    for j in 0..blocks {
+        let start = batch_edge(j, samples, blocks);
+        let end = batch_edge(j + 1, samples, blocks);
         sums.counts.push(end - start);
         let off = j as usize * n;
         let (s1, s2) = (&mut sums.s1[off..off + n], &mut sums.s2[off..off + n]);
+        let (s3, s4) = (&mut sums.s3, &mut sums.s4);
+        let mut u_block = 0.0;
         for _ in start..end {
             state.advance(config.thin);
             taken += config.thin;
-            let mut total = 0.0;
-            for (((a1, a2), &m), &f) in s1.iter_mut().zip(s2.iter_mut()).zip(&kernel.mean).zip(&state.f) {
+            // u = Σ_k Δ_k² − L_GP, term by term: (s + d)² − s² − 1/A = (2s + d) d − 1/A.
+            let mut u = 0.0;
+            for ((((((a1, a2), a3), a4), &m), &f), (&sh, &v)) in s1
+                .iter_mut()
+                .zip(s2.iter_mut())
+                .zip(s3.iter_mut())
+                .zip(s4.iter_mut())
+                .zip(&kernel.mean)
+                .zip(&state.f)
+                .zip(kernel.shift.iter().zip(&kernel.gp_var))
+            {
                 // d = Δ − Δ̄_GP = (y − f) − (y − m) = m − f.
                 let d = m - f;
+                let d2 = d * d;
                 *a1 += d;
-                *a2 += d * d;
-                total += d * d;
+                *a2 += d2;
+                *a3 += d2 * d;
+                *a4 += d2 * d2;
+                u += (2.0 * sh + d) * d - v;
             }
-            if !total.is_finite() || !state.q.iter().all(|q| q.is_finite()) {
+            // Finite iff every d is: an infinite d makes its term +inf (d² dominates).
+            if !u.is_finite() || !state.q.iter().all(|q| q.is_finite()) {
                 ticker.flush();
                 return ChainOutcome::Diverged(taken);
             }
+            u_block += u;
+            sums.u2 += u * u;
             if !ticker.tick(config.thin, chain) {
                 ticker.flush();
                 return ChainOutcome::Cancelled;
             }
         }
+        sums.u1[j as usize] = u_block;
     }
     ticker.flush();
     ChainOutcome::Done(sums)
+}
+
+/// Fine blocks per chain, `batches · 2^L` (module docs, "Estimators"): `L ≤` [`MAX_REFINE`] the
+/// largest with at least one sample per block and `chains × blocks × modes ≤` [`FINE_SUMS_BUDGET`]
+/// (never below `batches`, which [`validate_config`] bounds by [`MAX_STORED_SUMS`]).
+fn fine_blocks(config: &SamplerConfig, modes: usize) -> u64 {
+    let samples = config.steps / config.thin;
+    let batches = u64::from(config.batches);
+    let per_block = u64::from(config.chains).saturating_mul(modes as u64);
+    let mut blocks = batches;
+    for _ in 0..MAX_REFINE {
+        let next = blocks * 2;
+        if next > samples || next.saturating_mul(per_block) > FINE_SUMS_BUDGET {
+            break;
+        }
+        blocks = next;
+    }
+    blocks
 }
 
 /// `⌊j · samples / batches⌋` without overflow.
@@ -759,7 +1001,7 @@ fn validate_config(system: &LangevinSystem, config: &SamplerConfig) -> Result<()
     if config.batches < 2 {
         return Err(cfg_err(
             "batches",
-            format!("must be ≥ 2 for a batch-means error, got {}", config.batches),
+            format!("must be ≥ 2 for a blocked error, got {}", config.batches),
         ));
     }
     let stored = u64::from(config.chains) * u64::from(config.batches) * system.lambda.len() as u64;
@@ -820,7 +1062,11 @@ fn validate_config(system: &LangevinSystem, config: &SamplerConfig) -> Result<()
 }
 
 /// Sample `system` with Langevin dynamics and return per-mode discrepancy moments and the loss,
-/// with batch-means standard errors (see the [module docs](self) for the integrator and estimators).
+/// with blocked standard errors, `τ_int`, ESS and the "run too short" flags (see the
+/// [module docs](self) for the integrator, the estimators and the criteria).
+///
+/// A run that is too short is not an error: it is reported in [`SampleResult::verdict`] and per
+/// estimate, so callers can show the numbers together with the warning.
 ///
 /// # Errors
 ///
@@ -901,12 +1147,12 @@ pub fn sample(system: &LangevinSystem, config: &SamplerConfig) -> Result<SampleR
         }
     }
 
-    Ok(combine(system, &kernel, &chains, n, samples, config, total_steps))
+    Ok(combine(&kernel, &chains, n, samples, config, total_steps))
 }
 
-/// Pooled estimates and batch-means errors from all chains' batch sums (in chain order).
+/// Pooled estimates, blocked errors and their diagnostics from all chains' sums (in chain
+/// order, so the result does not depend on the thread count).
 fn combine(
-    system: &LangevinSystem,
     kernel: &Kernel,
     chains: &[ChainSums],
     n: usize,
@@ -914,64 +1160,208 @@ fn combine(
     config: &SamplerConfig,
     total_steps: u64,
 ) -> SampleResult {
-    // Shift: exact GP mean discrepancy, y − m.
-    let shift: Vec<f64> = system
-        .target
-        .iter()
-        .zip(&kernel.mean)
-        .map(|(y, m)| y - m)
-        .collect();
-    let batches: Vec<(u64, &[f64], &[f64])> = chains
+    let batches = config.batches as usize;
+    // Every chain has the same fine blocks; `group` of them make one reported (coarsest) block.
+    let fine = chains.first().map_or(batches, |c| c.counts.len());
+    let group = (fine / batches).max(1);
+    let total: u64 = chains.iter().flat_map(|c| &c.counts).sum();
+    let total_f = total as f64;
+    // Coarsest blocks, chain-major: (count, index of the first fine block, chain).
+    let coarse: Vec<(f64, usize, &ChainSums)> = chains
         .iter()
         .flat_map(|c| {
-            c.counts
-                .iter()
-                .enumerate()
-                .map(move |(j, &cnt)| (cnt, &c.s1[j * n..(j + 1) * n], &c.s2[j * n..(j + 1) * n]))
+            (0..batches).map(move |i| {
+                let cnt: u64 = c.counts[i * group..(i + 1) * group].iter().sum();
+                (cnt as f64, i * group, c)
+            })
         })
         .collect();
-    let nb = batches.len();
-    let total: u64 = batches.iter().map(|b| b.0).sum();
-    let total_f = total as f64;
+    let shortest = chains
+        .iter()
+        .flat_map(|c| (0..batches).map(move |i| c.counts[i * group..(i + 1) * group].iter().sum::<u64>()))
+        .min()
+        .unwrap_or(0);
+    let judge = Judge {
+        block: shortest as f64,
+        total: total_f,
+        burn_in: config.burn_in as f64,
+        thin: config.thin as f64,
+    };
 
     let mut modes = Vec::with_capacity(n);
     let mut loss = 0.0;
-    // Per-batch loss, accumulated mode by mode.
-    let mut batch_loss = vec![0.0; nb];
-    let mut batch_mean = vec![0.0; nb];
-    let mut batch_var = vec![0.0; nb];
+    let mut stat_mean = vec![0.0; coarse.len()];
+    let mut stat_var = vec![0.0; coarse.len()];
     for k in 0..n {
-        let (mut t1, mut t2) = (0.0, 0.0);
-        for (b, &(cnt, s1, s2)) in batches.iter().enumerate() {
-            t1 += s1[k];
-            t2 += s2[k];
-            let c = cnt as f64;
-            let dbar = s1[k] / c;
-            let var = s2[k] / c - dbar * dbar;
-            let mean = shift[k] + dbar;
-            batch_mean[b] = mean;
-            batch_var[b] = var;
-            batch_loss[b] += mean * mean + var;
+        let (mut t1, mut t2, mut t3, mut t4) = (0.0, 0.0, 0.0, 0.0);
+        for c in chains {
+            for j in 0..c.counts.len() {
+                t1 += c.s1[j * n + k];
+                t2 += c.s2[j * n + k];
+            }
+            t3 += c.s3[k];
+            t4 += c.s4[k];
         }
         let dbar = t1 / total_f;
-        let mean = shift[k] + dbar;
+        let mean = kernel.shift[k] + dbar;
         let variance = t2 / total_f - dbar * dbar;
         loss += mean * mean + variance;
+        for (b, &(cnt, first, c)) in coarse.iter().enumerate() {
+            let (mut b1, mut b2) = (0.0, 0.0);
+            for j in first..first + group {
+                b1 += c.s1[j * n + k];
+                b2 += c.s2[j * n + k];
+            }
+            stat_mean[b] = b1 / cnt;
+            // Block mean of (d − d̄)² about the pooled d̄: a mean of one per-sample observable.
+            stat_var[b] = (b2 - 2.0 * dbar * b1) / cnt + dbar * dbar;
+        }
+        let se_mean = standard_error(&stat_mean);
+        let se_var = standard_error(&stat_var);
+        // Per-sample variances: σ² of d, and μ₄ − σ⁴ of (d − d̄)² (central from raw moments).
+        let sigma2 = variance.max(0.0);
+        let mu4 =
+            t4 / total_f - 4.0 * dbar * t3 / total_f + 6.0 * dbar * dbar * t2 / total_f - 3.0 * dbar.powi(4);
+        let naive_mean = (sigma2 / total_f).sqrt();
+        let naive_var = ((mu4 - sigma2 * sigma2).max(0.0) / total_f).sqrt();
+        let tau_mean = tau_int(se_mean, naive_mean);
+        let tau_var = tau_int(se_var, naive_var);
+        let burn_tau = tau_mean.max(tau_var);
+        let mean_ac = judge.assess(tau_mean, naive_mean, burn_tau);
+        let var_ac = judge.assess(tau_var, naive_var, burn_tau);
         modes.push(ModeEstimate {
             mean_delta: mean,
-            se_mean_delta: standard_error(&batch_mean),
+            se_mean_delta: se_mean,
             variance,
-            se_variance: standard_error(&batch_var),
+            se_variance: se_var,
+            mean_autocorrelation: mean_ac,
+            variance_autocorrelation: var_ac,
+            reliable: mean_ac.reliable && var_ac.reliable,
         });
     }
+
+    // The loss: per-sample u = Σ_k Δ_k² − L_GP, blocked at every level from the finest up.
+    let (u1, u2): (f64, f64) = chains
+        .iter()
+        .fold((0.0, 0.0), |(a, b), c| (a + c.u1.iter().sum::<f64>(), b + c.u2));
+    let ubar = u1 / total_f;
+    let naive_loss = ((u2 / total_f - ubar * ubar).max(0.0) / total_f).sqrt();
+    let mut loss_blocking = Vec::new();
+    let mut width = 1;
+    while width <= group {
+        let mut stats = Vec::new();
+        let mut shortest = u64::MAX;
+        for c in chains {
+            for i in 0..fine / width {
+                let cnt: u64 = c.counts[i * width..(i + 1) * width].iter().sum();
+                let sum: f64 = c.u1[i * width..(i + 1) * width].iter().sum();
+                shortest = shortest.min(cnt);
+                stats.push(sum / cnt as f64);
+            }
+        }
+        let se = standard_error(&stats);
+        loss_blocking.push(BlockingLevel {
+            block_samples: shortest,
+            blocks: stats.len() as u32,
+            se,
+            tau_int: tau_int(se, naive_loss),
+        });
+        width *= 2;
+    }
+    // The loop ran at least once (width = 1 ≤ group), so `last` is the coarsest level.
+    let reported = loss_blocking.last().map_or(f64::NAN, |l| l.se);
+    let tau_loss = tau_int(reported, naive_loss);
+    let tau_all = modes
+        .iter()
+        .flat_map(|m| [m.mean_autocorrelation.tau_int, m.variance_autocorrelation.tau_int])
+        .chain([tau_loss])
+        .fold(0.0, f64::max);
+    let loss_ac = judge.assess(tau_loss, naive_loss, tau_all);
+
+    let flagged_modes = modes.iter().filter(|m| !m.reliable).count();
+    let verdict = RunVerdict {
+        reliable: flagged_modes == 0 && loss_ac.reliable,
+        flagged_modes,
+        modes: n,
+        loss_reliable: loss_ac.reliable,
+        max_tau_steps: tau_all * judge.thin,
+        min_steps: min_samples(tau_all, config).saturating_mul(config.thin),
+        min_burn_in: ceil_u64(MIN_BURN_IN_TAUS * tau_all * judge.thin),
+        steps: config.steps,
+        burn_in: config.burn_in,
+    };
     SampleResult {
         modes,
         loss,
-        se_loss: standard_error(&batch_loss),
+        se_loss: reported,
+        loss_autocorrelation: loss_ac,
+        loss_blocking,
+        verdict,
         samples_per_chain: samples,
         chains: config.chains,
         total_steps,
-        batches_total: nb as u32,
+        batches_total: coarse.len() as u32,
+    }
+}
+
+/// `½ (se/naive)²`: the integrated autocorrelation time implied by a blocked error (NaN when the
+/// naive error is zero or either is not finite).
+fn tau_int(se: f64, naive: f64) -> f64 {
+    if naive > 0.0 && naive.is_finite() && se.is_finite() {
+        0.5 * (se / naive) * (se / naive)
+    } else {
+        f64::NAN
+    }
+}
+
+/// Samples per chain the block-length and ESS criteria ask for at `τ_int = tau` (samples).
+fn min_samples(tau: f64, config: &SamplerConfig) -> u64 {
+    let blocks = ceil_u64(MIN_BLOCK_TAUS * tau).saturating_mul(u64::from(config.batches));
+    let ess = ceil_u64(2.0 * tau * MIN_ESS / f64::from(config.chains));
+    blocks.max(ess)
+}
+
+/// `⌈x⌉` as a count (0 for NaN or negative, saturating at `u64::MAX`).
+fn ceil_u64(x: f64) -> u64 {
+    // `as` saturates and maps NaN to 0, which is what a count bound wants.
+    x.ceil() as u64
+}
+
+/// The flag criteria of the module docs ("Run too short") for one run.
+struct Judge {
+    /// Shortest coarsest block, in samples.
+    block: f64,
+    /// Samples over all chains.
+    total: f64,
+    /// Burn-in steps.
+    burn_in: f64,
+    /// Steps per sample.
+    thin: f64,
+}
+
+impl Judge {
+    /// Diagnostics of an estimate with integrated autocorrelation time `tau` and naive error
+    /// `naive`; `burn_tau` is the relaxation time the burn-in is compared with.
+    fn assess(&self, tau: f64, naive: f64, burn_tau: f64) -> Autocorrelation {
+        let ess = self.total / (2.0 * tau);
+        let shortfall = if !(naive > 0.0 && tau.is_finite()) {
+            Some(Shortfall::NoFluctuation)
+        } else if self.block < MIN_BLOCK_TAUS * tau {
+            Some(Shortfall::BlocksTooShort)
+        } else if ess < MIN_ESS {
+            Some(Shortfall::FewEffectiveSamples)
+        } else if self.burn_in < MIN_BURN_IN_TAUS * burn_tau * self.thin {
+            Some(Shortfall::BurnInTooShort)
+        } else {
+            None
+        };
+        Autocorrelation {
+            tau_int: tau,
+            ess,
+            se_naive: naive,
+            reliable: shortfall.is_none(),
+            shortfall,
+        }
     }
 }
 
@@ -1038,9 +1428,29 @@ mod tests {
             .flat_map(|m| [m.mean_delta, m.se_mean_delta, m.variance, m.se_variance])
             .map(f64::to_bits)
             .collect();
+        v.extend(r.modes.iter().flat_map(|m| {
+            [m.mean_autocorrelation, m.variance_autocorrelation]
+                .into_iter()
+                .flat_map(|a| {
+                    [
+                        a.tau_int.to_bits(),
+                        a.ess.to_bits(),
+                        a.se_naive.to_bits(),
+                        u64::from(a.reliable),
+                    ]
+                })
+        }));
+        v.extend(
+            r.loss_blocking
+                .iter()
+                .flat_map(|l| [l.se.to_bits(), l.tau_int.to_bits()]),
+        );
         v.extend([
             r.loss.to_bits(),
             r.se_loss.to_bits(),
+            r.loss_autocorrelation.tau_int.to_bits(),
+            r.verdict.min_steps,
+            r.verdict.min_burn_in,
             r.samples_per_chain,
             r.total_steps,
         ]);
@@ -1382,5 +1792,168 @@ mod tests {
         for (p, q) in a.modes.iter().zip(&b.modes) {
             assert!((p.mean_delta - q.mean_delta).abs() <= 1e-12 && (p.variance - q.variance).abs() <= 1e-12);
         }
+    }
+
+    /// One mode, slow relative to a short run: `A = 1/λ + x = 0.5`, so at `dt = 0.01` and
+    /// `thin = 10` consecutive samples have correlation `ρ = e^{−0.05}`.
+    fn slow_mode(u: f64) -> LangevinSystem {
+        let l = 4.0;
+        LangevinSystem {
+            lambda: vec![l],
+            target: vec![1.0],
+            p_over_r: 0.25,
+            separable: vec![],
+            diagonal: if u > 0.0 {
+                vec![Diagonal {
+                    coupling: u,
+                    weight: vec![1.0 / (l * l)],
+                }]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    /// Long enough for the slow mode: 4 chains × 5·10⁴ samples, 50 blocks of 10³ samples per chain
+    /// (≈ 50 τ_int), burn-in 2·10³ steps (≈ 10 τ_int).
+    fn long_run(seed: u64) -> SamplerConfig {
+        SamplerConfig {
+            batches: 50,
+            ..config(0.01, 500_000, 4, 2, seed)
+        }
+    }
+
+    /// `⟨Δ⟩` and `⟨Δ²⟩_c` of one mode with `S(f) = f²/(2λ) + (x/2)(f − y)² + (U/4) c f⁴` by composite
+    /// Simpson quadrature on `[−30, 30]`, checked against the same rule with half the step.
+    fn one_mode_quadrature(l: f64, y: f64, x: f64, u: f64, c: f64) -> (f64, f64) {
+        let action = |f: f64| f * f / (2.0 * l) + 0.5 * x * (f - y) * (f - y) + 0.25 * u * c * f.powi(4);
+        let moments = |half: usize| {
+            let z = simpson(-30.0, 30.0, half, |f| (-action(f)).exp());
+            let m1 = simpson(-30.0, 30.0, half, |f| f * (-action(f)).exp()) / z;
+            let m2 = simpson(-30.0, 30.0, half, |f| (f - m1) * (f - m1) * (-action(f)).exp()) / z;
+            (y - m1, m2)
+        };
+        let (fine, coarse) = (moments(40_000), moments(20_000));
+        assert!(
+            (fine.0 - coarse.0).abs() <= 1e-10 * fine.0.abs() && (fine.1 - coarse.1).abs() <= 1e-10 * fine.1,
+            "quadrature not converged: {fine:?} vs {coarse:?}"
+        );
+        fine
+    }
+
+    /// At U = 0, `d = m − f` is an exact AR(1) sequence at the sampled times with
+    /// `ρ = exp(−A·thin·dt)`, so `τ_int = ½(1 + ρ)/(1 − ρ)` for the mean and, since `(d − d̄)²` has
+    /// autocorrelation `ρ²` for a Gaussian, the same with `ρ²` for the variance: the blocked
+    /// estimates must match these closed forms within their statistical error (`M = 200` blocks:
+    /// `SE²` is uncertain by `√(2/199) ≈ 10%`; the bias from blocks of `≈ 50 τ` is `≈ 2%`).
+    #[test]
+    fn tau_int_matches_the_ou_closed_form_at_u0() {
+        let system = slow_mode(0.0);
+        let cfg = long_run(21);
+        let res = sample(&system, &cfg).expect("sample");
+        let a = 1.0 / system.lambda[0] + system.p_over_r;
+        let rho = (-a * cfg.thin as f64 * cfg.dt).exp();
+        let tau = |r: f64| 0.5 * (1.0 + r) / (1.0 - r);
+        let m = &res.modes[0];
+        for (what, ac, want) in [
+            ("mean", m.mean_autocorrelation, tau(rho)),
+            ("variance", m.variance_autocorrelation, tau(rho * rho)),
+        ] {
+            assert!(ac.reliable, "{what}: {ac:?}");
+            assert!(
+                (ac.tau_int / want - 1.0).abs() <= 0.3,
+                "{what}: τ_int {} vs the OU value {want}",
+                ac.tau_int
+            );
+            let n = (res.samples_per_chain * u64::from(res.chains)) as f64;
+            assert!((ac.ess - n / (2.0 * ac.tau_int)).abs() <= 1e-9 * ac.ess);
+        }
+        // The GP moments are exact here; the honest SEs must cover them.
+        let (gm, gv) = system.gp_moments()[0];
+        // The loss Δ² of a Gaussian Δ ~ N(μ, σ²): Cov(Δ₀², Δ_t²) = 2σ⁴ρ^{2t} + 4μ²σ²ρ^t, so
+        // τ_int is the variance-weighted average of τ(ρ²) and τ(ρ).
+        let (w2, w1) = (2.0 * gv * gv, 4.0 * gm * gm * gv);
+        let want = (w2 * tau(rho * rho) + w1 * tau(rho)) / (w2 + w1);
+        let got = res.loss_autocorrelation.tau_int;
+        assert!((got / want - 1.0).abs() <= 0.3, "loss: τ_int {got} vs {want}");
+        within("mean", m.mean_delta, m.se_mean_delta, gm);
+        within("var", m.variance, m.se_variance, gv);
+        within("loss", res.loss, res.se_loss, gm * gm + gv);
+        assert!(res.verdict.reliable, "{:?}", res.verdict);
+        assert_eq!(res.verdict.advice(), None);
+        // The loss scan: finest level first, the reported one last, τ_int rising to the plateau.
+        let scan = &res.loss_blocking;
+        assert_eq!(scan.len(), 5, "{scan:?}");
+        assert_eq!(scan.last().map(|l| l.se), Some(res.se_loss));
+        assert_eq!(scan.last().map(|l| l.blocks), Some(res.batches_total));
+        assert!(scan[0].tau_int < scan[4].tau_int, "{scan:?}");
+    }
+
+    /// The reviewer's failure: a short run of a slowly relaxing mode reports a tiny SE. It must be
+    /// flagged (never "within 3 SE"); a long run of the same model must be unflagged and agree with
+    /// an independent quadrature of the one-mode posterior within 4 SE.
+    #[test]
+    fn short_runs_are_flagged_and_long_runs_match_quadrature() {
+        let u = 2.0;
+        let system = slow_mode(u);
+        let (mean, var) = one_mode_quadrature(4.0, 1.0, 0.25, u, 1.0 / 16.0);
+
+        let short = SamplerConfig {
+            burn_in: 200,
+            ..config(0.01, 5_000, 2, 2, 4)
+        };
+        let res = sample(&system, &short).expect("short run");
+        let m = &res.modes[0];
+        assert!(!m.reliable, "{m:?}");
+        assert!(
+            !m.mean_autocorrelation.reliable && !m.variance_autocorrelation.reliable,
+            "{m:?}"
+        );
+        assert_eq!(m.mean_autocorrelation.shortfall, Some(Shortfall::BlocksTooShort));
+        assert!(!res.loss_autocorrelation.reliable);
+        assert!(!res.verdict.reliable && res.verdict.flagged_modes == 1);
+        assert!(res.verdict.min_steps > short.steps, "{:?}", res.verdict);
+        let advice = res.verdict.advice().expect("advice for a short run");
+        assert!(
+            advice.contains("1 of 1 modes and the loss have unreliable")
+                && advice.contains("steps per chain"),
+            "{advice}"
+        );
+
+        let cfg = long_run(5);
+        let res = sample(&system, &cfg).expect("long run");
+        let m = &res.modes[0];
+        assert!(m.reliable && res.verdict.reliable, "{m:?} {:?}", res.verdict);
+        within("mean", m.mean_delta, m.se_mean_delta, mean);
+        within("var", m.variance, m.se_variance, var);
+        within("loss", res.loss, res.se_loss, mean * mean + var);
+        let (gm, gv) = system.gp_moments()[0];
+        assert!(
+            (gv - var).abs() > 10.0 * m.se_variance && (gm - mean).abs() > 4.0 * m.se_mean_delta,
+            "the quartic's shift is not resolved: GP ({gm}, {gv}), exact ({mean}, {var}), {m:?}"
+        );
+    }
+
+    /// Burn-in shorter than the relaxation is flagged even when the blocks are long enough.
+    #[test]
+    fn short_burn_in_is_flagged() {
+        let cfg = SamplerConfig {
+            burn_in: 10,
+            ..long_run(8)
+        };
+        let res = sample(&slow_mode(0.0), &cfg).expect("sample");
+        let m = &res.modes[0];
+        assert_eq!(
+            m.mean_autocorrelation.shortfall,
+            Some(Shortfall::BurnInTooShort),
+            "{m:?}"
+        );
+        assert!(!res.verdict.reliable);
+        assert!(res.verdict.min_burn_in > cfg.burn_in && res.verdict.min_steps <= cfg.steps);
+        let advice = res.verdict.advice().expect("advice");
+        assert!(
+            advice.contains("burn-in") && !advice.contains("steps per chain"),
+            "{advice}"
+        );
     }
 }
