@@ -568,14 +568,9 @@ pub fn run(command: RgCommand) -> Result<()> {
                     last.tau, last.u, last.rho, last.amp, last.target2
                 );
             }
-            for fp in &fixed {
-                text += &format!(
-                    "fixed point (ũ, ρ) = ({}, {}){}: eigenvalues {}\n",
-                    fp.point[0],
-                    fp.point[1],
-                    if fp.physical { "" } else { " [unphysical]" },
-                    fp.eigenvalues.join("; ")
-                );
+            for line in rg::classify::FixedPointReport::describe_all(&fixed) {
+                text += &line;
+                text += "\n";
             }
             emit(None, &text)?;
             eprintln!(
@@ -626,20 +621,9 @@ pub fn run(command: RgCommand) -> Result<()> {
                             ))
                         );
                     }
-                    for (i, fp) in c.fixed_points.iter().enumerate() {
-                        out += &format!(
-                            "fixed point {} (ũ, ρ) = ({}, {}){}{}: eigenvalues {}\n",
-                            i + 1,
-                            fp.point[0],
-                            fp.point[1],
-                            if fp.exact { ", exact" } else { "" },
-                            if fp.physical {
-                                ""
-                            } else {
-                                ", unphysical (ũ < 0 or ρ < 0)"
-                            },
-                            fp.eigenvalues.join("; ")
-                        );
+                    for line in rg::classify::FixedPointReport::describe_all(&c.fixed_points) {
+                        out += &line;
+                        out += "\n";
                     }
                     out += "derivation trail:\n";
                     for step in &c.trail {
