@@ -333,6 +333,81 @@ fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
     write_atomic(&dir.join(file), text.as_bytes())
 }
 
+/// Significant digits of the default `τ_end` beyond the digits the flow is integrated to.
+const TAU_END_EXTRA_DIGITS: u32 = 10;
+
+/// The default end of `rg flow`: `ln N` (the cutoff reaches the first mode) rounded to nearest at
+/// `K = digits + TAU_END_EXTRA_DIGITS` significant digits, as an exact rational, and `K`.
+///
+/// Why `K` digits are enough: `ln N` is computed in MPFR with 64 guard bits and rounded exactly
+/// in rational arithmetic, so `|τ_end − ln N| ≤ ½·10^{1−K} ln N` (plus `2^{−prec} ln N` from MPFR,
+/// far smaller). The flow at `τ_end` differs from the flow at `ln N` by
+/// `|g(τ_end) − g(ln N)| ≲ |dg/dτ| |δτ|`, i.e. relatively by `|d ln g/dτ| |δτ|`, where
+/// `d ln g/dτ ∈ {ũT − a, −c − ũB, ũT, β − α + ũT}` is of order one on the trajectories of
+/// interest. With `ln N < 45` (`N < 2^64`) that is below `|d ln g/dτ| · 2.3·10^{−(digits+9)}`, so
+/// far below the `10^{−digits}` the output claims unless the flow is about to blow up; the text
+/// output prints the actual value at the end point ([`end_rate_note`]).
+fn default_tau_end(modes: u64, digits: u32) -> (Rational, u32) {
+    let sig = digits + TAU_END_EXTRA_DIGITS;
+    let prec = Precision::from_digits(sig).with_guard_bits(64);
+    let ln_n = rug::Float::with_val(prec.bits(), modes).ln();
+    let tau = match ln_n
+        .to_rational()
+        .and_then(|q| format::round_to_digits(&q, sig, format::Rounding::Nearest))
+    {
+        // q ≈ n · 10^(e − sig + 1).
+        Some((n, e)) => {
+            let shift = e - i64::from(sig) + 1;
+            let ten = rug::Integer::from(rug::Integer::u_pow_u(
+                10,
+                u32::try_from(shift.unsigned_abs()).unwrap_or(u32::MAX),
+            ));
+            if shift >= 0 {
+                Rational::from(n * ten)
+            } else {
+                Rational::from((n, ten))
+            }
+        }
+        // ln 1 = 0 (a single mode): τ_end = 0, which the caller rejects as an empty flow.
+        None => Rational::new(),
+    };
+    (tau, sig)
+}
+
+/// `; at τ_end max |d ln g/dτ| · 10^(1−K) ln N/2 = …`: the relative change of the couplings that
+/// the rounding of `τ_end` can cause, from the beta functions at the last output (MPFR; printed
+/// to three digits, rounded up).
+fn end_rate_note(
+    params: &rg::flow::FlowParams,
+    truncation: rg::flow::Truncation,
+    traj: &rg::flow::Trajectory,
+    sig: u32,
+    modes: u64,
+    prec: Precision,
+) -> String {
+    use rug::Float;
+    let Some(last) = traj.outputs.last() else {
+        return String::new();
+    };
+    let Ok(rates) = rg::flow::beta_functions(params, truncation, &last.state, prec) else {
+        return String::new();
+    };
+    let bits = prec.bits();
+    let mut worst = Float::new(bits);
+    for (d, g) in rates.to_vec().iter().zip(last.state.to_vec().iter()) {
+        if !g.is_zero() {
+            let r = Float::with_val(bits, d / g).abs();
+            if r > worst {
+                worst = r;
+            }
+        }
+    }
+    let half_ulp = Float::with_val(bits, Float::with_val(bits, modes).ln() / 2u32)
+        * Float::with_val(bits, Float::i_pow_u(10, sig - 1)).recip();
+    let bound = Float::with_val(bits, &worst * &half_ulp);
+    format!("; there max |d ln g/dτ|·|δτ| ≤ {}", format::decimal_up(&bound, 3))
+}
+
 fn enclosure_json(e: &rg::curve::Enclosure, digits: u32) -> serde_json::Value {
     // Endpoints a few digits beyond the value, rounded outward, so they provably bracket it.
     serde_json::json!({
@@ -478,11 +553,11 @@ pub fn run(command: RgCommand) -> Result<()> {
             };
             let opts = IntegratorOptions::new(method, digits);
             let initial = FlowState::bare(&params, &u, &m.p_over_r(), opts.precision()).map_err(failed)?;
-            let tau_end = match tau_max {
-                Some(t) => exact_flag(&t, "--tau-max")?,
-                // ln N to 6 decimals: a grid position, not a verified value.
+            let (tau_end, tau_note) = match tau_max {
+                Some(t) => (exact_flag(&t, "--tau-max")?, None),
                 None => {
-                    Rational::from(((m.modes as f64).ln() * 1e6).round() as i64) / Rational::from(1_000_000)
+                    let (tau, sig) = default_tau_end(m.modes, digits);
+                    (tau, Some(sig))
                 }
             };
             if tau_end <= 0 || points < 1 {
@@ -558,6 +633,13 @@ pub fn run(command: RgCommand) -> Result<()> {
                 traj.stats.accepted,
                 traj.stats.rejected
             );
+            if let Some(sig) = tau_note {
+                text += &format!(
+                    "τ_end = ln N = ln {} rounded to {sig} significant digits (|τ_end − ln N| ≤ 10^(1−{sig}) ln N/2){}\n",
+                    m.modes,
+                    end_rate_note(&params, truncation, &traj, sig, m.modes, opts.precision())
+                );
+            }
             if let (Some(first), Some(last)) = (table.rows.first(), table.rows.last()) {
                 text += &format!(
                     "τ = {}: ũ = {}, ρ = {}, A = {}, S² = {}\n",
