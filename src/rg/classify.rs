@@ -287,7 +287,7 @@ fn fixed_point_sources(
             kind: FixedKind::Line,
             point: ["ũ".to_string(), line.rho.to_string()],
             exact: true,
-            physical: line.physical_part() != "none",
+            physical: line.is_partly_physical(),
             line: Some(FixedLineReport {
                 parametrisation: line.parametrisation(),
                 physical_part: line.physical_part().to_string(),

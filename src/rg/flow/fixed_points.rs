@@ -107,13 +107,18 @@ impl FixedLine {
         format!("ρ = {}, S² = 0, ũ ∈ ℝ", self.rho)
     }
 
-    /// The physical part of the line as text: `ũ ≥ 0` when the line lies on `ρ = 0` (a negative
-    /// quartic coupling has no normalizable measure), empty (`none`) for `ρ < 0`.
+    /// Whether part of the line lies in the physical quadrant `ũ ≥ 0, ρ ≥ 0`.
+    pub fn is_partly_physical(&self) -> bool {
+        self.rho.cmp0() != Ordering::Less
+    }
+
+    /// The physical part of the line as text: `ũ ≥ 0` when the line lies at `ρ ≥ 0` (a negative
+    /// quartic coupling has no normalizable measure), `none` otherwise.
     pub fn physical_part(&self) -> &'static str {
-        if self.rho.cmp0() == Ordering::Less {
-            "none"
-        } else {
+        if self.is_partly_physical() {
             "ũ ≥ 0"
+        } else {
+            "none"
         }
     }
 }
