@@ -571,3 +571,336 @@ fn a_short_sampling_run_is_flagged_not_compared() {
     assert_eq!(first.len(), header.len(), "{csv}");
     assert_eq!(first[column], "false", "{csv}");
 }
+
+fn example(name: &str) -> String {
+    format!("{}/examples/rg/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Issue 12, item 3: at ω = −1/2 (c = 1 + 2ω = 0) the whole line ρ = 0, S² = 0 is fixed. The
+/// closed form (derived by hand from the beta functions; src/rg/flow/fixed_points.rs docs): along
+/// the line the (ũ, ρ, S²) stability matrix is [[0, −2ũ², −2ũ²], [0, −a, 0], [0, 0, β − α]], so the
+/// eigenvalues are 0 (the tangent), −a = −6/5 and β − α = 1/10 at every ũ; the only other fixed
+/// point is ρ* = −2/3, ũ* = −a/2 = −3/5.
+#[test]
+fn omega_minus_half_reports_exactly_one_fixed_line() {
+    let model = example("omega_half.toml");
+    let c = renorm(&["rg", "classify", &model, "--unlearned", "--format", "json"]);
+    assert_eq!(c.status.code(), Some(0), "{}", String::from_utf8_lossy(&c.stderr));
+    let v = json(&c);
+    let check_fixed = |fixed: &serde_json::Value| {
+        let all = fixed.as_array().unwrap();
+        let lines: Vec<_> = all.iter().filter(|f| f["kind"] == "line").collect();
+        assert_eq!(lines.len(), 1, "{fixed}");
+        let line = lines[0];
+        assert_eq!(line["line"]["parametrisation"], "ρ = 0, S² = 0, ũ ∈ ℝ");
+        assert_eq!(line["line"]["physical_part"], "ũ ≥ 0");
+        assert_eq!(line["exact"], true);
+        let mut eig: Vec<&str> = line["eigenvalues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        let tangent = line["line"]["tangent_direction"].as_u64().unwrap() as usize;
+        assert_eq!(eig[tangent - 1], "exactly 0");
+        eig.sort_unstable();
+        assert_eq!(eig, ["exactly -6/5", "exactly 0", "exactly 1/10"]);
+        let points: Vec<_> = all.iter().filter(|f| f["kind"] == "point").collect();
+        assert_eq!(points.len(), 1, "{fixed}");
+        assert_eq!(points[0]["point"], serde_json::json!(["-3/5", "-2/3"]));
+        assert_eq!(points[0]["physical"], false);
+        assert!(points[0]["line"].is_null());
+    };
+    check_fixed(&v["fixed_points"]);
+    // One class per direction of the line, the tangent marginal; nothing undecided.
+    let line_dirs: Vec<(String, String)> = v["perturbations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"].as_str().unwrap().starts_with("fixed line"))
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["class"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(line_dirs.len(), 3, "{line_dirs:?}");
+    let mut classes: Vec<&str> = line_dirs.iter().map(|(_, c)| c.as_str()).collect();
+    classes.sort_unstable();
+    assert_eq!(classes, ["irrelevant", "marginal", "relevant"]);
+    assert!(
+        line_dirs
+            .iter()
+            .any(|(n, c)| n.ends_with("(tangent)") && c == "marginal")
+    );
+    assert!(
+        v["perturbations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["class"] != "undecided")
+    );
+    let text = renorm(&["rg", "classify", &model, "--unlearned"]);
+    assert_eq!(text.status.code(), Some(0));
+    let out = stdout(&text);
+    // One description line per fixed set (the per-direction classes are separate lines).
+    let described = |kind: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with(kind) && l.contains("eigenvalues"))
+            .map(String::from)
+            .collect()
+    };
+    let lines = described("fixed line");
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].starts_with("fixed line 1: ρ = 0, S² = 0, ũ ∈ ℝ (physical for ũ ≥ 0)"));
+    assert_eq!(described("fixed point").len(), 1, "{out}");
+
+    // rg flow: the same single line in fixed_points.json and in the text.
+    let dir = scratch("omega-half");
+    let f = renorm(&[
+        "rg",
+        "flow",
+        &model,
+        "--points",
+        "4",
+        "--digits",
+        "12",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(f.status.code(), Some(0), "{}", String::from_utf8_lossy(&f.stderr));
+    let fixed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("fixed_points.json")).unwrap()).unwrap();
+    check_fixed(&fixed);
+    let out = stdout(&f);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("fixed line")).count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("fixed point")).count(),
+        1,
+        "{out}"
+    );
+}
+
+/// Issue 12, item 4.1: the default τ_end is ln N to more digits than the output claims. At
+/// τ = ln N the invariant S² e^{−(β−α)τ}/A = N^{α−β} gives S² = A exactly, so the printed S² and A
+/// agree to the integration accuracy; with ln N rounded to 6 decimals (the old default) they
+/// differed by (β − α)·|δτ| ≈ 4·10⁻⁸ relative here.
+#[test]
+fn flow_ends_at_ln_n_to_the_claimed_digits() {
+    let dir = scratch("tau-end");
+    let f = renorm(&[
+        "rg",
+        "flow",
+        &example("omega_half.toml"),
+        "--points",
+        "2",
+        "--digits",
+        "14",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(f.status.code(), Some(0), "{}", String::from_utf8_lossy(&f.stderr));
+    assert!(
+        stdout(&f).contains("τ_end = ln N = ln 200 rounded to 24 significant digits"),
+        "{}",
+        stdout(&f)
+    );
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("trajectory.json")).unwrap()).unwrap();
+    let last = table["rows"].as_array().unwrap().last().unwrap().clone();
+    let num = |k: &str| last[k].as_str().unwrap().parse::<f64>().unwrap();
+    let ln_200 = 200f64.ln();
+    assert!((num("tau") - ln_200).abs() < 1e-13 * ln_200, "{last}");
+    assert!((num("target2") / num("amp") - 1.0).abs() < 1e-11, "{last}");
+}
+
+/// Significant digits of a printed decimal (`0.0123`, `1.230e-5`, `-12.5`): leading zeros do not
+/// count, trailing zeros do.
+fn significant_digits(s: &str) -> usize {
+    let mantissa = s.trim_start_matches('-').split(['e', 'E']).next().unwrap();
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_start_matches('0').len()
+}
+
+/// An exact rational from a printed decimal (parsed here, independently of the printer).
+fn exact_decimal(s: &str) -> rug::Rational {
+    let (mantissa, exponent) = s.split_once(['e', 'E']).unwrap_or((s, "0"));
+    let negative = mantissa.starts_with('-');
+    let m = mantissa.trim_start_matches('-');
+    let (int, frac) = m.split_once('.').unwrap_or((m, ""));
+    let n: rug::Integer = format!("{int}{frac}").parse().unwrap();
+    let k = exponent.parse::<i64>().unwrap() - frac.len() as i64;
+    let ten = rug::Rational::from(rug::Integer::from(rug::Integer::u_pow_u(
+        10,
+        k.unsigned_abs() as u32,
+    )));
+    let v = if k >= 0 {
+        rug::Rational::from(n) * ten
+    } else {
+        rug::Rational::from(n) / ten
+    };
+    if negative { -v } else { v }
+}
+
+/// Every `{value, enclosure, digits_certified}` object in `v`: `digits_certified` ≤ the printed
+/// digits, the value and both endpoints show at least that many digits, the endpoints bracket the
+/// value, and the printed endpoints alone certify that many digits.
+fn check_printed_enclosures(v: &serde_json::Value, digits: usize, seen: &mut usize) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(dc) = map.get("digits_certified") {
+                *seen += 1;
+                let dc = dc.as_u64().unwrap() as usize;
+                let value = map["value"].as_str().unwrap();
+                let enc = map["enclosure"].as_array().unwrap();
+                let (lo_s, hi_s) = (enc[0].as_str().unwrap(), enc[1].as_str().unwrap());
+                assert!(dc <= digits, "{v}");
+                for s in [value, lo_s, hi_s] {
+                    assert!(
+                        significant_digits(s) >= dc,
+                        "{s} shows fewer than {dc} digits: {v}"
+                    );
+                }
+                let (lo, hi, mid) = (exact_decimal(lo_s), exact_decimal(hi_s), exact_decimal(value));
+                assert!(lo <= hi, "{v}");
+                let mig = if lo > 0 { lo.clone() } else { -hi.clone() };
+                assert!(
+                    mig > 0,
+                    "a certified digit count needs an enclosure away from 0: {v}"
+                );
+                let width = rug::Rational::from(&hi - &lo);
+                let scale =
+                    rug::Rational::from((1, rug::Integer::from(rug::Integer::u_pow_u(10, dc as u32))));
+                assert!(
+                    width <= mig * scale,
+                    "{dc} digits not certified by the printed ends: {v}"
+                );
+                // The value (the midpoint rounded to `digits`) lies within half a unit of its last
+                // digit of the enclosure.
+                let ulp = rug::Rational::from(
+                    &mid.clone().abs() / rug::Integer::from(rug::Integer::u_pow_u(10, digits as u32 - 1)),
+                );
+                assert!(
+                    mid >= rug::Rational::from(&lo - &ulp) && mid <= rug::Rational::from(&hi + &ulp),
+                    "{v}"
+                );
+            }
+            for (_, child) in map {
+                check_printed_enclosures(child, digits, seen);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for child in items {
+                check_printed_enclosures(child, digits, seen);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Issue 12, items 4.2 and 4.3: the digit counts of `rg curve` are checkable from its output,
+/// and β/(1+α) ≥ 2 gives a certified curve without the bias continuum pieces.
+#[test]
+fn curve_digit_counts_are_checkable_and_b_above_two_is_certified() {
+    for (alpha, beta, x, digits, modes) in [
+        ("1/5", "3/10", "1e3", "30", None),
+        ("1/5", "3/10", "1e3", "5", None),
+        ("1/5", "3/10", "3/7", "12", Some("50")),
+        ("1", "5", "1", "30", None),
+        ("1/5", "12/5", "10", "20", Some("300")),
+    ] {
+        let mut args = vec![
+            "rg",
+            "curve",
+            "--alpha",
+            alpha,
+            "--beta",
+            beta,
+            "--p-over-r",
+            x,
+            "--digits",
+            digits,
+            "--format",
+            "json",
+        ];
+        if let Some(n) = modes {
+            args.extend(["--modes", n]);
+        }
+        let out = renorm(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json(&out);
+        let d: usize = digits.parse().unwrap();
+        let mut seen = 0;
+        check_printed_enclosures(&v, d, &mut seen);
+        let b_below_two = beta == "3/10";
+        // bias, variance, loss, three slopes, C_V and V continuum always; C_B, B and L continuum
+        // only for b < 2.
+        assert_eq!(seen, if b_below_two { 11 } else { 8 }, "{v}");
+        for key in ["bias", "variance", "loss"] {
+            assert_eq!(
+                v[key]["digits_certified"].as_u64().unwrap() as usize,
+                d,
+                "{key}: {v}"
+            );
+        }
+        let cont = &v["continuum"];
+        if b_below_two {
+            assert!(cont["bias_undefined"].is_null() && cont["C_B"].is_object());
+        } else {
+            for key in ["C_B", "bias", "loss", "exponent_bias"] {
+                assert!(cont[key].is_null(), "{key}: {cont}");
+            }
+            assert!(cont["bias_undefined"].as_str().unwrap().contains("β/(1+α) ≥ 2"));
+            assert!(cont["C_V"].is_object() && cont["variance"].is_object());
+        }
+    }
+    // α = 1, β = 5 (b = 5/2), x = 1: Σ 1/(k²(k²+1)²) = π²/6 − (π coth π − 1)/2
+    // − (π coth π + π² csch² π − 2)/4 (partial fractions), evaluated here in MPFR at 400 bits.
+    let out = renorm(&[
+        "rg",
+        "curve",
+        "--alpha",
+        "1",
+        "--beta",
+        "5",
+        "--p-over-r",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let prec = 400;
+    let pi = rug::Float::with_val(prec, rug::float::Constant::Pi);
+    let coth = rug::Float::with_val(prec, pi.coth_ref());
+    let csch2 = rug::Float::with_val(prec, pi.csch_ref()).square();
+    let pi2 = rug::Float::with_val(prec, &pi * &pi);
+    let pcoth = rug::Float::with_val(prec, &pi * &coth);
+    let exact = rug::Float::with_val(prec, &pi2 / 6u32)
+        - rug::Float::with_val(prec, &pcoth - 1u32) / 2u32
+        - (rug::Float::with_val(prec, &pcoth + rug::Float::with_val(prec, &pi2 * &csch2)) - 2u32) / 4u32;
+    let exact = exact.to_rational().unwrap();
+    let enc = v["bias"]["enclosure"].as_array().unwrap();
+    let (lo, hi) = (
+        exact_decimal(enc[0].as_str().unwrap()),
+        exact_decimal(enc[1].as_str().unwrap()),
+    );
+    assert!(lo <= exact && exact <= hi, "{} not in {enc:?}", exact.to_f64());
+    let text = renorm(&["rg", "curve", "--alpha", "1", "--beta", "5", "--p-over-r", "1"]);
+    assert_eq!(text.status.code(), Some(0));
+    assert!(
+        stdout(&text).contains("not defined for β/(1+α) ≥ 2"),
+        "{}",
+        stdout(&text)
+    );
+}

@@ -341,13 +341,96 @@ fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
     write_atomic(&dir.join(file), text.as_bytes())
 }
 
+/// Significant digits of the default `τ_end` beyond the digits the flow is integrated to.
+const TAU_END_EXTRA_DIGITS: u32 = 10;
+
+/// The default end of `rg flow`: `ln N` (the cutoff reaches the first mode) rounded to nearest at
+/// `K = digits + TAU_END_EXTRA_DIGITS` significant digits, as an exact rational, and `K`.
+///
+/// Why `K` digits are enough: `ln N` is computed in MPFR with 64 guard bits and rounded exactly
+/// in rational arithmetic, so `|τ_end − ln N| ≤ ½·10^{1−K} ln N` (plus `2^{−prec} ln N` from MPFR,
+/// far smaller). The flow at `τ_end` differs from the flow at `ln N` by
+/// `|g(τ_end) − g(ln N)| ≲ |dg/dτ| |δτ|`, i.e. relatively by `|d ln g/dτ| |δτ|`, where
+/// `d ln g/dτ ∈ {ũT − a, −c − ũB, ũT, β − α + ũT}` is of order one on the trajectories of
+/// interest. With `ln N < 45` (`N < 2^64`) that is below `|d ln g/dτ| · 2.3·10^{−(digits+9)}`, so
+/// far below the `10^{−digits}` the output claims unless the flow is about to blow up; the text
+/// output prints the actual value at the end point ([`end_rate_note`]).
+fn default_tau_end(modes: u64, digits: u32) -> (Rational, u32) {
+    let sig = digits + TAU_END_EXTRA_DIGITS;
+    let prec = Precision::from_digits(sig).with_guard_bits(64);
+    let ln_n = rug::Float::with_val(prec.bits(), modes).ln();
+    let tau = match ln_n
+        .to_rational()
+        .and_then(|q| format::round_to_digits(&q, sig, format::Rounding::Nearest))
+    {
+        // q ≈ n · 10^(e − sig + 1).
+        Some((n, e)) => {
+            let shift = e - i64::from(sig) + 1;
+            let ten = rug::Integer::from(rug::Integer::u_pow_u(
+                10,
+                u32::try_from(shift.unsigned_abs()).unwrap_or(u32::MAX),
+            ));
+            if shift >= 0 {
+                Rational::from(n * ten)
+            } else {
+                Rational::from((n, ten))
+            }
+        }
+        // ln 1 = 0 (a single mode): τ_end = 0, which the caller rejects as an empty flow.
+        None => Rational::new(),
+    };
+    (tau, sig)
+}
+
+/// `; at τ_end max |d ln g/dτ| · 10^(1−K) ln N/2 = …`: the relative change of the couplings that
+/// the rounding of `τ_end` can cause, from the beta functions at the last output (MPFR; printed
+/// to three digits, rounded up).
+fn end_rate_note(
+    params: &rg::flow::FlowParams,
+    truncation: rg::flow::Truncation,
+    traj: &rg::flow::Trajectory,
+    sig: u32,
+    modes: u64,
+    prec: Precision,
+) -> String {
+    use rug::Float;
+    let Some(last) = traj.outputs.last() else {
+        return String::new();
+    };
+    let Ok(rates) = rg::flow::beta_functions(params, truncation, &last.state, prec) else {
+        return String::new();
+    };
+    let bits = prec.bits();
+    let mut worst = Float::new(bits);
+    for (d, g) in rates.to_vec().iter().zip(last.state.to_vec().iter()) {
+        if !g.is_zero() {
+            let r = Float::with_val(bits, d / g).abs();
+            if r > worst {
+                worst = r;
+            }
+        }
+    }
+    let half_ulp = Float::with_val(bits, Float::with_val(bits, modes).ln() / 2u32)
+        * Float::with_val(bits, Float::i_pow_u(10, sig - 1)).recip();
+    let bound = Float::with_val(bits, &worst * &half_ulp);
+    format!("; there max |d ln g/dτ|·|δτ| ≤ {}", format::decimal_up(&bound, 3))
+}
+
+/// `{value, enclosure: [lo, hi], digits_certified}`: endpoints `ENDPOINT_EXTRA_DIGITS` digits beyond
+/// the value, rounded outward, so they provably bracket it; `digits_certified` is what those
+/// printed strings certify, never more than the value shows ([`rg::curve::PrintedEnclosure`]).
 fn enclosure_json(e: &rg::curve::Enclosure, digits: u32) -> serde_json::Value {
-    // Endpoints a few digits beyond the value, rounded outward, so they provably bracket it.
+    let p = e.printed(digits);
     serde_json::json!({
-        "value": e.to_decimal(digits),
-        "enclosure": [format::decimal_down(&e.lo, digits + 5), format::decimal_up(&e.hi, digits + 5)],
-        "digits_certified": e.digits_certified(),
+        "value": p.value,
+        "enclosure": [p.lo, p.hi],
+        "digits_certified": p.digits_certified,
     })
+}
+
+/// [`enclosure_json`], or `null` for a quantity that is not defined.
+fn optional_json(e: Option<&rg::curve::Enclosure>, digits: u32) -> serde_json::Value {
+    e.map_or(serde_json::Value::Null, |e| enclosure_json(e, digits))
 }
 
 fn curve_json(
@@ -372,14 +455,16 @@ fn curve_json(
             "variance": enclosure_json(&lc.slope_variance, d),
             "loss": enclosure_json(&lc.slope_loss, d),
         },
+        // For β/(1+α) ≥ 2 the bias pieces are null and `bias_undefined` says why.
         "continuum": {
-            "C_B": enclosure_json(&lc.c_b, d),
+            "C_B": optional_json(lc.c_b.as_ref(), d),
             "C_V": enclosure_json(&lc.c_v, d),
-            "exponent_bias": lc.exponent_bias.to_string(),
+            "exponent_bias": lc.exponent_bias.as_ref().map(ToString::to_string),
             "exponent_variance": lc.exponent_variance.to_string(),
-            "bias": enclosure_json(&lc.continuum_bias, d),
+            "bias": optional_json(lc.continuum_bias.as_ref(), d),
             "variance": enclosure_json(&lc.continuum_variance, d),
-            "loss": enclosure_json(&lc.continuum_loss, d),
+            "loss": optional_json(lc.continuum_loss.as_ref(), d),
+            "bias_undefined": lc.c_b.is_none().then_some(rg::curve::BIAS_CONTINUUM_UNDEFINED),
         },
         "method": {
             "head_terms": lc.terms_head,
@@ -398,12 +483,13 @@ fn curve_text(
 ) -> String {
     let d = lc.digits;
     let row = |name: &str, e: &rg::curve::Enclosure| {
+        let p = e.printed(d);
         format!(
             "{name:<18} {}   ({} digits certified)\n",
-            e.to_decimal(d),
-            e.digits_certified()
+            p.value, p.digits_certified
         )
     };
+    let missing = |name: &str| format!("{name:<18} {}\n", rg::curve::BIAS_CONTINUUM_UNDEFINED);
     let mut out = format!(
         "learning curve  α = {alpha}, β = {beta}, P/r = {x}, modes: {}\n",
         modes.map_or("all".to_string(), |n| format!("k ≤ {n}"))
@@ -414,13 +500,25 @@ fn curve_text(
     out += &row("slope dlnB/dlnx", &lc.slope_bias);
     out += &row("slope dlnV/dlnx", &lc.slope_variance);
     out += &row("slope dlnL/dlnx", &lc.slope_loss);
-    out += &format!(
-        "continuum          B ≈ C_B x^({}), V ≈ C_V x^({})\n",
-        lc.exponent_bias, lc.exponent_variance
-    );
-    out += &row("  C_B", &lc.c_b);
+    out += &match &lc.exponent_bias {
+        Some(eb) => format!(
+            "continuum          B ≈ C_B x^({eb}), V ≈ C_V x^({})\n",
+            lc.exponent_variance
+        ),
+        None => format!(
+            "continuum          V ≈ C_V x^({}); no continuum form of B\n",
+            lc.exponent_variance
+        ),
+    };
+    out += &lc
+        .c_b
+        .as_ref()
+        .map_or_else(|| missing("  C_B"), |e| row("  C_B", e));
     out += &row("  C_V", &lc.c_v);
-    out += &row("  B continuum", &lc.continuum_bias);
+    out += &lc
+        .continuum_bias
+        .as_ref()
+        .map_or_else(|| missing("  B continuum"), |e| row("  B continuum", e));
     out += &row("  V continuum", &lc.continuum_variance);
     out += &format!(
         "method: {} head terms, Euler–Maclaurin order {}, relative remainder bound {} (inside the enclosures)\n",
@@ -486,11 +584,11 @@ pub fn run(command: RgCommand) -> Result<()> {
             };
             let opts = IntegratorOptions::new(method, digits);
             let initial = FlowState::bare(&params, &u, &m.p_over_r(), opts.precision()).map_err(failed)?;
-            let tau_end = match tau_max {
-                Some(t) => exact_flag(&t, "--tau-max")?,
-                // ln N to 6 decimals: a grid position, not a verified value.
+            let (tau_end, tau_note) = match tau_max {
+                Some(t) => (exact_flag(&t, "--tau-max")?, None),
                 None => {
-                    Rational::from(((m.modes as f64).ln() * 1e6).round() as i64) / Rational::from(1_000_000)
+                    let (tau, sig) = default_tau_end(m.modes, digits);
+                    (tau, Some(sig))
                 }
             };
             if tau_end <= 0 || points < 1 {
@@ -566,6 +664,13 @@ pub fn run(command: RgCommand) -> Result<()> {
                 traj.stats.accepted,
                 traj.stats.rejected
             );
+            if let Some(sig) = tau_note {
+                text += &format!(
+                    "τ_end = ln N = ln {} rounded to {sig} significant digits (|τ_end − ln N| ≤ 10^(1−{sig}) ln N/2){}\n",
+                    m.modes,
+                    end_rate_note(&params, truncation, &traj, sig, m.modes, opts.precision())
+                );
+            }
             if let (Some(first), Some(last)) = (table.rows.first(), table.rows.last()) {
                 text += &format!(
                     "τ = {}: ũ = {}, ρ = {}, A = {}, S² = {}\n",
@@ -576,14 +681,9 @@ pub fn run(command: RgCommand) -> Result<()> {
                     last.tau, last.u, last.rho, last.amp, last.target2
                 );
             }
-            for fp in &fixed {
-                text += &format!(
-                    "fixed point (ũ, ρ) = ({}, {}){}: eigenvalues {}\n",
-                    fp.point[0],
-                    fp.point[1],
-                    if fp.physical { "" } else { " [unphysical]" },
-                    fp.eigenvalues.join("; ")
-                );
+            for line in rg::classify::FixedPointReport::describe_all(&fixed) {
+                text += &line;
+                text += "\n";
             }
             emit(None, &text)?;
             eprintln!(
@@ -634,20 +734,9 @@ pub fn run(command: RgCommand) -> Result<()> {
                             ))
                         );
                     }
-                    for (i, fp) in c.fixed_points.iter().enumerate() {
-                        out += &format!(
-                            "fixed point {} (ũ, ρ) = ({}, {}){}{}: eigenvalues {}\n",
-                            i + 1,
-                            fp.point[0],
-                            fp.point[1],
-                            if fp.exact { ", exact" } else { "" },
-                            if fp.physical {
-                                ""
-                            } else {
-                                ", unphysical (ũ < 0 or ρ < 0)"
-                            },
-                            fp.eigenvalues.join("; ")
-                        );
+                    for line in rg::classify::FixedPointReport::describe_all(&c.fixed_points) {
+                        out += &line;
+                        out += "\n";
                     }
                     out += "derivation trail:\n";
                     for step in &c.trail {

@@ -88,20 +88,140 @@ enum Source {
     Enclosed(Interval),
 }
 
-/// A fixed point of the continuum one-loop flow in `(ũ, ρ)` (the `S² = 0` plane), with its
-/// linearization in `(ũ, ρ, S²)`.
+/// Whether a [`FixedPointReport`] is an isolated point or a line of fixed points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixedKind {
+    /// An isolated fixed point.
+    Point,
+    /// A line of fixed points (`ρ = 0, S² = 0, ũ ∈ ℝ` at `ω = −1/2`).
+    Line,
+}
+
+/// What a line of fixed points is and why it is one.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixedLineReport {
+    /// The parametrisation, e.g. `ρ = 0, S² = 0, ũ ∈ ℝ`.
+    pub parametrisation: String,
+    /// The physical part, e.g. `ũ ≥ 0`.
+    pub physical_part: String,
+    /// The exact `ũ` at which every beta function vanished exactly (enough points to prove they
+    /// vanish identically along the line: they are polynomials of degree ≤ 2 in `ũ` there).
+    pub beta_zero_at: Vec<String>,
+    /// The exact `ũ` at which the stability matrix was evaluated; its characteristic polynomial
+    /// was the same at all of them (degree ≤ 6 in `ũ`), so the eigenvalues hold along the line.
+    pub eigenvalues_same_at: Vec<String>,
+    /// 1-based index into [`FixedPointReport::eigenvalues`] of the tangent direction (exactly 0,
+    /// marginal because the line is fixed).
+    pub tangent_direction: usize,
+}
+
+/// A fixed point, or a line of fixed points, of the continuum one-loop flow in `(ũ, ρ)` (the
+/// `S² = 0` plane), with its linearization in `(ũ, ρ, S²)`.
+///
+/// JSON: `{"kind": "point" | "line", "point": [ũ, ρ], "exact", "physical", "line": null | {…},
+/// "eigenvalues": [...]}`. For a line, `point` names the free coordinate (`["ũ", "0"]`),
+/// `physical` says whether part of it is physical and `line` gives the details.
 #[derive(Debug, Clone, Serialize)]
 pub struct FixedPointReport {
-    /// `(ũ*, ρ*)`, exact when the beta functions vanish exactly there.
+    /// An isolated point or a line.
+    pub kind: FixedKind,
+    /// `(ũ*, ρ*)`, exact when the beta functions vanish exactly there; for a line `["ũ", ρ]`.
     pub point: [String; 2],
-    /// Whether the point is exact.
+    /// Whether the point is exact (a line is always exact: it is proved fixed exactly).
     pub exact: bool,
     /// Whether it lies in the physical quadrant `ũ ≥ 0, ρ ≥ 0` (a negative quartic coupling or
-    /// ridge has no normalizable measure).
+    /// ridge has no normalizable measure); for a line, whether part of it does
+    /// ([`FixedLineReport::physical_part`]).
     pub physical: bool,
+    /// Set for a line of fixed points.
+    pub line: Option<FixedLineReport>,
     /// Per eigen-direction: `(variables, eigenvalue enclosure as text)`; the class of each is in
-    /// [`Classification::perturbations`] under `fixed point …`.
+    /// [`Classification::perturbations`] under `fixed point …` / `fixed line …`. Along a line the
+    /// eigenvalues are the same at every point, so each direction has one class.
     pub eigenvalues: Vec<String>,
+}
+
+impl FixedPointReport {
+    /// The reports as text lines, points and lines each numbered from 1 (matching the names of
+    /// their directions in [`Classification::perturbations`]).
+    pub fn describe_all(reports: &[FixedPointReport]) -> Vec<String> {
+        let (mut points, mut lines) = (0, 0);
+        reports
+            .iter()
+            .map(|r| {
+                let n = match r.kind {
+                    FixedKind::Point => {
+                        points += 1;
+                        points
+                    }
+                    FixedKind::Line => {
+                        lines += 1;
+                        lines
+                    }
+                };
+                r.describe(n)
+            })
+            .collect()
+    }
+
+    /// One line of text: the point or the line (numbered `number` within its kind, as in the
+    /// perturbation names), and its eigenvalues.
+    pub fn describe(&self, number: usize) -> String {
+        match &self.line {
+            Some(l) => format!(
+                "fixed line {number}: {} (physical for {}), exact: eigenvalues {} (the same at every point of the line; direction {} is the tangent, marginal)",
+                l.parametrisation,
+                l.physical_part,
+                self.eigenvalues.join("; "),
+                l.tangent_direction
+            ),
+            None => format!(
+                "fixed point {number} (ũ, ρ) = ({}, {}){}{}: eigenvalues {}",
+                self.point[0],
+                self.point[1],
+                if self.exact { ", exact" } else { "" },
+                if self.physical {
+                    ""
+                } else {
+                    ", unphysical (ũ < 0 or ρ < 0)"
+                },
+                self.eigenvalues.join("; ")
+            ),
+        }
+    }
+}
+
+/// An eigenvalue enclosure as text and as a rule-engine source.
+fn eigen_source(enclosure: &super::flow::Enclosure, digits: u32, prec: Precision) -> (String, Source) {
+    use super::flow::Enclosure;
+    match enclosure {
+        Enclosure::Exact(q) => (format!("exactly {q}"), Source::Exact(q.clone())),
+        Enclosure::Interval { lo, hi } => (
+            // Rounded outward, so the printed interval still encloses the eigenvalue.
+            format!(
+                "in [{}, {}]",
+                format::rational_down(lo, digits),
+                format::rational_up(hi, digits)
+            ),
+            Source::Enclosed(Interval {
+                lo: Interval::point(lo, prec).lo,
+                hi: Interval::point(hi, prec).hi,
+            }),
+        ),
+        Enclosure::Disc { re, im, radius } => (
+            format!(
+                "in the disc |λ − ({} + {}i)| ≤ {}",
+                re.to_f64(),
+                im.to_f64(),
+                radius.to_f64()
+            ),
+            Source::Enclosed(Interval {
+                lo: Interval::point(&Rational::from(re - radius), prec).lo,
+                hi: Interval::point(&Rational::from(re + radius), prec).hi,
+            }),
+        ),
+    }
 }
 
 fn f(x: &Float) -> f64 {
@@ -129,23 +249,56 @@ pub fn fixed_points(model: &Model, digits: u32) -> crate::Result<Vec<FixedPointR
     fixed_point_sources(model, digits, &mut Vec::new())
 }
 
-/// Fixed points of the one-loop flow with `ω` of the separable term (0 without one), their
-/// eigenvalues (nalgebra, refined in exact/MPFR arithmetic, certified enclosures) as sources.
+/// Fixed points (and the fixed line at `ω = −1/2`) of the one-loop flow with `ω` of the
+/// separable term (0 without one), their eigenvalues (nalgebra, refined in exact/MPFR arithmetic,
+/// certified enclosures) as sources. A line comes first and is one report, with one source per
+/// direction; its tangent direction is exactly 0 (marginal).
 fn fixed_point_sources(
     model: &Model,
     digits: u32,
     sources: &mut Vec<(String, String, Source)>,
 ) -> crate::Result<Vec<FixedPointReport>> {
-    use super::flow::{self, Enclosure, FixedPointSearch, FlowParams, Truncation};
+    use super::flow::{self, FixedPointSearch, FlowParams, Truncation};
     let omega = model.separable().map_or(Rational::new(), |(_, o)| o.clone());
     let prec = Precision::from_digits(digits).with_guard_bits(64);
     let failed = |e: flow::FlowError| crate::Error::from_flow("flow linearization", e);
     let params =
         FlowParams::new(model.alpha.clone(), model.beta.clone(), omega, model.modes).map_err(failed)?;
-    let points = flow::find_fixed_points(&params, Truncation::OneLoop, &FixedPointSearch::default(), prec)
+    let set = flow::find_fixed_set(&params, Truncation::OneLoop, &FixedPointSearch::default(), prec)
         .map_err(failed)?;
     let mut out = Vec::new();
-    for (i, fp) in points.iter().enumerate() {
+    for (i, line) in set.lines.iter().enumerate() {
+        let lin = flow::linearize_line(&params, Truncation::OneLoop, line, true, prec).map_err(failed)?;
+        let mut eigenvalues = Vec::new();
+        for (j, eig) in lin.eigenvalues.iter().enumerate() {
+            let name = format!(
+                "fixed line {} ({}): direction {}{}",
+                i + 1,
+                line.parametrisation(),
+                j + 1,
+                if j == lin.tangent { " (tangent)" } else { "" }
+            );
+            let (text, source) = eigen_source(&eig.enclosure, digits, prec);
+            eigenvalues.push(text);
+            sources.push((name, "(eigenvalue)".into(), source));
+        }
+        let strings = |v: &[Rational]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+        out.push(FixedPointReport {
+            kind: FixedKind::Line,
+            point: ["ũ".to_string(), line.rho.to_string()],
+            exact: true,
+            physical: line.is_partly_physical(),
+            line: Some(FixedLineReport {
+                parametrisation: line.parametrisation(),
+                physical_part: line.physical_part().to_string(),
+                beta_zero_at: strings(&line.verified_at),
+                eigenvalues_same_at: strings(&lin.sampled_at),
+                tangent_direction: lin.tangent + 1,
+            }),
+            eigenvalues,
+        });
+    }
+    for (i, fp) in set.points.iter().enumerate() {
         let lin = flow::linearize(&params, Truncation::OneLoop, fp, true, prec).map_err(failed)?;
         let point = match &fp.exact {
             Some([u, r]) => [u.to_string(), r.to_string()],
@@ -166,40 +319,16 @@ fn fixed_point_sources(
                 if physical { "" } else { " [unphysical]" },
                 j + 1
             );
-            let (text, source) = match &eig.enclosure {
-                Enclosure::Exact(q) => (format!("exactly {q}"), Source::Exact(q.clone())),
-                Enclosure::Interval { lo, hi } => (
-                    // Rounded outward, so the printed interval still encloses the eigenvalue.
-                    format!(
-                        "in [{}, {}]",
-                        format::rational_down(lo, digits),
-                        format::rational_up(hi, digits)
-                    ),
-                    Source::Enclosed(Interval {
-                        lo: Interval::point(lo, prec).lo,
-                        hi: Interval::point(hi, prec).hi,
-                    }),
-                ),
-                Enclosure::Disc { re, im, radius } => (
-                    format!(
-                        "in the disc |λ − ({} + {}i)| ≤ {}",
-                        re.to_f64(),
-                        im.to_f64(),
-                        radius.to_f64()
-                    ),
-                    Source::Enclosed(Interval {
-                        lo: Interval::point(&Rational::from(re - radius), prec).lo,
-                        hi: Interval::point(&Rational::from(re + radius), prec).hi,
-                    }),
-                ),
-            };
+            let (text, source) = eigen_source(&eig.enclosure, digits, prec);
             eigenvalues.push(text);
             sources.push((name, "(eigenvalue)".into(), source));
         }
         out.push(FixedPointReport {
+            kind: FixedKind::Point,
             point,
             exact: fp.exact.is_some(),
             physical,
+            line: None,
             eigenvalues,
         });
     }
@@ -575,6 +704,59 @@ mod tests {
         let (lo, hi) = (exact(&target.interval[0]), exact(&target.interval[1]));
         let t = Rational::from((-9, 20));
         assert!(lo < t && t < hi, "{:?}", target.interval);
+    }
+
+    #[test]
+    fn omega_minus_half_reports_one_fixed_line_with_one_class_per_direction() {
+        let m = model(
+            "3/10",
+            "[[interaction]]\nkind = \"separable\"\nU = \"1/20\"\nomega = \"-1/2\"\n",
+        );
+        let c = run(&m, true);
+        let lines: Vec<_> = c
+            .fixed_points
+            .iter()
+            .filter(|f| f.kind == FixedKind::Line)
+            .collect();
+        assert_eq!(lines.len(), 1);
+        let line = lines[0];
+        let detail = line.line.as_ref().unwrap();
+        assert_eq!(detail.parametrisation, "ρ = 0, S² = 0, ũ ∈ ℝ");
+        assert_eq!(detail.physical_part, "ũ ≥ 0");
+        // Closed form (flow::fixed_points docs): eigenvalues 0 (tangent), −(1+α) = −6/5 and
+        // β − α = 1/10 at every point of the line.
+        let mut eig = line.eigenvalues.clone();
+        eig.sort();
+        assert_eq!(eig, ["exactly -6/5", "exactly 0", "exactly 1/10"]);
+        assert_eq!(line.eigenvalues[detail.tangent_direction - 1], "exactly 0");
+        // The only isolated point is (−a/2, −2/3) = (−3/5, −2/3), unphysical.
+        let points: Vec<_> = c
+            .fixed_points
+            .iter()
+            .filter(|f| f.kind == FixedKind::Point)
+            .collect();
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].point, ["-3/5".to_string(), "-2/3".to_string()]);
+        assert!(!points[0].physical);
+        // One class per direction of the line, the tangent marginal.
+        let classes: Vec<(&str, Class)> = c
+            .perturbations
+            .iter()
+            .filter(|p| p.name.starts_with("fixed line"))
+            .map(|p| (p.name.as_str(), p.class))
+            .collect();
+        assert_eq!(classes.len(), 3, "{classes:?}");
+        for (j, (name, class)) in classes.into_iter().enumerate() {
+            assert!(name.contains(&format!("direction {}", j + 1)), "{name}");
+            let want = match line.eigenvalues[j].as_str() {
+                "exactly 0" => Class::Marginal,
+                "exactly -6/5" => Class::Irrelevant,
+                _ => Class::Relevant,
+            };
+            assert_eq!(class, want, "{name}");
+            assert_eq!(name.ends_with("(tangent)"), j + 1 == detail.tangent_direction);
+        }
+        assert!(!c.perturbations.iter().any(|p| p.class == Class::Undecided));
     }
 
     #[test]

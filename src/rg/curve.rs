@@ -84,10 +84,22 @@
 //!
 //! * `u_M ≤ 1/2`: `∫ = (1/a) M^{1−p} Σ_n C(m+n−1, n) (−u_M)^n / (e+n)`;
 //! * `u_M ≥ 2`: `∫ = (1/a) [x^{−e} Γ(e)Γ(m−e)/Γ(m) − M^{1−p} u_M^{−m} Σ_n C(m+n−1,n) (−1/u_M)^n / (m+n−e)]`.
-//!   This needs `e < m` (the full Beta integral converges), which holds for all four
-//!   learning-curve sums when `0 < β/(1+α) < 2` (`e = b`, `α/(1+α)`, `b+1`, `2 − 1/a`);
+//!   This needs `e < m` (the full Beta integral converges). Of the four learning-curve sums
+//!   (`e = b`, `α/(1+α)`, `b+1`, `2 − 1/a` against `m = 2, 1, 3, 2`, `b = β/(1+α)`) the two
+//!   variance sums always satisfy it; the two bias sums satisfy it exactly when `b < 2`;
 //! * otherwise (`1/2 < u_M < 2`, or `u_M ≥ 2` with `e ≥ m`) `M` is moved up until `u_M ≤ 1/2`
 //!   (a larger `M` keeps the EM bound valid, so the same `J` still works).
+//!
+//! ## `β/(1+α) ≥ 2`
+//!
+//! The sums converge for every `β > 0` (`p = 1+β > 1`, so `e > 0`), and nothing in the EM tail or
+//! in the remainder bound above uses `e < m`: the bound needs only `p > 0` and the analyticity of
+//! `f` on the Cauchy discs, which holds for any `e`. What changes for `b ≥ 2` is only the tail
+//! integral of the two bias sums, which must use the `u_M ≤ 1/2` expansion (the large-`u_M` form
+//! needs the full Beta integral, which diverges), so their split point is at least
+//! `M ≈ (2x)^{1/a}` and very large `x` is refused as [`CurveError::TooCostly`]. The continuum
+//! constant `C_B = Γ(b)Γ(2−b)/a` and the continuum bias form do not exist there; the learning
+//! curve reports them as absent ([`BIAS_CONTINUUM_UNDEFINED`]) and certifies everything else.
 //!
 //! Both series have term ratios at most `ρ = q (m+N)/(N+1)` beyond index `N` (`q ≤ 1/2` the
 //! expansion variable; the denominators increase), so the omitted tail is bounded by
@@ -260,10 +272,53 @@ impl Enclosure {
         format!("{sign}{int_part}.{frac}")
     }
 
+    /// The enclosure as printed at `digits` significant digits (value) and
+    /// `digits + ENDPOINT_EXTRA_DIGITS` (endpoints, rounded outward), with the digit count those
+    /// strings certify ([`PrintedEnclosure::digits_certified`]).
+    pub fn printed(&self, digits: u32) -> PrintedEnclosure {
+        let ends = digits + ENDPOINT_EXTRA_DIGITS;
+        let lo = format::decimal_down(&self.lo, ends);
+        let hi = format::decimal_up(&self.hi, ends);
+        let lo_q = self
+            .lo
+            .to_rational()
+            .map(|q| printed_value(&q, ends, Rounding::Down));
+        let hi_q = self
+            .hi
+            .to_rational()
+            .map(|q| printed_value(&q, ends, Rounding::Up));
+        let digits_certified = match (lo_q, hi_q) {
+            (Some(Some(l)), Some(Some(h))) if l.cmp0() == h.cmp0() => {
+                let width = Rational::from(&h - &l);
+                let mig = if l.cmp0() == std::cmp::Ordering::Greater {
+                    l
+                } else {
+                    -h
+                };
+                if width.cmp0() == std::cmp::Ordering::Equal {
+                    digits
+                } else {
+                    // The largest d with width ≤ 10^{−d} mig is ⌊log10(mig/width)⌋.
+                    let d = floor_log10(&(mig / width));
+                    u32::try_from(d.max(0)).unwrap_or(0).min(digits)
+                }
+            }
+            _ => 0,
+        };
+        PrintedEnclosure {
+            value: self.to_decimal(digits),
+            lo,
+            hi,
+            digits_certified,
+        }
+    }
+
     /// The number `d` of significant digits the enclosure pins: the largest `d` with
     /// `hi − lo ≤ 10^{−d} min |v|`, i.e. every point of the enclosure agrees with the midpoint to a
     /// relative `10^{−d}`. Zero when the enclosure contains zero or is not finite; an exact
-    /// (zero-width) enclosure reports the digits its precision carries.
+    /// (zero-width) enclosure reports the digits its precision carries. This is a property of
+    /// the binary enclosure and may exceed the digits a printout shows; what is reported next to
+    /// printed strings is [`Enclosure::printed`]'s count.
     pub fn digits_certified(&self) -> u32 {
         let rel = self.rel_width();
         if !rel.is_finite() {
@@ -283,6 +338,43 @@ impl Enclosure {
             d.min(f64::from(u32::MAX)) as u32
         }
     }
+}
+
+/// Significant digits of printed enclosure endpoints beyond the printed value (so the endpoints
+/// bracket the value visibly).
+pub const ENDPOINT_EXTRA_DIGITS: u32 = 5;
+
+/// An [`Enclosure`] as printed, with a digit count a reader can check from the strings alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrintedEnclosure {
+    /// The midpoint to the printed digits ([`Enclosure::to_decimal`]).
+    pub value: String,
+    /// The lower end to `digits + ENDPOINT_EXTRA_DIGITS` significant digits, rounded toward −∞.
+    pub lo: String,
+    /// The upper end to `digits + ENDPOINT_EXTRA_DIGITS` significant digits, rounded toward +∞.
+    pub hi: String,
+    /// The largest `d ≤ digits` with `hi − lo ≤ 10^{−d} min(|lo|, |hi|)` for the printed strings
+    /// read as exact decimals (0 when they straddle zero or are not finite): never more digits
+    /// than `value` shows, and checkable from `lo` and `hi` alone.
+    pub digits_certified: u32,
+}
+
+/// The exact value of `q` printed to `digits` significant digits rounded as asked (the number the
+/// string of [`format::rational_scientific`] denotes); `None` for zero.
+fn printed_value(q: &Rational, digits: u32, rounding: Rounding) -> Option<Rational> {
+    let (n, e) = format::round_to_digits(q, digits, rounding)?;
+    let shift = e - i64::from(digits.max(1)) + 1;
+    let ten = Integer::from(Integer::u_pow_u(10, u32::try_from(shift.unsigned_abs()).ok()?));
+    Some(if shift >= 0 {
+        Rational::from(n * ten)
+    } else {
+        Rational::from((n, ten))
+    })
+}
+
+/// `⌊log10 r⌋` of a positive rational, exactly.
+fn floor_log10(r: &Rational) -> i64 {
+    format::round_to_digits(r, 1, Rounding::Down).map_or(0, |(_, e)| e)
 }
 
 /// `r ≈ ±d1.d2…dD × 10^sci`: the sign, the `D` digits (rounded to nearest, ties away from zero)
@@ -316,18 +408,19 @@ pub struct LearningCurve {
     pub slope_variance: Enclosure,
     /// `d ln (B+V) / d ln x`.
     pub slope_loss: Enclosure,
-    /// `C_B x^{−β/(1+α)}` (the continuum, infinite-mode form, also for finite modes).
-    pub continuum_bias: Enclosure,
+    /// `C_B x^{−β/(1+α)}` (the continuum, infinite-mode form, also for finite modes); `None` for
+    /// `b = β/(1+α) ≥ 2` ([`BIAS_CONTINUUM_UNDEFINED`]).
+    pub continuum_bias: Option<Enclosure>,
     /// `C_V x^{−α/(1+α)}`.
     pub continuum_variance: Enclosure,
-    /// `C_B x^{−β/(1+α)} + C_V x^{−α/(1+α)}`.
-    pub continuum_loss: Enclosure,
-    /// `C_B = (1−b)π / ((1+α) sin πb)`, `b = β/(1+α)`; `1/(1+α)` at `b = 1`.
-    pub c_b: Enclosure,
+    /// `C_B x^{−β/(1+α)} + C_V x^{−α/(1+α)}`; `None` for `b ≥ 2`.
+    pub continuum_loss: Option<Enclosure>,
+    /// `C_B = (1−b)π / ((1+α) sin πb)`, `b = β/(1+α)`; `1/(1+α)` at `b = 1`; `None` for `b ≥ 2`.
+    pub c_b: Option<Enclosure>,
     /// `C_V = π / ((1+α) sin(π/(1+α)))`.
     pub c_v: Enclosure,
-    /// The continuum exponent of the bias, `−β/(1+α)`.
-    pub exponent_bias: Rational,
+    /// The continuum exponent of the bias, `−β/(1+α)`; `None` for `b ≥ 2`.
+    pub exponent_bias: Option<Rational>,
     /// The continuum exponent of the variance, `−α/(1+α)`.
     pub exponent_variance: Rational,
     /// The requested significant digits; every enclosure above is at least this tight (relative).
@@ -341,6 +434,15 @@ pub struct LearningCurve {
     /// (already included in the enclosures; reported for inspection).
     pub remainder_bound: Float,
 }
+
+/// Why the bias continuum pieces are absent for `b = β/(1+α) ≥ 2`.
+///
+/// `C_B = (1/a) ∫_0^∞ u^{b−1} (1+u)^{−2} du = Γ(b)Γ(2−b)/a` converges only for `0 < b < 2`: for
+/// `b ≥ 2` the integrand does not decay at `u → ∞` (the modes `k ≪ x^{1/a}` dominate), the bias is
+/// no longer `∝ x^{−b}` (for `b > 2` it falls like `x^{−2} Σ_k k^{2a−1−β}`), and no continuum
+/// constant exists. The discrete sums themselves converge for every `β > 0` (`p = 1+β > 1`).
+pub const BIAS_CONTINUUM_UNDEFINED: &str =
+    "not defined for β/(1+α) ≥ 2: the continuum bias integral ∫_0^∞ u^(b−1) (1+u)^(−2) du diverges";
 
 // ---------------------------------------------------------------------------------------------
 // Bernoulli numbers
@@ -1111,8 +1213,13 @@ fn all_meet(items: &[&Interval], digits: u32) -> bool {
 /// The certified learning curve of THEORY.md §3.4 at `x = P/r`: bias, variance, loss, their
 /// log-log slopes, and the continuum forms, each to `digits` significant digits.
 ///
-/// `modes = None` sums over all `k ≥ 1`; `Some(N)` over `1 ≤ k ≤ N`. Domain: `α > 0`,
-/// `0 < β/(1+α) < 2`, `x > 0`, `N ≥ 1`, `1 ≤ digits ≤ MAX_DIGITS`.
+/// `modes = None` sums over all `k ≥ 1`; `Some(N)` over `1 ≤ k ≤ N`. Domain: `α > 0`, `β > 0`,
+/// `x > 0`, `N ≥ 1`, `1 ≤ digits ≤ MAX_DIGITS`. For `b = β/(1+α) ≥ 2` the bias continuum pieces
+/// (`C_B`, its form, the continuum loss, the bias exponent) are `None`
+/// ([`BIAS_CONTINUUM_UNDEFINED`]); everything else is certified as for `b < 2`. The two bias sums
+/// then have `e ≥ m` (module docs), so their split point needs `x M^{−a} ≤ 1/2`, i.e. about
+/// `(2x)^{1/a}` head terms, and [`CurveError::TooCostly`] is returned for `x` so large that this
+/// exceeds the work limit.
 pub fn learning_curve(
     alpha: &Rational,
     beta: &Rational,
@@ -1126,14 +1233,14 @@ pub fn learning_curve(
     }
     let a = Rational::from(alpha + 1u32);
     let b = Rational::from(beta / &a);
-    if b <= 0 || b >= 2 {
+    if b <= 0 {
         return Err(out_of_domain(
             "beta",
-            format!(
-                "need 0 < β/(1+α) < 2 (the bias continuum constant exists only there), got β/(1+α) = {b}"
-            ),
+            format!("need β > 0 (the bias sum Σ k^(−1−β) converges only there), got β = {beta}"),
         ));
     }
+    // C_B and the continuum bias exist only for b < 2 (BIAS_CONTINUUM_UNDEFINED).
+    let bias_continuum = b < 2;
     if *x <= 0 {
         return Err(out_of_domain("x", format!("need x = P/r > 0, got {x}")));
     }
@@ -1176,34 +1283,38 @@ pub fn learning_curve(
         let slope_loss = xdb.add(&xdv).div(&loss);
 
         let pi = Interval::pi(prec);
-        let c_b = if b == 1 {
-            Interval::point(&(Rational::from(1u32) / &a), prec)
+        let ln_x = xi.ln();
+        let c_b = if !bias_continuum {
+            None
+        } else if b == 1 {
+            Some(Interval::point(&(Rational::from(1u32) / &a), prec))
         } else {
             let one_minus_b = Rational::from(1u32 - &b);
-            pi.mul_rational(&one_minus_b)
-                .div(&Interval::sin_pi_rational(&b, prec).mul_rational(&a))
+            Some(
+                pi.mul_rational(&one_minus_b)
+                    .div(&Interval::sin_pi_rational(&b, prec).mul_rational(&a)),
+            )
         };
         let inv_a = Rational::from(1u32) / &a;
         let c_v = pi.div(&Interval::sin_pi_rational(&inv_a, prec).mul_rational(&a));
-        let ln_x = xi.ln();
         let ev = Rational::from(alpha / &a);
-        let cont_b = c_b.mul(&ln_x.mul_rational(&Rational::from(-&b)).exp());
+        let cont_b = c_b
+            .as_ref()
+            .map(|c| c.mul(&ln_x.mul_rational(&Rational::from(-&b)).exp()));
         let cont_v = c_v.mul(&ln_x.mul_rational(&Rational::from(-&ev)).exp());
-        let cont_l = cont_b.add(&cont_v);
+        let cont_l = cont_b.as_ref().map(|c| c.add(&cont_v));
 
-        let all = [
+        let mut all = vec![
             &bias,
             &variance,
             &loss,
             &slope_bias,
             &slope_variance,
             &slope_loss,
-            &cont_b,
             &cont_v,
-            &cont_l,
-            &c_b,
             &c_v,
         ];
+        all.extend(cont_b.iter().chain(&cont_l).chain(&c_b));
         if !all_meet(&all, digits) {
             inner += 10;
             continue;
@@ -1225,12 +1336,12 @@ pub fn learning_curve(
             slope_bias: Enclosure::from_interval(slope_bias),
             slope_variance: Enclosure::from_interval(slope_variance),
             slope_loss: Enclosure::from_interval(slope_loss),
-            continuum_bias: Enclosure::from_interval(cont_b),
+            continuum_bias: cont_b.map(Enclosure::from_interval),
             continuum_variance: Enclosure::from_interval(cont_v),
-            continuum_loss: Enclosure::from_interval(cont_l),
-            c_b: Enclosure::from_interval(c_b),
+            continuum_loss: cont_l.map(Enclosure::from_interval),
+            c_b: c_b.map(Enclosure::from_interval),
             c_v: Enclosure::from_interval(c_v),
-            exponent_bias: -b,
+            exponent_bias: bias_continuum.then(|| -b.clone()),
             exponent_variance: -ev,
             digits,
             terms_head: sums.iter().map(|s| s.head_terms).max().unwrap_or(0),
@@ -1421,7 +1532,11 @@ mod tests {
         }
     }
 
-    /// All eleven enclosures of a curve, by name.
+    fn defined(e: &Option<Enclosure>) -> &Enclosure {
+        e.as_ref().expect("defined for b < 2")
+    }
+
+    /// All eleven enclosures of a curve, by name (its `b = β/(1+α)` must be below 2).
     fn fields(lc: &LearningCurve) -> Vec<(&'static str, &Enclosure)> {
         vec![
             ("bias", &lc.bias),
@@ -1430,10 +1545,10 @@ mod tests {
             ("slope_bias", &lc.slope_bias),
             ("slope_variance", &lc.slope_variance),
             ("slope_loss", &lc.slope_loss),
-            ("continuum_bias", &lc.continuum_bias),
+            ("continuum_bias", defined(&lc.continuum_bias)),
             ("continuum_variance", &lc.continuum_variance),
-            ("continuum_loss", &lc.continuum_loss),
-            ("c_b", &lc.c_b),
+            ("continuum_loss", defined(&lc.continuum_loss)),
+            ("c_b", defined(&lc.c_b)),
             ("c_v", &lc.c_v),
         ]
     }
@@ -1473,7 +1588,10 @@ mod tests {
                 assert!(rel_at_most(e60, 60), "{name} width {}", e60.rel_width().to_f64());
                 assert!(e30.digits_certified() >= 30 && e60.digits_certified() >= 60);
             }
-            assert_eq!(lo.exponent_bias, -(beta.clone() / Rational::from(&alpha + 1u32)));
+            assert_eq!(
+                lo.exponent_bias,
+                Some(-(beta.clone() / Rational::from(&alpha + 1u32)))
+            );
             assert_eq!(
                 lo.exponent_variance,
                 -(alpha.clone() / Rational::from(&alpha + 1u32))
@@ -1528,7 +1646,10 @@ mod tests {
         let x = pow10(15);
         let lc = learning_curve(&q(1, 5), &q(3, 10), &x, None, 40).expect("in domain");
         let prec = 300;
-        let rb = Float::with_val(prec, lc.bias.mid() / lc.continuum_bias.mid()) - 1u32;
+        let rb = Float::with_val(
+            prec,
+            lc.bias.mid() / lc.continuum_bias.as_ref().expect("b < 2").mid(),
+        ) - 1u32;
         let rv = Float::with_val(prec, lc.variance.mid() / lc.continuum_variance.mid()) - 1u32;
         assert!(rb.clone().abs() < 1e-25, "B/continuum − 1 = {rb}");
         assert!(rv.clone().abs() < 4e-14, "V/continuum − 1 = {rv}");
@@ -1539,7 +1660,11 @@ mod tests {
         let mut prev = Float::with_val(prec, 1);
         for e in [3u32, 6, 9, 12, 15] {
             let lc = learning_curve(&q(1, 5), &q(3, 10), &pow10(e), None, 30).expect("in domain");
-            let r = (Float::with_val(prec, lc.bias.mid() / lc.continuum_bias.mid()) - 1u32).abs();
+            let r = (Float::with_val(
+                prec,
+                lc.bias.mid() / lc.continuum_bias.as_ref().expect("b < 2").mid(),
+            ) - 1u32)
+                .abs();
             assert!(r < prev, "x=1e{e}");
             prev = r;
         }
@@ -1657,7 +1782,7 @@ mod tests {
         ok(learning_curve(&q(0, 1), &q(1, 2), &q(1, 1), None, 10), "alpha");
         ok(learning_curve(&q(-1, 5), &q(1, 2), &q(1, 1), None, 10), "alpha");
         ok(learning_curve(&q(1, 5), &q(0, 1), &q(1, 1), None, 10), "beta");
-        ok(learning_curve(&q(1, 5), &q(12, 5), &q(1, 1), None, 10), "beta");
+        ok(learning_curve(&q(1, 5), &q(-1, 10), &q(1, 1), None, 10), "beta");
         ok(learning_curve(&q(1, 5), &q(3, 10), &q(0, 1), None, 10), "x");
         ok(learning_curve(&q(1, 5), &q(3, 10), &q(-2, 1), None, 10), "x");
         ok(learning_curve(&q(1, 5), &q(3, 10), &q(1, 1), None, 0), "digits");
@@ -1703,8 +1828,12 @@ mod tests {
         ));
         let empty = power_sum(&q(2, 1), &q(1, 1), 1, &q(1, 1), 5, Some(4), 10).expect("empty range");
         assert!(empty.lo.is_zero() && empty.hi.is_zero());
-        let err = learning_curve(&q(1, 5), &q(12, 5), &q(1, 1), None, 10).expect_err("b = 2");
-        assert!(err.to_string().contains("β/(1+α)"));
+        let err = learning_curve(&q(1, 5), &q(0, 1), &q(1, 1), None, 10).expect_err("β = 0");
+        assert!(err.to_string().contains("β > 0"), "{err}");
+        // b = β/(1+α) = 2 is in the domain now; only the bias continuum pieces are absent.
+        let lc = learning_curve(&q(1, 5), &q(12, 5), &q(1, 1), None, 10).expect("b = 2");
+        assert!(lc.c_b.is_none() && lc.continuum_bias.is_none() && lc.continuum_loss.is_none());
+        assert!(lc.exponent_bias.is_none());
     }
 
     #[test]
@@ -1729,6 +1858,147 @@ mod tests {
         let approx = zeta3 - zeta4 * Float::with_val(300, &x);
         let diff = Float::with_val(300, enc.mid() - &approx).abs();
         assert!(diff < 1e-75, "diff {diff}");
+    }
+
+    /// `Σ_k k^{−6} (1 + x k^{−2})^{−2} = Σ 1/(k²(k²+x)²)` (α = 1, β = 5, `b = 5/2`) in closed form
+    /// for `x = c²`: partial fractions `1/(x²k²) − 1/(x²(k²+x)) − 1/(x(k²+x)²)` and
+    /// `Σ 1/(k²+c²) = (πc coth πc − 1)/(2c²)`, `Σ 1/(k²+c²)² = (πc coth πc + π²c² csch² πc − 2)/(4c⁴)`.
+    fn bias_b_five_halves(c: u32, prec: u32) -> Float {
+        let pi = Float::with_val(prec, rug::float::Constant::Pi);
+        let pc = Float::with_val(prec, &pi * c);
+        let coth = Float::with_val(prec, pc.coth_ref());
+        let csch2 = Float::with_val(prec, pc.csch_ref()).square();
+        let c2 = Float::with_val(prec, c) * c;
+        let s1 = (Float::with_val(prec, &pc * &coth) - 1u32) / Float::with_val(prec, &c2 * 2u32);
+        let s2 = (Float::with_val(prec, &pc * &coth) + Float::with_val(prec, &pc * &pc) * &csch2 - 2u32)
+            / Float::with_val(prec, Float::with_val(prec, &c2 * &c2) * 4u32);
+        let zeta2 = Float::with_val(prec, &pi * &pi) / 6u32;
+        let x = c2;
+        let x2 = Float::with_val(prec, &x * &x);
+        Float::with_val(prec, (zeta2 - s1) / &x2) - Float::with_val(prec, s2 / &x)
+    }
+
+    #[test]
+    fn beyond_b_two_the_sums_stay_certified_and_only_the_bias_continuum_is_absent() {
+        // Infinite sums, b = 5/2, against the closed form above.
+        for c in [1u32, 2, 10] {
+            let x = Rational::from(c * c);
+            let lc = learning_curve(&q(1, 1), &q(5, 1), &x, None, 30).expect("b = 5/2 is in the domain");
+            let exact = bias_b_five_halves(c, 500);
+            assert!(lc.bias.contains(&exact), "x = {x}: {exact} not in {:?}", lc.bias);
+            assert!(rel_at_most(&lc.bias, 30), "x = {x}");
+            assert!(lc.c_b.is_none() && lc.continuum_bias.is_none() && lc.continuum_loss.is_none());
+            assert!(lc.exponent_bias.is_none());
+            // The variance continuum is untouched: C_V = π/(2 sin(π/2)) = π/2 at α = 1.
+            let half_pi = Float::with_val(500, rug::float::Constant::Pi) / 2u32;
+            assert!(lc.c_v.contains(&half_pi));
+            assert_eq!(lc.exponent_variance, q(-1, 2));
+        }
+        // x → 0: B → ζ(1+β). At β = 3 (b = 5/2 with α = 1/5), 0 ≤ ζ(4) − B ≤ 2x Σ k^{−5.2}
+        // ≤ 2x (1 + 1/4.2) (since (1+y)^{−2} ≥ 1 − 2y), so B lies in [ζ(4) − 3x, ζ(4)].
+        let tiny = Rational::from((Integer::from(1), Integer::from(Integer::u_pow_u(10, 40))));
+        let lc = learning_curve(&q(1, 5), &q(3, 1), &tiny, None, 30).expect("in domain");
+        let prec = 500;
+        let zeta4 = Float::with_val(prec, rug::float::Constant::Pi).square().square() / 90u32;
+        let lower = Float::with_val(prec, &zeta4 - Float::with_val(prec, &tiny) * 3u32);
+        assert!(lc.bias.lo <= zeta4 && lc.bias.hi >= lower, "{:?}", lc.bias);
+        assert!(rel_at_most(&lc.bias, 30));
+        assert!(lc.c_b.is_none());
+    }
+
+    #[test]
+    fn beyond_b_two_finite_sums_match_direct_summation() {
+        // (α, β, x, N): b = 2 exactly and b = 5/2; N above the direct-summation limit, so the sums
+        // go through two Euler–Maclaurin tails with e ≥ m.
+        let cases = [
+            (q(1, 5), q(12, 5), q(10, 1), 300u64),
+            (q(1, 5), q(3, 1), q(1000, 1), 400),
+            (q(1, 1), q(5, 1), q(7, 2), 6),
+        ];
+        for (alpha, beta, x, n) in cases {
+            let lc = learning_curve(&alpha, &beta, &x, Some(n), 25).expect("in domain");
+            let prec = Precision::from_bits(400);
+            let a = Rational::from(&alpha + 1u32);
+            let p_bias = Rational::from(&beta + 1u32);
+            let bias = brute(&p_bias, &a, 2, &x, 1, n, prec);
+            let var = brute(&a, &a, 1, &x, 1, n, prec);
+            let xi = Interval::point(&x, prec);
+            let xdb = brute(&Rational::from(&p_bias + &a), &a, 3, &x, 1, n, prec)
+                .mul(&xi)
+                .mul_rational(&q(-2, 1));
+            let slope_b = xdb.div(&bias);
+            for (name, enc, want) in [
+                ("bias", &lc.bias, &bias),
+                ("variance", &lc.variance, &var),
+                ("loss", &lc.loss, &bias.add(&var)),
+                ("slope_bias", &lc.slope_bias, &slope_b),
+            ] {
+                let mid = Enclosure::from_interval(want.clone()).mid();
+                assert!(
+                    enc.contains(&mid),
+                    "{name}, β = {beta}, N = {n}: {mid} not in {enc:?}"
+                );
+                assert!(rel_at_most(enc, 25), "{name}");
+            }
+            assert!(lc.continuum_bias.is_none() && lc.c_b.is_none());
+        }
+    }
+
+    #[test]
+    fn printed_digit_counts_never_exceed_the_printed_strings() {
+        for x in [q(3, 7), pow10(3), pow10(12)] {
+            let lc = learning_curve(&q(1, 5), &q(3, 10), &x, None, 30).expect("in domain");
+            for (name, enc) in fields(&lc) {
+                for digits in [5u32, 30] {
+                    let p = enc.printed(digits);
+                    assert!(p.digits_certified <= digits, "{name}: {p:?}");
+                    // Recomputed from the printed strings alone (parsed independently).
+                    let (lo, hi) = (sci(&p.lo), sci(&p.hi));
+                    assert!(lo <= hi);
+                    let mig = if lo > 0 { lo.clone() } else { -hi.clone() };
+                    let width = Rational::from(&hi - &lo);
+                    let scale = Rational::from((
+                        Integer::from(1),
+                        Integer::from(Integer::u_pow_u(10, p.digits_certified)),
+                    ));
+                    assert!(width <= mig.clone() * scale, "{name}: {p:?}");
+                    // The count is the largest that holds (or the printed digits).
+                    if p.digits_certified < digits {
+                        let next = Rational::from((
+                            Integer::from(1),
+                            Integer::from(Integer::u_pow_u(10, p.digits_certified + 1)),
+                        ));
+                        assert!(width > mig * next, "{name}: {p:?}");
+                    }
+                    // The endpoints bracket the binary enclosure.
+                    assert!(
+                        Float::with_val(enc.prec(), &lo) <= enc.lo
+                            && Float::with_val(enc.prec(), &hi) >= enc.hi
+                    );
+                }
+                // Every quantity here is certified to the 30 requested digits.
+                assert_eq!(enc.printed(30).digits_certified, 30, "{name}");
+            }
+        }
+    }
+
+    /// `[-]d.ddde[-]k` as an exact rational, parsed here independently of the printer.
+    fn sci(s: &str) -> Rational {
+        let (mantissa, exponent) = s.split_once('e').expect("scientific");
+        let negative = mantissa.starts_with('-');
+        let (int, frac) = mantissa
+            .trim_start_matches('-')
+            .split_once('.')
+            .unwrap_or((mantissa.trim_start_matches('-'), ""));
+        let n: Integer = format!("{int}{frac}").parse().expect("digits");
+        let k = exponent.parse::<i64>().expect("exponent") - frac.len() as i64;
+        let ten = Rational::from(Integer::from(Integer::u_pow_u(10, k.unsigned_abs() as u32)));
+        let v = if k >= 0 {
+            Rational::from(n) * ten
+        } else {
+            Rational::from(n) / ten
+        };
+        if negative { -v } else { v }
     }
 
     #[test]

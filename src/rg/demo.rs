@@ -78,12 +78,12 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         let agree = common_prefix_digits(&value, theory);
         summary += &format!(
             "  {which:<8} x = {x_text}: {value} ({} digits certified; THEORY.md agrees to {agree})\n",
-            enc.digits_certified()
+            enc.printed(30).digits_certified
         );
         rows.push(vec![
             vec![text(format!("{which}, x = {x_text}"))],
             vec![text(value.clone())],
-            vec![text(enc.digits_certified().to_string())],
+            vec![text(enc.printed(30).digits_certified.to_string())],
             vec![text(if value == independent {
                 "all 30 digits"
             } else {

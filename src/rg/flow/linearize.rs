@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FlowError;
 use super::beta::{FlowParams, Truncation, stability_matrix_generic};
-use super::fixed_points::{FixedPoint, plane_state};
+use super::fixed_points::{FixedLine, FixedPoint, plane_state};
 use crate::numeric::Precision;
 use crate::numeric::poly::{self, Enclosure, RealSign};
 
@@ -118,6 +118,102 @@ pub fn linearize(
         matrix,
         characteristic_polynomial,
         eigenvalues,
+    })
+}
+
+/// Number of distinct points of a fixed line at which [`linearize_line`] evaluates the stability
+/// matrix. Along `(ũ, 0, 1, 0)` every matrix entry is a polynomial in `ũ` of degree ≤ 2 (the
+/// `ũ` row has `−c − 2ũB`, `−ũ²∂B/∂ρ`, `−ũ²∂B/∂S²`; the others are affine in `ũ`, with `T`, `B`
+/// and their derivatives independent of `ũ`), so each coefficient of the characteristic
+/// polynomial of a matrix of size ≤ 3 is a polynomial of degree ≤ 6 in `ũ`; agreement at 7
+/// points proves it constant along the whole line.
+pub const LINE_SAMPLES: usize = 7;
+
+/// The linearization of the flow along a line of fixed points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineLinearization {
+    /// Variable names, in matrix order (`ũ` first: the line's tangent).
+    pub variables: Vec<&'static str>,
+    /// The exact `ũ` at which the matrix was evaluated; the characteristic polynomial was the
+    /// same at all of them, hence (see [`LINE_SAMPLES`]) at every point of the line.
+    pub sampled_at: Vec<Rational>,
+    /// Coefficients `p_0..p_n` of `det(μI − M)`, the same at every point of the line.
+    pub characteristic_polynomial: Vec<Rational>,
+    /// The eigenvalues (the same at every point of the line, so one class per direction);
+    /// eigenvectors are those at `ũ = 0`, except the tangent's, which is `e_ũ` everywhere.
+    pub eigenvalues: Vec<Eigen>,
+    /// Index into `eigenvalues` of the tangent direction: exactly `0`, marginal, because the
+    /// line is fixed (the `ũ` column of the matrix vanishes identically along it).
+    pub tangent: usize,
+}
+
+/// Linearizes the flow along a line of fixed points ([`FixedLine`]): the exact stability matrix
+/// at [`LINE_SAMPLES`] points `ũ = −3, …, 3` of the line, the proof that its characteristic
+/// polynomial does not depend on `ũ` and that the tangent `e_ũ` is a null vector, and the certified
+/// eigenvalues. With `include_target` the transverse `S²` direction is included.
+pub fn linearize_line(
+    params: &FlowParams,
+    truncation: Truncation,
+    line: &FixedLine,
+    include_target: bool,
+    prec: Precision,
+) -> Result<LineLinearization, FlowError> {
+    let (idx, variables): (Vec<usize>, Vec<&'static str>) = if include_target {
+        (vec![0, 1, 3], vec!["u", "rho", "target2"])
+    } else {
+        (vec![0, 1], vec!["u", "rho"])
+    };
+    let half = (LINE_SAMPLES / 2) as i64;
+    let sampled_at: Vec<Rational> = (-half..=half).map(Rational::from).collect();
+    let mut reference: Option<Vec<Rational>> = None;
+    for u in &sampled_at {
+        let full = stability_matrix_generic(params, truncation, &plane_state(u, &line.rho))
+            .ok_or(FlowError::Pole)?;
+        let matrix: Vec<Vec<Rational>> = idx
+            .iter()
+            .map(|&i| idx.iter().map(|&j| full[i][j].clone()).collect())
+            .collect();
+        if matrix.iter().any(|row| !row[0].is_zero()) {
+            return Err(FlowError::LinearAlgebra(format!(
+                "the ũ column of the stability matrix does not vanish at ũ = {u}: not a line of fixed points"
+            )));
+        }
+        let cp = poly::characteristic_polynomial(&matrix);
+        match &reference {
+            None => reference = Some(cp),
+            Some(first) if *first != cp => {
+                return Err(FlowError::LinearAlgebra(format!(
+                    "the characteristic polynomial along the fixed line depends on ũ (differs at ũ = {u})"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let Some(characteristic_polynomial) = reference else {
+        return Err(FlowError::LinearAlgebra("no sample of the fixed line".into()));
+    };
+    // The eigenvalues do not depend on ũ; take them (and the transverse eigenvectors) at ũ = 0.
+    let at_zero = stability_matrix_generic(params, truncation, &plane_state(&Rational::new(), &line.rho))
+        .ok_or(FlowError::Pole)?;
+    let matrix: Vec<Vec<Rational>> = idx
+        .iter()
+        .map(|&i| idx.iter().map(|&j| at_zero[i][j].clone()).collect())
+        .collect();
+    let mut eigenvalues = eigen_enclosures(&matrix, prec)?;
+    let tangent = eigenvalues
+        .iter()
+        .position(|e| e.enclosure == Enclosure::Exact(Rational::new()))
+        .ok_or_else(|| FlowError::LinearAlgebra("no exactly zero eigenvalue along the fixed line".into()))?;
+    let mut e_u = vec![0.0; idx.len()];
+    e_u[0] = 1.0;
+    eigenvalues[tangent].direction = Direction::Marginal;
+    eigenvalues[tangent].eigenvector = Some(e_u);
+    Ok(LineLinearization {
+        variables,
+        sampled_at,
+        characteristic_polynomial,
+        eigenvalues,
+        tangent,
     })
 }
 

@@ -33,8 +33,8 @@
 //! | `beta.rs` | parameters, state, the beta functions and their stability matrix ([`Scalar`]) |
 //! | `trajectory.rs` | integrating the flow ([`integrate_flow`]), derived quantities, CSV/JSON rows |
 //! | `nullclines.rs` | the nullclines of `ρ` and `ũ` |
-//! | `fixed_points.rs` | Newton search for fixed points of the `S² = 0` plane |
-//! | `linearize.rs` | stability matrix at a fixed point, certified eigenvalues and their relevance |
+//! | `fixed_points.rs` | Newton search for fixed points of the `S² = 0` plane; exact detection of the line of fixed points at `ω = −1/2` |
+//! | `linearize.rs` | stability matrix at a fixed point or along a fixed line, certified eigenvalues and their relevance |
 //!
 //! The integrator itself is the domain-free [`crate::numeric::ode`]; characteristic polynomials
 //! and certified root enclosures are [`crate::numeric::poly`]. Their items are re-exported here
@@ -50,8 +50,14 @@ pub use beta::{
     FlowParams, FlowState, Scalar, Truncation, beta_exact, beta_functions, beta_generic, slice_target2,
     stability_matrix, stability_matrix_generic,
 };
-pub use fixed_points::{FixedPoint, FixedPointSearch, find_fixed_points};
-pub use linearize::{Direction, Eigen, Linearization, eigen_enclosures, linearize};
+pub use fixed_points::{
+    FixedLine, FixedPoint, FixedPointSearch, FixedSet, LINE_BETA_DEGREE, find_fixed_points, find_fixed_set,
+    fixed_line,
+};
+pub use linearize::{
+    Direction, Eigen, LINE_SAMPLES, LineLinearization, Linearization, eigen_enclosures, linearize,
+    linearize_line,
+};
 pub use nullclines::{r_nullcline, r_nullcline_at, u_nullcline, u_nullcline_at};
 pub use trajectory::{
     CSV_HEADER, Derived, FlowPoint, Trajectory, TrajectoryRow, TrajectoryTable, derived, digits_string,

@@ -928,3 +928,161 @@ fn csv_and_table_round_trip_the_outputs() {
     fn is_serde<T: serde::Serialize + for<'de> serde::Deserialize<'de>>(_: &T) {}
     is_serde(&table);
 }
+
+// -------------------------------------------------------------------------------------------
+// The line of fixed points at ω = −1/2 (c = 0)
+// -------------------------------------------------------------------------------------------
+
+/// `det(μI − M)` of `μ (μ + a)(μ − γ)` expanded by hand: `μ³ + (a − γ)μ² − aγ μ`.
+fn line_char_poly(a: &Rational, gamma: &Rational) -> Vec<Rational> {
+    vec![
+        Rational::new(),
+        -Rational::from(a * gamma),
+        Rational::from(a - gamma),
+        Rational::from(1),
+    ]
+}
+
+#[test]
+fn omega_minus_half_has_one_exact_fixed_line_and_one_isolated_point() {
+    // (α, β): the shipped example (β − α = 1/10 > 0), one with β − α < 0 and one with β = α
+    // (then the transverse S² eigenvalue is a second exact zero).
+    for (alpha, beta) in [(r(1, 5), r(3, 10)), (r(1, 2), r(1, 4)), (r(1, 3), r(1, 3))] {
+        let p = params(alpha, beta, r(-1, 2), 200);
+        assert!(p.c().is_zero());
+        let (a, gamma) = (p.a(), p.target_exponent());
+        let prec = Precision::from_bits(200);
+        let set = find_fixed_set(&p, Truncation::OneLoop, &FixedPointSearch::default(), prec).expect("ok");
+        assert_eq!(set.lines.len(), 1, "{set:?}");
+        let line = &set.lines[0];
+        assert!(line.rho.is_zero());
+        assert_eq!(line.parametrisation(), "ρ = 0, S² = 0, ũ ∈ ℝ");
+        assert_eq!(line.physical_part(), "ũ ≥ 0");
+        assert_eq!(line.verified_at.len(), LINE_BETA_DEGREE + 1);
+        // Newton starts that ran onto the line were absorbed, not reported as points.
+        assert!(line.basin_starts > 0, "{line:?}");
+        // The only other fixed point (module docs, c = 0): ρ* = −2/3, ũ* = −a/2, exactly.
+        assert_eq!(set.points.len(), 1, "{:?}", set.points);
+        let want = [-Rational::from(&a / 2u32), r(-2, 3)];
+        assert_eq!(set.points[0].exact.as_ref(), Some(&want));
+        assert!(
+            find_fixed_points(&p, Truncation::OneLoop, &FixedPointSearch::default(), prec)
+                .expect("ok")
+                .iter()
+                .all(|fp| !fp.rho.is_zero())
+        );
+
+        // The stability matrix along the line, derived by hand from the beta functions at
+        // ρ = S² = 0 (T = B = 0, ∂T/∂ρ = ∂T/∂S² = 1, ∂B/∂ρ = ∂B/∂S² = 2):
+        // [[−c, −2ũ², −2ũ²], [0, −a, 0], [0, 0, β − α]] with c = 0.
+        for u in [r(0, 1), r(7, 3), r(-5, 2), r(1000, 1)] {
+            let m =
+                stability_matrix_generic(&p, Truncation::OneLoop, &[u.clone(), r(0, 1), r(1, 1), r(0, 1)])
+                    .expect("no pole");
+            let u2 = Rational::from(&u * &u) * 2u32;
+            assert_eq!(m[0][0], Rational::new());
+            assert_eq!(m[0][1], -u2.clone());
+            assert_eq!(m[0][3], -u2);
+            assert_eq!(m[1], [r(0, 1), -a.clone(), r(0, 1), r(0, 1)]);
+            assert_eq!(m[3], [r(0, 1), r(0, 1), r(0, 1), gamma.clone()]);
+            // β vanishes at these points too, beyond the three the detector used.
+            let b = beta_exact(&p, Truncation::OneLoop, &[u, r(0, 1), r(1, 1), r(0, 1)]).expect("ok");
+            assert!(b.iter().all(Rational::is_zero));
+        }
+
+        let lin = linearize_line(&p, Truncation::OneLoop, line, true, prec).expect("ok");
+        assert_eq!(lin.sampled_at.len(), LINE_SAMPLES);
+        assert_eq!(lin.characteristic_polynomial, line_char_poly(&a, &gamma));
+        let exact: Vec<Rational> = lin
+            .eigenvalues
+            .iter()
+            .map(|e| match &e.enclosure {
+                Enclosure::Exact(q) => q.clone(),
+                other => panic!("line eigenvalue not exact: {other:?}"),
+            })
+            .collect();
+        let mut got = exact.clone();
+        got.sort();
+        let mut want = vec![Rational::new(), -a.clone(), gamma.clone()];
+        want.sort();
+        assert_eq!(got, want);
+        assert!(exact[lin.tangent].is_zero());
+        assert_eq!(lin.eigenvalues[lin.tangent].direction, Direction::Marginal);
+        assert_eq!(
+            lin.eigenvalues[lin.tangent].eigenvector.as_deref(),
+            Some(&[1.0, 0.0, 0.0][..])
+        );
+        for (e, q) in lin.eigenvalues.iter().zip(&exact) {
+            let want = match q.cmp0() {
+                std::cmp::Ordering::Greater => Direction::Relevant,
+                std::cmp::Ordering::Less => Direction::Irrelevant,
+                std::cmp::Ordering::Equal => Direction::Marginal,
+            };
+            assert_eq!(e.direction, want, "eigenvalue {q}");
+        }
+        // Without S²: the (ũ, ρ) block, μ(μ + a).
+        let lin2 = linearize_line(&p, Truncation::OneLoop, line, false, prec).expect("ok");
+        assert_eq!(lin2.characteristic_polynomial, vec![r(0, 1), a.clone(), r(1, 1)]);
+        // Tree level has the same line (dũ = −cũ = 0, dρ = −aρ).
+        assert!(fixed_line(&p, Truncation::TreeLevel).expect("ok").is_some());
+    }
+}
+
+#[test]
+fn away_from_omega_minus_half_fixed_points_are_isolated() {
+    // c = 1 + 2ω ≠ 0: no line, and each fixed point has a nonsingular (ũ, ρ) Jacobian, which by
+    // the inverse function theorem makes it isolated; the points are the closed forms of the
+    // module docs: (0, 0) and ρ* = −(c+2a)/(c+3a), ũ* = −a²/(c+2a).
+    for omega in [
+        r(0, 1),
+        r(1, 4),
+        r(-1, 10),
+        r(-3, 4),
+        r(-1, 1),
+        r(-1, 2) + r(1, 1000),
+    ] {
+        let p = params(r(1, 5), r(3, 10), omega, 50);
+        let (a, c) = (p.a(), p.c());
+        assert!(!c.is_zero());
+        assert!(fixed_line(&p, Truncation::OneLoop).expect("ok").is_none());
+        assert!(fixed_line(&p, Truncation::TreeLevel).expect("ok").is_none());
+        let prec = Precision::from_bits(200);
+        let set = find_fixed_set(&p, Truncation::OneLoop, &FixedPointSearch::default(), prec).expect("ok");
+        assert!(set.lines.is_empty());
+        let c2a = &c + Rational::from(&a * 2u32);
+        let c3a = &c + Rational::from(&a * 3u32);
+        let mut want = vec![
+            [Rational::new(), Rational::new()],
+            [-Rational::from(&a * &a) / &c2a, -Rational::from(&c2a / &c3a)],
+        ];
+        want.sort_by(|x, y| x[1].cmp(&y[1]));
+        let got: Vec<[Rational; 2]> = set
+            .points
+            .iter()
+            .map(|f| f.exact.clone().expect("exact"))
+            .collect();
+        assert_eq!(got, want, "ω = {}", p.omega);
+        for [u, rho] in &got {
+            let m = stability_matrix_generic(
+                &p,
+                Truncation::OneLoop,
+                &[u.clone(), rho.clone(), r(1, 1), r(0, 1)],
+            )
+            .expect("no pole");
+            let det = Rational::from(&m[0][0] * &m[1][1]) - Rational::from(&m[0][1] * &m[1][0]);
+            assert!(!det.is_zero(), "singular Jacobian at ({u}, {rho})");
+        }
+        // The reduction c T + a B = ρ[(c + 2a) + (c + 3a)ρ]/(1+ρ)² at S² = 0, checked through the
+        // code's beta functions: at ũ = a/T (so dρ/dτ = 0), dũ/dτ = −(a/T²)(cT + aB).
+        for rho in [r(1, 3), r(5, 2), r(-1, 2)] {
+            let t = &rho / (Rational::from(1) + &rho);
+            let u = Rational::from(&a / &t);
+            let b = beta_exact(&p, Truncation::OneLoop, &[u, rho.clone(), r(1, 1), r(0, 1)]).expect("ok");
+            let one_p = Rational::from(1) + &rho;
+            let reduced = (&rho * (Rational::from(&c3a * &rho) + &c2a)) / Rational::from(&one_p * &one_p);
+            let want = -(&a / Rational::from(&t * &t)) * reduced;
+            assert!(b[1].is_zero());
+            assert_eq!(b[0], want, "ρ = {rho}");
+        }
+    }
+}
