@@ -175,6 +175,10 @@ const PROOFS: &[(&str, &str)] = &[
         include_str!("../../proofs/proposition1_velocity.toml"),
     ),
     (
+        "rg_exact_quadrature.toml",
+        include_str!("../../proofs/rg_exact_quadrature.toml"),
+    ),
+    (
         "rg_first_order.toml",
         include_str!("../../proofs/rg_first_order.toml"),
     ),

@@ -131,24 +131,49 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
             .sampled_loss
             .map_or("—".into(), |s| format!("{:.6} ± {:.6}", s[0], s[1]))
     ))]);
+    let validity = &table.validity;
+    let warnings = validity.warnings();
+    doc.paragraph(vec![text(format!(
+        "Validity: the largest first-order correction is {:.1} % of the GP value ({} at k = {}; \
+         threshold {:.0} %). {}",
+        validity.largest_shift.value * 100.0,
+        validity.largest_shift.quantity.name(),
+        validity.largest_shift.k,
+        validity.threshold * 100.0,
+        if warnings.is_empty() {
+            "Every mode is inside the perturbative regime and no variance is negative.".to_string()
+        } else {
+            warnings.join("; ")
+        }
+    ))]);
     let agreement = table.agreement();
     doc.table(
         &[
             "prediction",
             "quantity",
             "modes within 3 SE",
+            "too short to compare",
             "max |z|",
             "mean z²",
         ],
         agreement
             .iter()
             .map(|a| {
+                // With no mode compared there is no z to show (the run was too short for all).
+                let z = |v: f64| {
+                    if a.modes == 0 {
+                        "—".to_string()
+                    } else {
+                        format!("{v:.2}")
+                    }
+                };
                 vec![
                     vec![text(a.method.name())],
                     vec![text(a.quantity)],
                     vec![text(format!("{}/{}", a.within_3se, a.modes))],
-                    vec![text(format!("{:.2}", a.max_z))],
-                    vec![text(format!("{:.2}", a.mean_z2))],
+                    vec![text(a.too_short.to_string())],
+                    vec![text(z(a.max_z))],
+                    vec![text(z(a.mean_z2))],
                 ]
             })
             .collect(),
@@ -160,11 +185,12 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
     });
     for a in &agreement {
         summary += &format!(
-            "  {:<12} {:<8} {}/{} modes within 3 SE of sampling\n",
+            "  {:<12} {:<8} {}/{} modes within 3 SE of sampling ({} too short to compare)\n",
             a.method.name(),
             a.quantity,
             a.within_3se,
-            a.modes
+            a.modes,
+            a.too_short
         );
     }
 
