@@ -255,16 +255,18 @@ fn read_array<R: Read + Seek>(
             format!("corrupt .npy header: ambiguous shape in {:?}", text.trim_end()),
         ));
     }
-    let width = float_width(&header.dtype()).ok_or_else(|| {
+    let kind = ElementKind::of(&header.dtype()).ok_or_else(|| {
         invalid(
             origin,
             name,
             format!(
-                "dtype {} is not supported: expected float64 ('<f8'); float32 is also accepted",
+                "dtype {} is not supported: expected float64 ('<f8'); float32 and integer arrays \
+                 (int8–int64, uint8–uint64, converted exactly) are also accepted",
                 header.dtype().descr()
             ),
         )
     })?;
+    let width = kind.width();
     let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect(); // d ≤ MAX_ELEMENTS
     let count = count as usize;
 
@@ -279,7 +281,7 @@ fn read_array<R: Read + Seek>(
                 "entry holds {declared_size} bytes but its header declares shape {} of {} \
                  ({expected_size} bytes); the file is truncated or corrupt",
                 fmt_shape(&shape),
-                if width == 8 { "float64" } else { "float32" },
+                kind.name(),
             ),
         ));
     }
@@ -291,14 +293,40 @@ fn read_array<R: Read + Seek>(
     let file = NpyFile::with_header(header, &mut body);
     let truncated = |e| fail("array data truncated or corrupt", e);
     let dtype_error = |e: npyz::DTypeError| invalid(origin, name, format!("cannot read dtype: {e}"));
-    if width == 8 {
-        for value in file.data::<f64>().map_err(dtype_error)? {
-            data.push(value.map_err(truncated)?);
-        }
-    } else {
-        for value in file.data::<f32>().map_err(dtype_error)? {
-            data.push(f64::from(value.map_err(truncated)?));
-        }
+    // Integers are converted only when the conversion is exact: a time stamp or a count that
+    // `f64` cannot hold would otherwise change silently.
+    let inexact = |index: usize, text: String| {
+        invalid(
+            origin,
+            name,
+            format!(
+                "integer {text} at flat index {index} cannot be represented exactly as float64 \
+                 (|v| > 2^53); convert the array to float64 yourself if rounding is acceptable"
+            ),
+        )
+    };
+    macro_rules! read_as {
+        ($t:ty, $convert:expr) => {
+            for value in file.data::<$t>().map_err(dtype_error)? {
+                let value = value.map_err(truncated)?;
+                let index = data.len();
+                data.push($convert(value, index)?);
+            }
+        };
+    }
+    match kind {
+        ElementKind::Float(8) => read_as!(f64, |v: f64, _| Ok::<f64, crate::error::Error>(v)),
+        ElementKind::Float(_) => read_as!(f32, |v: f32, _| Ok::<f64, crate::error::Error>(f64::from(v))),
+        ElementKind::Signed(1) => read_as!(i8, |v: i8, _| Ok::<f64, crate::error::Error>(f64::from(v))),
+        ElementKind::Signed(2) => read_as!(i16, |v: i16, _| Ok::<f64, crate::error::Error>(f64::from(v))),
+        ElementKind::Signed(4) => read_as!(i32, |v: i32, _| Ok::<f64, crate::error::Error>(f64::from(v))),
+        ElementKind::Signed(_) => read_as!(i64, |v: i64, i| exact_i64(v)
+            .ok_or_else(|| inexact(i, v.to_string()))),
+        ElementKind::Unsigned(1) => read_as!(u8, |v: u8, _| Ok::<f64, crate::error::Error>(f64::from(v))),
+        ElementKind::Unsigned(2) => read_as!(u16, |v: u16, _| Ok::<f64, crate::error::Error>(f64::from(v))),
+        ElementKind::Unsigned(4) => read_as!(u32, |v: u32, _| Ok::<f64, crate::error::Error>(f64::from(v))),
+        ElementKind::Unsigned(_) => read_as!(u64, |v: u64, i| exact_u64(v)
+            .ok_or_else(|| inexact(i, v.to_string()))),
     }
 
     // Reading to the end of the entry also makes the zip reader verify its CRC.
@@ -443,14 +471,53 @@ fn element_count(shape: &[u64]) -> std::result::Result<u64, String> {
     Ok(if shape.contains(&0) { 0 } else { product })
 }
 
-/// The item width in bytes if `dtype` is a float type the reader converts to `f64`.
-fn float_width(dtype: &DType) -> Option<u64> {
-    match dtype {
-        DType::Plain(ts) if ts.type_char() == TypeChar::Float && matches!(ts.size_field(), 4 | 8) => {
-            Some(ts.size_field())
+/// The element types the reader converts to `f64`: IEEE floats of 4 or 8 bytes and integers of
+/// 1–8 bytes (widths in bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ElementKind {
+    Float(u64),
+    Signed(u64),
+    Unsigned(u64),
+}
+
+impl ElementKind {
+    fn of(dtype: &DType) -> Option<ElementKind> {
+        let DType::Plain(ts) = dtype else {
+            return None;
+        };
+        let size = ts.size_field();
+        match ts.type_char() {
+            TypeChar::Float if matches!(size, 4 | 8) => Some(ElementKind::Float(size)),
+            TypeChar::Int if matches!(size, 1 | 2 | 4 | 8) => Some(ElementKind::Signed(size)),
+            TypeChar::Uint if matches!(size, 1 | 2 | 4 | 8) => Some(ElementKind::Unsigned(size)),
+            _ => None,
         }
-        _ => None,
     }
+
+    fn width(self) -> u64 {
+        match self {
+            ElementKind::Float(w) | ElementKind::Signed(w) | ElementKind::Unsigned(w) => w,
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            ElementKind::Float(w) => format!("float{}", 8 * w),
+            ElementKind::Signed(w) => format!("int{}", 8 * w),
+            ElementKind::Unsigned(w) => format!("uint{}", 8 * w),
+        }
+    }
+}
+
+/// Largest magnitude below which every integer is exactly a `f64`.
+const EXACT_INTEGER_LIMIT: u64 = 1 << 53;
+
+fn exact_i64(v: i64) -> Option<f64> {
+    (v.unsigned_abs() <= EXACT_INTEGER_LIMIT).then_some(v as f64)
+}
+
+fn exact_u64(v: u64) -> Option<f64> {
+    (v <= EXACT_INTEGER_LIMIT).then_some(v as f64)
 }
 
 /// Reorders column-major (Fortran) elements of an array of `shape` into row-major (C) order.

@@ -227,14 +227,13 @@ fn numpy_file_missing_gram_lists_what_is_there() {
     );
 }
 
+/// numpy's `np.savez(times=steps.astype(np.int64), …)`: integer times are accepted and converted
+/// exactly (the steps of make_fixture.py).
 #[test]
-fn numpy_integer_times_are_rejected() {
-    let (location, message) = invalid(read_npz(&fixture("bad_int_times.npz")));
-    assert!(location.ends_with("bad_int_times.npz: times"), "{location}");
-    assert!(
-        message.contains("<i8") && message.contains("float64"),
-        "{message}"
-    );
+fn numpy_integer_times_are_accepted_exactly() {
+    let run = read_npz(&fixture("int_times.npz")).unwrap();
+    assert_eq!(run.times, vec![0.0, 10.0, 100.0, 1000.0]);
+    assert_eq!(run.gram.len(), 4);
 }
 
 #[test]
@@ -617,4 +616,42 @@ fn corrupted_bytes_never_panic() {
             }
         }
     }
+}
+
+/// Integer arrays (e.g. step counts as `times`, written by `np.savez(times=np.arange(3))`) are
+/// accepted and converted exactly; an integer `f64` cannot hold is refused, naming it.
+#[test]
+fn integer_arrays_are_converted_exactly_or_refused() {
+    let header = |descr: &str| format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (3,), }}");
+    let cases: [(&str, Vec<u8>); 4] = [
+        ("<i8", [0i64, 1, 2].iter().flat_map(|v| v.to_le_bytes()).collect()),
+        ("<u2", [0u16, 1, 2].iter().flat_map(|v| v.to_le_bytes()).collect()),
+        ("|i1", [0i8, 1, 2].iter().flat_map(|v| v.to_le_bytes()).collect()),
+        (">i4", [0i32, 1, 2].iter().flat_map(|v| v.to_be_bytes()).collect()),
+    ];
+    for (descr, data) in cases {
+        let bytes = with_entry("times", npy_raw(&header(descr), &data));
+        let run = read_npz_bytes(&bytes, "ints.npz").unwrap_or_else(|e| panic!("{descr}: {e}"));
+        assert_eq!(run.times, vec![0.0, 1.0, 2.0], "{descr}");
+    }
+    // 2^53 + 1 is the first integer a float64 rounds.
+    let data: Vec<u8> = [0i64, 1, (1 << 53) + 1]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let (location, message) = invalid(read_npz_bytes(
+        &with_entry("times", npy_raw(&header("<i8"), &data)),
+        "big.npz",
+    ));
+    assert!(location.contains("times"), "{location}");
+    assert!(
+        message.contains("9007199254740993") && message.contains("exactly"),
+        "{message}"
+    );
+    // Other dtypes are still refused, and the message lists what is accepted.
+    let (_, message) = invalid(read_npz_bytes(
+        &with_entry("times", npy_raw(&header("<c16"), &[0u8; 48])),
+        "complex.npz",
+    ));
+    assert!(message.contains("integer"), "{message}");
 }
