@@ -5,7 +5,7 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use cli::report_out;
 use renorm::check::render::Format as RenderFormat;
 use renorm::check::{self, InlineSpec, Spec};
@@ -266,6 +266,15 @@ enum Command {
         #[arg(long)]
         expect_holds: bool,
     },
+    /// Print a shell completion script to standard output, e.g.
+    /// `renorm completions bash > ~/.local/share/bash-completion/completions/renorm`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output, e.g. `renorm man > renorm.1; man ./renorm.1`.
+    Man,
 }
 
 /// Largest `--max-digits` accepted: a point at 10⁵ digits already costs seconds per evaluation.
@@ -671,6 +680,18 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Rg { command } => cli::rg::run(command),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "renorm", &mut script);
+            report_out::emit(&String::from_utf8_lossy(&script))
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Error::write("<stdout>", e))?;
+            report_out::emit(&String::from_utf8_lossy(&page))
+        }
         Command::Experiment {
             name,
             depths,

@@ -395,3 +395,66 @@ fn exit_codes_follow_the_error_kind() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue "outputs", item 5: shell completions and a man page, generated from the same command
+/// definitions as `--help`. The bash script must be valid bash (`bash -n`) and complete every
+/// subcommand; the man page must be roff that `groff` formats without warnings (where installed)
+/// (with `-k`: UTF-8 input through preconv, as man-db does) and list the subcommands.
+#[test]
+fn completions_and_man_page_are_generated() {
+    let out = renorm(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    let script = stdout(&out);
+    for sub in [
+        "check",
+        "prove",
+        "conditions",
+        "rg",
+        "identity",
+        "completions",
+        "man",
+    ] {
+        assert!(script.contains(sub), "bash completion lacks `{sub}`");
+    }
+    let path = std::env::temp_dir().join(format!("renorm-completion-{}.bash", std::process::id()));
+    std::fs::write(&path, &script).unwrap();
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .expect("bash runs");
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = renorm(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(stdout(&out).contains("renorm"), "{shell}");
+    }
+    assert_eq!(renorm(&["completions", "tcsh"]).status.code(), Some(2));
+
+    let out = renorm(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH renorm"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+    assert!(page.contains("conditions") && page.contains("identity"));
+    if let Ok(groff) = Command::new("groff")
+        .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        let mut groff = groff;
+        groff.stdin.take().unwrap().write_all(page.as_bytes()).unwrap();
+        let done = groff.wait_with_output().unwrap();
+        let warnings = String::from_utf8_lossy(&done.stderr);
+        assert!(done.status.success() && warnings.trim().is_empty(), "{warnings}");
+    }
+}
