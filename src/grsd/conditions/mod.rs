@@ -105,6 +105,151 @@ pub struct Measured {
     pub threshold: Option<f64>,
     /// Further numbers and the reason, in words.
     pub detail: String,
+    /// Every criterion that entered the verdict, in the order of THEORY.md §2.8 (empty for the
+    /// derived rules R, PL-weak and PL, which the rule engine decides).
+    #[serde(default)]
+    pub criteria: Vec<Criterion>,
+    /// What decided the verdict: the names of the decisive criteria, or for a derived rule the
+    /// engine rule that concluded it. Empty only when nothing was decided.
+    #[serde(default)]
+    pub decided_by: Vec<String>,
+    /// What the measurement left out, with counts and reasons (e.g. C2's shell pairs with fewer
+    /// than [`C2_MIN_MODE_PAIRS`] mode pairs).
+    #[serde(default)]
+    pub excluded: Vec<Exclusion>,
+}
+
+/// The minimum number of mode pairs `N_αβ` a shell pair needs to enter C2's `η`
+/// (THEORY.md §2.8); smaller pairs are excluded and counted.
+pub const C2_MIN_MODE_PAIRS: usize = 4;
+
+/// The outcome of one criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CriterionStatus {
+    /// The value satisfies the comparison.
+    Passes,
+    /// The value violates it (a non-finite value never satisfies it).
+    Fails,
+    /// The data did not allow the value to be measured.
+    NotMeasured,
+}
+
+impl CriterionStatus {
+    /// The status in words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CriterionStatus::Passes => "passes",
+            CriterionStatus::Fails => "fails",
+            CriterionStatus::NotMeasured => "not measured",
+        }
+    }
+}
+
+/// One criterion of a condition: a measured value compared with its threshold.
+///
+/// Every condition of THEORY.md §2.8 is a conjunction of criteria; [`Measured::decided_by`]
+/// names the ones that decided it: the failing ones when it fails, the unmeasured ones when it
+/// is not established, and all of them when it holds (each was needed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    /// What is compared, in words with its symbol (e.g. `slope of ln Π vs depth`).
+    pub name: String,
+    /// The measured value (`null` when not measured).
+    pub value: Option<f64>,
+    /// The comparison the value must satisfy against the threshold (always `≤` here).
+    pub comparison: String,
+    /// The threshold.
+    pub threshold: f64,
+    /// Passes, fails or not measured.
+    pub status: CriterionStatus,
+    /// Whether this criterion decided the condition's verdict.
+    pub decisive: bool,
+}
+
+impl Criterion {
+    /// A criterion `value ≤ threshold`; `None` is "not measured", a non-finite value fails.
+    fn at_most(name: impl Into<String>, value: Option<f64>, threshold: f64) -> Criterion {
+        let status = match value {
+            None => CriterionStatus::NotMeasured,
+            Some(v) if v <= threshold => CriterionStatus::Passes,
+            Some(_) => CriterionStatus::Fails,
+        };
+        Criterion {
+            name: name.into(),
+            value,
+            comparison: "≤".into(),
+            threshold,
+            status,
+            decisive: false,
+        }
+    }
+
+    /// One line in words, e.g. `slope of ln Π vs depth = 0.4055 (needs ≤ 0.05): fails, decisive`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} = {} (needs {} {}): {}{}",
+            self.name,
+            self.value.map_or("not measured".into(), num),
+            self.comparison,
+            self.threshold,
+            self.status.as_str(),
+            if self.decisive { ", decisive" } else { "" }
+        )
+    }
+}
+
+/// Something a measurement left out, counted, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    /// What was left out (e.g. `shell pairs`).
+    pub what: String,
+    /// How many.
+    pub count: usize,
+    /// Why.
+    pub reason: String,
+}
+
+impl Exclusion {
+    /// In words: `7 shell pairs: fewer than 4 mode pairs`.
+    pub fn describe(&self) -> String {
+        format!("{} {}: {}", self.count, self.what, self.reason)
+    }
+}
+
+/// A number for a report line: four decimals in the ordinary range, scientific otherwise.
+fn num(x: f64) -> String {
+    if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
+/// Verdict of a conjunction of criteria, marking the decisive ones: any failure decides
+/// "fails"; otherwise any unmeasured criterion leaves it "not established"; otherwise it holds
+/// and every criterion was needed.
+fn judge(criteria: &mut [Criterion]) -> (Truth, Vec<String>) {
+    if criteria.is_empty() {
+        return (Truth::Unknown, Vec::new());
+    }
+    let has = |s: CriterionStatus| criteria.iter().any(|c| c.status == s);
+    // The status that decides, or `None` when the conjunction holds and every criterion did.
+    let (truth, deciding) = if has(CriterionStatus::Fails) {
+        (Truth::False, Some(CriterionStatus::Fails))
+    } else if has(CriterionStatus::NotMeasured) {
+        (Truth::Unknown, Some(CriterionStatus::NotMeasured))
+    } else {
+        (Truth::True, None)
+    };
+    let mut names = Vec::new();
+    for c in criteria.iter_mut() {
+        c.decisive = deciding.is_none_or(|d| c.status == d);
+        if c.decisive {
+            names.push(c.name.clone());
+        }
+    }
+    (truth, names)
 }
 
 /// The complete result.
@@ -191,28 +336,61 @@ fn gradient_propagation(norms: &nalgebra::DMatrix<f64>) -> (f64, f64, [f64; 2]) 
     (pi, slope, [lo.exp(), hi.exp()])
 }
 
-/// C2: incoherence at initialization from the Kato couplings at `t_0` (forward difference).
-fn incoherence(run: &RunData, analysis: &ShellAnalysis, steps_ahead: usize) -> Option<f64> {
+/// C2's measurement at `t_0` (THEORY.md §2.8): the statistic and what entered or was left out.
+#[derive(Debug, Clone, PartialEq)]
+struct Incoherence {
+    /// `η = Σ N_αβ c_αβ / Σ N_αβ` over the qualifying shell pairs; `None` if none qualifies.
+    eta: Option<f64>,
+    /// Shell pairs that entered `η`.
+    pairs_used: usize,
+    /// Their mode pairs, `Σ N_αβ`.
+    mode_pairs_used: usize,
+    /// Shell pairs (both shells occupied at `t_0`) with `N_αβ <` [`C2_MIN_MODE_PAIRS`].
+    small_pairs: usize,
+    /// Shell pairs with enough mode pairs but every `x_kj = 0`: `z²` is `0/0`, no coherence
+    /// can be measured.
+    zero_pairs: usize,
+    /// Near-degenerate mode pairs between different shells (Kato coupling ill-conditioned).
+    degenerate_mode_pairs: usize,
+}
+
+/// C2: incoherence at initialization from the Kato couplings at `t_0` (forward difference of
+/// `M` over `steps_ahead` checkpoints), THEORY.md §2.8: for each unordered shell pair `α < β`
+/// with `N_αβ ≥ 4` mode pairs, `x_kj = A_kj a_k a_j` (`k ∈ α`, `j ∈ β`),
+/// `z² = (Σ x)² / Σ x²`, `c = max(0, (z² − 1)/(N − 1))`, and `η = Σ N c / Σ N`.
+///
+/// The orientation of a pair does not matter: `x_jk = −x_kj` (A is antisymmetric), so the
+/// ordered pair `(β, α)` has the same `z²`. `None` if there is no forward difference.
+fn incoherence(run: &RunData, analysis: &ShellAnalysis, steps_ahead: usize) -> Option<Incoherence> {
     if run.times.len() <= steps_ahead {
         return None;
     }
-    let s = &analysis.snapshots[0];
+    let s = analysis.snapshots.first()?;
     let m_dot = (&run.gram[steps_ahead] - &run.gram[0]) / (run.times[steps_ahead] - run.times[0]);
-    let rotated = s.phi.transpose() * m_dot * &s.phi;
+    let rotated = s.phi.transpose() * m_dot * &s.phi; // (φ_j, Ṁ φ_k) = rotated[(j, k)]
     let n = s.lambda.len();
     let shell_index = |k: usize| s.shell[k].map(|a| (a - analysis.alpha_min) as usize);
     let m = analysis.shells;
+    let mut occupied = vec![false; m];
+    for k in 0..n {
+        if let Some(al) = shell_index(k) {
+            occupied[al] = true;
+        }
+    }
+    // Per unordered shell pair (α < β), indexed α·m + β: Σx, Σx², N.
     let (mut sum, mut sq, mut count) = (vec![0.0; m * m], vec![0.0; m * m], vec![0usize; m * m]);
+    let mut degenerate_mode_pairs = 0;
     for k in 0..n {
         for j in 0..n {
             let (Some(al), Some(be)) = (shell_index(k), shell_index(j)) else {
                 continue;
             };
-            if al == be {
+            if al >= be {
                 continue;
             }
             let gap = s.lambda[k] - s.lambda[j];
             if gap.abs() < analysis.options.degeneracy * s.lambda[k].abs().max(s.lambda[j].abs()) {
+                degenerate_mode_pairs += 1;
                 continue;
             }
             let term = rotated[(j, k)] / gap * s.a[k] * s.a[j];
@@ -221,10 +399,39 @@ fn incoherence(run: &RunData, analysis: &ShellAnalysis, steps_ahead: usize) -> O
             count[al * m + be] += 1;
         }
     }
-    (0..m * m)
-        .filter(|&i| count[i] > 0 && sq[i] > 0.0)
-        .map(|i| sum[i].abs() / ((count[i] as f64).sqrt() * sq[i].sqrt()))
-        .reduce(f64::max)
+    let mut out = Incoherence {
+        eta: None,
+        pairs_used: 0,
+        mode_pairs_used: 0,
+        small_pairs: 0,
+        zero_pairs: 0,
+        degenerate_mode_pairs,
+    };
+    let mut weighted = 0.0;
+    for al in 0..m {
+        for be in al + 1..m {
+            if !(occupied[al] && occupied[be]) {
+                continue;
+            }
+            let i = al * m + be;
+            let big_n = count[i];
+            if big_n < C2_MIN_MODE_PAIRS {
+                out.small_pairs += 1;
+            } else if sq[i] > 0.0 {
+                let z2 = sum[i] * sum[i] / sq[i];
+                let c = ((z2 - 1.0) / (big_n - 1) as f64).max(0.0);
+                weighted += big_n as f64 * c;
+                out.pairs_used += 1;
+                out.mode_pairs_used += big_n;
+            } else {
+                out.zero_pairs += 1;
+            }
+        }
+    }
+    if out.mode_pairs_used > 0 {
+        out.eta = Some(weighted / out.mode_pairs_used as f64);
+    }
+    Some(out)
 }
 
 fn jacobian_drift(run: &RunData) -> f64 {
@@ -258,27 +465,28 @@ fn locality(states: &[&ShellState]) -> Option<f64> {
     (n_near > 0 && n_far > 0 && near > 0.0).then(|| (far / n_far as f64) / (near / n_near as f64))
 }
 
-fn measured(
-    truth: Truth,
+/// A condition from its criteria: the verdict and the decisive criteria come from [`judge`].
+fn condition(
     value: Option<f64>,
     interval: Option<[f64; 2]>,
-    threshold: Option<f64>,
+    threshold: f64,
+    mut criteria: Vec<Criterion>,
     detail: String,
-) -> Measured {
-    Measured {
-        status: status_of(truth).into(),
-        value,
-        interval,
-        threshold,
-        detail,
-    }
-}
-
-/// A condition that the data do not allow to measure: "not established", with the reason.
-fn not_measured(threshold: f64, why: &str) -> (Measured, Truth) {
+    excluded: Vec<Exclusion>,
+) -> (Measured, Truth) {
+    let (truth, decided_by) = judge(&mut criteria);
     (
-        measured(Truth::Unknown, None, None, Some(threshold), why.to_string()),
-        Truth::Unknown,
+        Measured {
+            status: status_of(truth).into(),
+            value,
+            interval,
+            threshold: Some(threshold),
+            detail,
+            criteria,
+            decided_by,
+            excluded,
+        },
+        truth,
     )
 }
 
@@ -421,68 +629,123 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
     let mut rules_out = std::collections::BTreeMap::new();
     let mut engine = Engine::new();
 
-    // C1
+    // C1: Π ≤ C_prop and the slope of ln Π against depth ≤ c1_slope (THEORY.md §2.8).
     let (c1, c1_truth) = match &run.layer_jacobian_norms {
         Some(norms) if norms.ncols() > 0 => {
             let (pi, slope, interval) = gradient_propagation(norms);
-            let ok = pi <= th.c_prop && slope <= th.c1_slope;
-            let truth = if ok { Truth::True } else { Truth::False };
-            (
-                measured(
-                    truth,
-                    Some(pi),
-                    Some(interval),
-                    Some(th.c_prop),
-                    format!(
-                        "product-of-norms bound over {} layers (max over checkpoints); slope of ln Π vs depth = {slope:.4} (threshold {})",
-                        norms.ncols(),
-                        th.c1_slope
-                    ),
+            condition(
+                Some(pi),
+                Some(interval),
+                th.c_prop,
+                vec![
+                    Criterion::at_most("Π (product-of-norms bound)", Some(pi), th.c_prop),
+                    Criterion::at_most("slope of ln Π vs depth", Some(slope), th.c1_slope),
+                ],
+                format!(
+                    "product-of-norms bound over {} layers (max over checkpoints); slope of ln Π vs depth = {slope:.4} (threshold {})",
+                    norms.ncols(),
+                    th.c1_slope
                 ),
-                truth,
+                Vec::new(),
             )
         }
-        _ => not_measured(th.c_prop, "the run has no layer_jacobian_norms"),
+        _ => condition(
+            None,
+            None,
+            th.c_prop,
+            vec![
+                Criterion::at_most("Π (product-of-norms bound)", None, th.c_prop),
+                Criterion::at_most("slope of ln Π vs depth", None, th.c1_slope),
+            ],
+            "the run has no layer_jacobian_norms".into(),
+            Vec::new(),
+        ),
     };
     engine.assert_fact(fact("C1", "bounded gradient propagation", &c1, c1_truth));
     rules_out.insert("C1".to_string(), c1);
 
-    // C2
-    let eta1 = incoherence(run, &analysis, 1);
-    let eta2 = incoherence(run, &analysis, 2);
-    let (c2, c2_truth) = match eta1 {
-        Some(eta) => {
-            let interval = eta2.map(|e2| [eta.min(e2), eta.max(e2)]);
-            let truth = if eta <= th.eta { Truth::True } else { Truth::False };
-            (
-                measured(truth, Some(eta), interval, Some(th.eta), "η at t₀ from a forward difference of M; the interval spans one- and two-checkpoint differences".into()),
-                truth,
+    // C2: the size-aware coherence fraction η at t₀ (THEORY.md §2.8).
+    let inc1 = incoherence(run, &analysis, 1);
+    let eta2 = incoherence(run, &analysis, 2).and_then(|i| i.eta);
+    let (c2, c2_truth) = match inc1 {
+        Some(inc) => {
+            let mut excluded = vec![Exclusion {
+                what: "shell pairs".into(),
+                count: inc.small_pairs,
+                reason: format!("fewer than {C2_MIN_MODE_PAIRS} mode pairs (N_αβ < {C2_MIN_MODE_PAIRS})"),
+            }];
+            if inc.zero_pairs > 0 {
+                excluded.push(Exclusion {
+                    what: "shell pairs".into(),
+                    count: inc.zero_pairs,
+                    reason: "every term x_kj = A_kj a_k a_j is zero (z² undefined)".into(),
+                });
+            }
+            if inc.degenerate_mode_pairs > 0 {
+                excluded.push(Exclusion {
+                    what: "mode pairs".into(),
+                    count: inc.degenerate_mode_pairs,
+                    reason: "near-degenerate (Kato coupling ill-conditioned)".into(),
+                });
+            }
+            let left_out = excluded
+                .iter()
+                .filter(|e| e.count > 0)
+                .map(Exclusion::describe)
+                .collect::<Vec<_>>();
+            let left_out = if left_out.is_empty() {
+                "none excluded".to_string()
+            } else {
+                format!("excluded {}", left_out.join("; "))
+            };
+            let detail = match inc.eta {
+                Some(_) => format!(
+                    "η = Σ N_αβ c_αβ / Σ N_αβ at t₀ over {} shell pairs ({} mode pairs), c_αβ = max(0, (z²−1)/(N_αβ−1)); {left_out}; the interval spans one- and two-checkpoint forward differences of M",
+                    inc.pairs_used, inc.mode_pairs_used
+                ),
+                None => format!(
+                    "not measured: no shell pair has at least {C2_MIN_MODE_PAIRS} mode pairs with a non-zero coupling at t₀; {left_out}"
+                ),
+            };
+            let interval = inc.eta.zip(eta2).map(|(a, b)| [a.min(b), a.max(b)]);
+            condition(
+                inc.eta,
+                interval,
+                th.eta,
+                vec![Criterion::at_most("η (coherence fraction)", inc.eta, th.eta)],
+                detail,
+                excluded,
             )
         }
-        None => not_measured(th.eta, "needs two checkpoints and at least two shells"),
+        None => condition(
+            None,
+            None,
+            th.eta,
+            vec![Criterion::at_most("η (coherence fraction)", None, th.eta)],
+            "needs two checkpoints".into(),
+            Vec::new(),
+        ),
     };
     engine.assert_fact(fact("C2", "weak incoherence at initialization", &c2, c2_truth));
     rules_out.insert("C2".to_string(), c2);
 
-    // C3
+    // C3: δ_M ≤ delta_m and locality far/near ≤ locality.
     let delta_m = jacobian_drift(run);
     let local = locality(&clean);
-    let c3_truth = match local {
-        Some(r) if delta_m <= th.delta_m && r <= th.locality => Truth::True,
-        Some(_) => Truth::False,
-        None if delta_m > th.delta_m => Truth::False,
-        None => Truth::Unknown,
-    };
-    let c3 = measured(
-        c3_truth,
+    let (c3, c3_truth) = condition(
         Some(delta_m),
         None,
-        Some(th.delta_m),
+        th.delta_m,
+        vec![
+            Criterion::at_most("δ_M (relative Gram change)", Some(delta_m), th.delta_m),
+            Criterion::at_most("locality far/near", local, th.locality),
+        ],
         format!(
             "δ_M = max ‖M(t_i) − M(t_0)‖_F/‖M(t_0)‖_F; locality far/near = {} (threshold {})",
             local.map_or("n/a (fewer than three shells)".into(), |r| format!("{r:.4}")),
             th.locality
         ),
+        Vec::new(),
     );
     engine.assert_fact(fact("C3", "controlled Jacobian evolution", &c3, c3_truth));
     rules_out.insert("C3".to_string(), c3);
@@ -502,38 +765,32 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
         .map(|(_, r)| *r)
         .fold(f64::NEG_INFINITY, f64::max);
     let (closure, closure_truth) = if closure_residuals.is_empty() || clean.len() < 3 {
-        (
-            measured(
-                Truth::Unknown,
-                None,
-                None,
-                Some(th.rho_max),
-                "fewer than four shells or three clean checkpoints".into(),
-            ),
-            Truth::Unknown,
+        condition(
+            None,
+            None,
+            th.rho_max,
+            vec![Criterion::at_most("ρ (closure residual)", None, th.rho_max)],
+            "fewer than four shells or three clean checkpoints".into(),
+            Vec::new(),
         )
     } else {
-        let truth = if worst <= th.rho_max {
-            Truth::True
-        } else {
-            Truth::False
-        };
-        (
-            measured(
-                truth,
-                Some(worst),
-                None,
-                Some(th.rho_max),
-                format!(
-                    "ρ at widths {}",
-                    closure_residuals
-                        .iter()
-                        .map(|(w, r)| format!("{w}: {r:.4}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+        condition(
+            Some(worst),
+            None,
+            th.rho_max,
+            closure_residuals
+                .iter()
+                .map(|(w, r)| Criterion::at_most(format!("ρ at width {w}"), Some(*r), th.rho_max))
+                .collect(),
+            format!(
+                "ρ at widths {}",
+                closure_residuals
+                    .iter()
+                    .map(|(w, r)| format!("{w}: {r:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            truth,
+            Vec::new(),
         )
     };
     engine.assert_fact(fact(
@@ -555,32 +812,34 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
         0x1517,
     );
     let (c4, c4_truth) = match &lsi {
-        Some(fit) => {
-            let truth = if fit.defect <= th.delta_lsi {
-                Truth::True
-            } else {
-                Truth::False
-            };
-            (
-                measured(
-                    truth,
-                    Some(fit.defect),
-                    boot.map(|(_, d)| d),
-                    Some(th.delta_lsi),
-                    format!(
-                        "δ_LSI = 1 − R² over {} pairs; γ = {:.4}{}",
-                        fit.pairs,
-                        fit.gamma,
-                        boot.map_or(String::new(), |(g, _)| format!(
-                            " (95% bootstrap [{:.4}, {:.4}])",
-                            g[0], g[1]
-                        ))
-                    ),
-                ),
-                truth,
-            )
-        }
-        None => not_measured(th.delta_lsi, "too few positive couplings to fit"),
+        Some(fit) => condition(
+            Some(fit.defect),
+            boot.map(|(_, d)| d),
+            th.delta_lsi,
+            vec![Criterion::at_most(
+                "δ_LSI (LSI defect)",
+                Some(fit.defect),
+                th.delta_lsi,
+            )],
+            format!(
+                "δ_LSI = 1 − R² over {} pairs; γ = {:.4}{}",
+                fit.pairs,
+                fit.gamma,
+                boot.map_or(String::new(), |(g, _)| format!(
+                    " (95% bootstrap [{:.4}, {:.4}])",
+                    g[0], g[1]
+                ))
+            ),
+            Vec::new(),
+        ),
+        None => condition(
+            None,
+            None,
+            th.delta_lsi,
+            vec![Criterion::at_most("δ_LSI (LSI defect)", None, th.delta_lsi)],
+            "too few positive couplings to fit".into(),
+            Vec::new(),
+        ),
     };
     engine.assert_fact(fact("C4", "log-shift invariance of the couplings", &c4, c4_truth));
     rules_out.insert("C4".to_string(), c4);
@@ -625,6 +884,15 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
                 interval: None,
                 threshold: None,
                 detail: f.map_or_else(|| rule_error.clone().unwrap_or_default(), |f| f.statement.clone()),
+                criteria: Vec::new(),
+                // A derived rule is decided by the engine rule that concluded it.
+                decided_by: engine
+                    .trail()
+                    .iter()
+                    .filter(|st| st.concluded == name)
+                    .map(|st| format!("rule {}", st.rule))
+                    .collect(),
+                excluded: Vec::new(),
             },
         );
     }
@@ -671,6 +939,15 @@ pub fn text_report(r: &ConditionsReport) -> String {
             fmt_opt(m.threshold),
             m.detail
         );
+        if !m.decided_by.is_empty() {
+            s += &format!("{:<10}decided by: {}\n", "", m.decided_by.join("; "));
+        }
+        for c in &m.criteria {
+            s += &format!("{:<10}criterion: {}\n", "", c.describe());
+        }
+        for e in m.excluded.iter().filter(|e| e.count > 0) {
+            s += &format!("{:<10}excluded: {}\n", "", e.describe());
+        }
     }
     s += &format!(
         "Lemma 1: relative balance residual {:.3e} over {} checkpoints; |Σ T|/max|T| = {:.1e}\n",
@@ -706,13 +983,22 @@ pub fn document(r: &ConditionsReport) -> Document {
         r.checkpoints, r.samples, r.shells, r.spec.shells.h
     ))]);
     d.table(
-        &["rule", "status", "value", "interval", "threshold", "detail"],
+        &[
+            "rule",
+            "status",
+            "decided by",
+            "value",
+            "interval",
+            "threshold",
+            "detail",
+        ],
         r.rules
             .iter()
             .map(|(n, m)| {
                 vec![
                     vec![code(n.clone())],
                     vec![strong(m.status.clone())],
+                    vec![text(m.decided_by.join("; "))],
                     vec![text(fmt_opt(m.value))],
                     vec![text(
                         m.interval
@@ -724,6 +1010,44 @@ pub fn document(r: &ConditionsReport) -> Document {
             })
             .collect(),
     );
+    d.heading(1, "Criteria");
+    d.paragraph(vec![text(
+        "Each condition is a conjunction of the criteria below; the decisive ones are those that fail when it fails, those not measured when it is not established, and all of them when it holds.",
+    )]);
+    d.table(
+        &["rule", "criterion", "value", "needs", "result", "decisive"],
+        r.rules
+            .iter()
+            .flat_map(|(n, m)| {
+                m.criteria.iter().map(move |c| {
+                    vec![
+                        vec![code(n.clone())],
+                        vec![text(c.name.clone())],
+                        vec![text(c.value.map_or("—".into(), num))],
+                        vec![text(format!("{} {}", c.comparison, c.threshold))],
+                        vec![text(c.status.as_str())],
+                        vec![if c.decisive { strong("decisive") } else { text("") }],
+                    ]
+                })
+            })
+            .collect(),
+    );
+    let exclusions: Vec<String> = r
+        .rules
+        .iter()
+        .flat_map(|(n, m)| {
+            m.excluded
+                .iter()
+                .filter(|e| e.count > 0)
+                .map(move |e| format!("{n}: {}", e.describe()))
+        })
+        .collect();
+    if !exclusions.is_empty() {
+        d.paragraph(vec![text(format!(
+            "Excluded from the measurements: {}.",
+            exclusions.join("; ")
+        ))]);
+    }
     d.heading(1, "Derivation");
     d.blocks.push(Block::List(
         r.trail
