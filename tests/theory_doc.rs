@@ -39,7 +39,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every file that may cite the theory, except the document itself.
 fn citing_files() -> Vec<PathBuf> {
     let r = root();
-    let mut files = vec![r.join("README.md"), r.join("EXPERIMENTS.md"), r.join("Cargo.toml")];
+    let mut files = vec![
+        r.join("README.md"),
+        r.join("EXPERIMENTS.md"),
+        r.join("Cargo.toml"),
+    ];
     for dir in ["src", "tests", "examples", "proofs", "benches", "docs"] {
         collect(&r.join(dir), &mut files);
     }
@@ -81,7 +85,11 @@ fn citations_point_at_existing_anchors() {
             }
         }
     }
-    assert!(problems.is_empty(), "dangling citations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "dangling citations:\n{}",
+        problems.join("\n")
+    );
     // The scan found the citations it exists for (reports, help texts, proofs, module docs):
     // a broken walk or parser must not pass by finding nothing.
     assert!(checked >= 100, "only {checked} cited anchors found");
@@ -148,7 +156,7 @@ fn every_numbered_heading_has_its_section_anchor_and_links_resolve() {
 
 #[test]
 fn the_map_from_old_section_numbers_covers_every_old_section() {
-    // The sections of the external THEORY.md, listed independently of the document: 1, 2,
+    // The sections of the external formal model, listed independently of the document: 1, 2,
     // 2.1–2.8, 3, 3.1–3.6, 4. Each must appear in Appendix A and have its anchor here.
     let doc = theory();
     let map = &doc[doc.find("<a id=\"theory-map\"></a>").expect("Appendix A")..];

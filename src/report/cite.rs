@@ -175,12 +175,7 @@ mod tests {
     fn anchors(text: &str) -> Vec<Vec<(&str, String)>> {
         citations(text)
             .into_iter()
-            .map(|c| {
-                c.anchors
-                    .into_iter()
-                    .map(|a| (&text[a.span], a.anchor))
-                    .collect()
-            })
+            .map(|c| c.anchors.into_iter().map(|a| (&text[a.span], a.anchor)).collect())
             .collect()
     }
 
@@ -233,11 +228,17 @@ mod tests {
     fn html_reports_link_citations_in_text_code_and_tables() {
         use crate::report::{Document, code, text, to_html};
         let mut d = Document::new("t");
-        d.paragraph(vec![text("rule (docs/theory.md §2.8)"), code("docs/theory.md#c2")]);
+        d.paragraph(vec![
+            text("rule (docs/theory.md §2.8)"),
+            code("docs/theory.md#c2"),
+        ]);
         d.table(&["why"], vec![vec![vec![text("see docs/theory.md §4")]]]);
         let html = to_html(&d);
         for a in ["s2-8", "c2", "s4"] {
-            assert!(html.contains(&format!("<a href=\"{THEORY_DOC}#{a}\">")), "{a}: {html}");
+            assert!(
+                html.contains(&format!("<a href=\"{THEORY_DOC}#{a}\">")),
+                "{a}: {html}"
+            );
         }
         // Markdown keeps the citation as written.
         let md = crate::report::to_markdown(&d);
@@ -247,7 +248,16 @@ mod tests {
     #[test]
     fn the_document_defines_its_section_anchors() {
         let defined = defined_anchors(THEORY_TEXT);
-        for a in ["citing", "s1", "s2-8", "c2", "s3-6", "fixed-line", "s4-1", "theory-map"] {
+        for a in [
+            "citing",
+            "s1",
+            "s2-8",
+            "c2",
+            "s3-6",
+            "fixed-line",
+            "s4-1",
+            "theory-map",
+        ] {
             assert!(defined.iter().any(|d| d == a), "anchor {a} missing");
         }
     }

@@ -78,7 +78,8 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         }
         let agree = common_prefix_digits(&value, theory);
         summary += &format!(
-            "  {which:<8} x = {x_text}: {value} ({} digits certified; earlier printed reference, docs/theory.md §3.4, agrees to {agree})\n",
+            "  {which:<8} x = {x_text}: {value} ({} digits certified; earlier reference of \
+             docs/theory.md §3.4 agrees to {agree})\n",
             enc.printed(30).digits_certified
         );
         rows.push(vec![
