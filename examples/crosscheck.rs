@@ -1,7 +1,7 @@
 //! Decide identities with both engines from library code.
 //!
-//! Run with `cargo run --example crosscheck`. Prints one line per identity with its THEORY.md §4
-//! status and the evidence behind it.
+//! Run with `cargo run --example crosscheck`. Prints one line per identity with its
+//! docs/theory.md §4 status and the evidence behind it.
 
 use renorm::crosscheck::{self, CheckOptions, Identity};
 use renorm::input::parse;

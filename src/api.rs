@@ -98,7 +98,7 @@ impl Field {
         Field::of(None, expr)
     }
 
-    /// A spectral velocity `v = dλ/dt` (weight 2, THEORY.md §2.6).
+    /// A spectral velocity `v = dλ/dt` (weight 2, docs/theory.md §2.6).
     pub fn velocity(expr: impl Into<String>) -> Field {
         Field::of(Some("velocity"), expr)
     }

@@ -5,7 +5,7 @@
 //! covariance, derives the power law the GRSD rigidity theorem then forces, and confirms every
 //! symbolic conclusion on an independent arbitrary-precision numeric path.
 //!
-//! The mathematics is fixed in the project's `THEORY.md`; the modules map onto it:
+//! The mathematics is fixed in the project's `docs/theory.md`; the modules map onto it:
 //!
 //! | module | role |
 //! |---|---|
@@ -13,7 +13,7 @@
 //! | [`input`] | tokenizer, parser, limits and located diagnostics for formulas |
 //! | [`symbolic`] | the symbolic engine (Symbolica), confined to one thread behind a channel |
 //! | [`numeric`] | MPFR evaluation, exact rationals, dual numbers, interval enclosures |
-//! | [`crosscheck`] | identities checked by both engines, with THEORY.md §4 statuses |
+//! | [`crosscheck`] | identities checked by both engines, with docs/theory.md §4 statuses |
 //! | [`rules`] | a domain-free rule engine: facts, rules, fixpoint, derivation trail |
 //! | [`grsd`] | the GRSD pipeline: [`check`] (covariance and the forced power law), [`train`], [`rundata`], [`shells`], [`conditions`] |
 //! | [`proof`] | machine-checked derivations (`renorm prove`) |

@@ -201,7 +201,7 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// The RG layer (THEORY.md §3): learning curves, flows, relevance, predictions, sampling,
+    /// The RG layer (docs/theory.md §3): learning curves, flows, relevance, predictions, sampling,
     /// transfer, scaling law.
     Rg {
         #[command(subcommand)]
@@ -239,7 +239,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Check an identity `LHS == RHS` with both engines and report a THEORY.md §4 status.
+    /// Check an identity `LHS == RHS` with both engines and report a docs/theory.md §4 status.
     Identity {
         /// Left-hand side.
         #[arg(allow_hyphen_values = true)]

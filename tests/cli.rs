@@ -81,6 +81,24 @@ fn demo_writes_reports_and_keeps_stdout_clean() {
             .unwrap()
             .contains("| identity |")
     );
+    // Every theory citation in the HTML report is a relative link that resolves beside it: the
+    // demo writes the document to docs/theory.md, and each linked anchor is defined there.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let theory = std::fs::read_to_string(dir.join("docs").join("theory.md")).unwrap();
+    let links: Vec<&str> = html
+        .split(concat!("<a href=\"docs/theory.md", "#"))
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    for anchor in ["s4", "s3-4"] {
+        assert!(links.contains(&anchor), "no link to #{anchor} in the HTML report");
+    }
+    for anchor in links {
+        assert!(
+            theory.contains(&format!("<a id=\"{anchor}\"></a>")),
+            "the HTML report links to #{anchor}, which docs/theory.md does not define"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -14,7 +14,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The statuses of THEORY.md §4 (README, "Verdicts").
+/// The statuses of docs/theory.md §4 (README, "Verdicts").
 const STATUSES: [&str; 5] = [
     "proved",
     "confirmed",

@@ -289,10 +289,18 @@ pub fn run(out: &Path) -> Result<String> {
         proofs.push(r);
     }
 
+    // The theory document the report cites, beside it, so that the HTML report's relative
+    // citation links resolve wherever the demo was written.
+    let theory_path = out.join(crate::report::cite::THEORY_DOC);
+    if let Some(dir) = theory_path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    }
+    crate::atomic_write::write_atomic(&theory_path, crate::report::cite::THEORY_TEXT.as_bytes())?;
+
     let mut doc = Document::new("renorm demo report");
     doc.paragraph(vec![text(format!(
         "Identities are checked by both engines at {} random points to {} digits; a refutation \
-         needs an outward-rounded enclosure of the residual that excludes 0 (THEORY.md §4).",
+         needs an outward-rounded enclosure of the residual that excludes 0 (docs/theory.md §4).",
         options.points, options.digits
     ))]);
     let identity_rows: Vec<(Status, String, Outcome)> = rows

@@ -23,7 +23,7 @@ pub enum ValueFormat {
     Json,
 }
 
-/// Langevin sampler settings (THEORY.md §3.6; defaults: the paper's `δt`, thinning and
+/// Langevin sampler settings (docs/theory.md §3.6; defaults: the paper's `δt`, thinning and
 /// equilibration, `2 × 2.5·10⁷ = 5·10⁷` steps).
 #[derive(Args, Clone)]
 pub struct SamplerArgs {
@@ -127,8 +127,8 @@ impl SamplerArgs {
 
 #[derive(Subcommand)]
 pub enum RgCommand {
-    /// Learning curve of the GP (THEORY.md §3.4): bias, variance, loss per sample with certified
-    /// enclosures, continuum values and log-log slopes.
+    /// Learning curve of the GP (docs/theory.md §3.4): bias, variance, loss per sample with
+    /// certified enclosures, continuum values and log-log slopes.
     Curve {
         /// Spectral exponent α (exact, e.g. 1/5).
         #[arg(long)]
@@ -180,8 +180,9 @@ pub enum RgCommand {
         #[arg(long, default_value = "rg-sample")]
         out: PathBuf,
     },
-    /// The continuum one-loop flow of (ũ, ρ, A, S²) from the model's bare couplings (THEORY.md
-    /// §3.2): trajectory (JSON, CSV), nullclines, fixed points, and a Fig.-2-style SVG flow field.
+    /// The continuum one-loop flow of (ũ, ρ, A, S²) from the model's bare couplings
+    /// (docs/theory.md §3.2): trajectory (JSON, CSV), nullclines, fixed points, and a Fig.-2-style
+    /// SVG flow field.
     Flow {
         /// Model spec (TOML); its separable term gives U and ω (none: U = 0, the GP).
         model: PathBuf,
@@ -210,7 +211,7 @@ pub enum RgCommand {
         #[arg(long, default_value = "rg-flow")]
         out: PathBuf,
     },
-    /// Scaling intervals and relevance of each perturbation (THEORY.md §3.3), decided by the
+    /// Scaling intervals and relevance of each perturbation (docs/theory.md §3.3), decided by the
     /// rule engine, with its derivation trail.
     Classify {
         /// Model spec (TOML).
@@ -249,7 +250,7 @@ pub enum RgCommand {
         #[arg(long, default_value = "rg-scaling")]
         out: PathBuf,
     },
-    /// Hyperparameter transfer (THEORY.md §3.5): map (P, r, U) to (P′, r̃, Ũ) on the same
+    /// Hyperparameter transfer (docs/theory.md §3.5): map (P, r, U) to (P′, r̃, Ũ) on the same
     /// trajectory; with --sample, validate by sampling (Fig. 4 structure).
     Transfer {
         /// Model spec of system 1 (TOML).

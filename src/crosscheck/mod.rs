@@ -3,7 +3,7 @@
 //! The symbolic engine tries to reduce `lhs − rhs` to 0. Independently, the numeric engine
 //! evaluates the **original** input at random points: first an outward-rounded enclosure of the
 //! residual (which can *certify* that it is nonzero), then MPFR values of both sides compared to
-//! the requested number of digits. The two answers are combined into a THEORY.md §4 status:
+//! the requested number of digits. The two answers are combined into a docs/theory.md §4 status:
 //!
 //! | symbolic | numeric | status |
 //! |---|---|---|
@@ -197,7 +197,7 @@ impl Default for CheckOptions {
 /// Default cap of the precision rule, in decimal digits per point.
 pub const DEFAULT_MAX_DIGITS: u32 = 2000;
 
-/// THEORY.md §4 verdict vocabulary.
+/// docs/theory.md §4 verdict vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -219,7 +219,7 @@ impl Status {
         matches!(self, Status::Proved | Status::Confirmed)
     }
 
-    /// The THEORY.md spelling.
+    /// The spelling of docs/theory.md §4.1.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Proved => "proved",
@@ -764,7 +764,7 @@ fn exact_witness(c: &numeric::Counterexample) -> Witness {
     }
 }
 
-/// The THEORY.md §4 status rule — the one place where the two witnesses' answers are combined.
+/// The docs/theory.md §4 status rule — the one place where the two witnesses' answers are combined.
 /// A certified numeric witness decides against the identity (and against an engine that called
 /// it zero); agreement at every requested point confirms it, and proves it only if the engine
 /// also reduced it to zero; anything less is undetermined.

@@ -25,7 +25,7 @@ fn statuses_follow_theory_section_4() {
 
 #[test]
 fn the_engine_bug_is_never_proved() {
-    // THEORY.md §4: in the pinned engine exp(log(a)*log(b)) simplifies wrongly.
+    // docs/theory.md §4: in the pinned engine exp(log(a)*log(b)) simplifies wrongly.
     let zero = check(&identity("exp(log(a)*log(b))", "0"), &CheckOptions::default());
     assert!(
         matches!(zero.status, Status::Refuted | Status::EngineDisagreement),

@@ -1,6 +1,6 @@
 //! The GRSD side: from a proposed field or a training run to the rigidity theorem's verdict.
 //!
-//! The pipeline, in the order data flows through it (THEORY.md §2):
+//! The pipeline, in the order data flows through it (docs/theory.md §2):
 //!
 //! | module | role |
 //! |---|---|

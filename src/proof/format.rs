@@ -3,7 +3,7 @@
 //! ```toml
 //! title = "Theorem 1 — rigidity"
 //! statement = "H1 and H2 force v = C λ^b t^(b−w)"
-//! reference = "THEORY.md §2.7"            # optional
+//! reference = "docs/theory.md §2.7"            # optional
 //!
 //! [variables]                              # every variable a step uses, with its domain
 //! lam = "positive"                         # positive | real | integer
@@ -160,7 +160,7 @@ pub struct ProofFile {
     pub title: String,
     /// The statement proved.
     pub statement: String,
-    /// Optional reference (e.g. `THEORY.md §2.7`).
+    /// Optional reference (e.g. `docs/theory.md §2.7`).
     pub reference: Option<String>,
     /// Declared variables.
     pub variables: BTreeMap<String, VarDomain>,

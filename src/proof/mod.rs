@@ -2,8 +2,8 @@
 //!
 //! A proof file ([`format`]) states a result and lists numbered steps; each step is an identity
 //! (or a derivative or integral identity) decided by the cross-check helper, so every step gets a
-//! THEORY.md §4 status. A step passes when it is `proved` — or `confirmed`, if and only if it is
-//! explicitly justified as `numeric` (an integral is always numeric: the engine does not
+//! docs/theory.md §4 status. A step passes when it is `proved` — or `confirmed`, if and only if it
+//! is explicitly justified as `numeric` (an integral is always numeric: the engine does not
 //! integrate). A step may instead expect `refuted` (non-examples), which needs a certified
 //! witness **and** a stated `difference` (the exact discrepancy) that itself holds, so that the
 //! step pins down what it refutes rather than accepting any false formula. Citations must point to earlier steps or to other proof files, which are checked
@@ -47,7 +47,7 @@ pub struct StepResult {
     /// Status of the difference identity (it must hold for the step to pass).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difference_status: Option<Status>,
-    /// THEORY.md §4 status.
+    /// docs/theory.md §4 status.
     pub status: Status,
     /// Whether the step passes.
     pub passed: bool,

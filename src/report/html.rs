@@ -1,5 +1,6 @@
 //! Self-contained HTML: one file with inline CSS, MathML formulas and inline SVG figures. No
-//! scripts, fonts or images are fetched, so the page renders the same offline.
+//! scripts, fonts or images are fetched, so the page renders the same offline. Citations of the
+//! theory document (e.g. `docs/theory.md §2.8`) become relative links (`docs/theory.md#s2-8`).
 
 use super::{Block, Document, Inline};
 
@@ -10,11 +11,16 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Escaped text in which every citation of the theory document is a link (`super::cite`).
+fn linked(s: &str) -> String {
+    super::cite::link_html(&escape(s))
+}
+
 fn inline(i: &Inline) -> String {
     match i {
-        Inline::Text(t) => escape(t),
-        Inline::Code(c) => format!("<code>{}</code>", escape(c)),
-        Inline::Strong(s) => format!("<strong>{}</strong>", escape(s)),
+        Inline::Text(t) => linked(t),
+        Inline::Code(c) => format!("<code>{}</code>", linked(c)),
+        Inline::Strong(s) => format!("<strong>{}</strong>", linked(s)),
         Inline::Math(e) => e.to_mathml(false),
     }
 }
@@ -63,7 +69,7 @@ pub(super) fn render(doc: &Document) -> String {
             Block::Table { header, rows } => {
                 body += "<table><thead><tr>";
                 for h in header {
-                    body += &format!("<th>{}</th>", escape(h));
+                    body += &format!("<th>{}</th>", linked(h));
                 }
                 body += "</tr></thead><tbody>\n";
                 for row in rows {

@@ -4,6 +4,7 @@
 //! no scripts, no network access). JSON output is the command's own structured data, carried
 //! next to the document in a [`Report`].
 
+pub mod cite;
 mod html;
 mod latex;
 mod markdown;

@@ -1,4 +1,4 @@
-//! Scaling intervals and relevance (THEORY.md §3.3), decided in the shared rule engine.
+//! Scaling intervals and relevance (docs/theory.md §3.3), decided in the shared rule engine.
 //!
 //! **What is measured** (ours). For each perturbation we follow the quantity that the flow
 //! actually feeds into the mode at the cutoff `K = Λ/ℓ`, linearized at the GP fixed point (GP
@@ -30,7 +30,7 @@ use rug::{Float, Rational};
 use serde::Serialize;
 use serde_json::json;
 
-/// The class of a perturbation (THEORY.md §3.3).
+/// The class of a perturbation (docs/theory.md §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {

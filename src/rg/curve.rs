@@ -1,4 +1,4 @@
-//! Certified enclosures of the learning-curve sums of THEORY.md §3.4.
+//! Certified enclosures of the learning-curve sums of docs/theory.md §3.4.
 //!
 //! # What is computed
 //!
@@ -117,18 +117,18 @@
 //! in the tests it exceeds the actual EM error by 10³–10⁷ (the Cauchy disc has radius `t/2`
 //! although `f` is analytic much further out), which costs a few extra terms, not accuracy.
 //!
-//! ## The reference values of THEORY.md §3.4
+//! ## The earlier printed reference values (docs/theory.md §3.4)
 //!
-//! For `α = 1/5, β = 3/10` THEORY.md prints `B(10²) = 0.87809503033088242456412838…`,
-//! `V(10²) = 2.42533571663194731299616436…`, `B(10³) = 0.49379288513928889836361893…`,
-//! `V(10³) = 1.65526476576216761653807911…`. The certified enclosures agree with the first 22, 25,
-//! 20 and 22 significant digits respectively and exclude the rest: the correct values are
+//! For `α = 1/5, β = 3/10` an earlier edition of the formal model printed
+//! `B(10²) = 0.87809503033088242456412838…`, `V(10²) = 2.42533571663194731299616436…`,
+//! `B(10³) = 0.49379288513928889836361893…`, `V(10³) = 1.65526476576216761653807911…`. The
+//! certified enclosures agree with the first 22, 25, 20 and 22 significant digits respectively and exclude the rest: the correct values are
 //! `0.878095030330882424564137504924…`, `2.42533571663194731299616423248…`,
 //! `0.493792885139288898364200668142…`, `1.65526476576216761653816409183…`. An independent route
-//! (the Hurwitz-zeta expansion that THEORY.md itself suggests, evaluated with mpmath at 400 and at
-//! 500 working digits, identical to 55 digits) gives the same values; at 60–100 working digits
-//! that route is itself wrong from about the 20th digit, i.e. low-precision evaluations produce
-//! errors of exactly the size seen in the printed references.
+//! (the Hurwitz-zeta expansion that docs/theory.md §3.4 also describes, evaluated with mpmath at
+//! 400 and at 500 working digits, identical to 55 digits) gives the same values; at 60–100
+//! working digits that route is itself wrong from about the 20th digit, i.e. low-precision
+//! evaluations produce errors of exactly the size seen in the printed references.
 
 use crate::numeric::format::{self, Rounding};
 use crate::numeric::{Interval, Precision};
@@ -393,7 +393,7 @@ fn decimal_digits(r: &Rational, digits: u32) -> Option<(bool, String, i64)> {
     Some((negative, mantissa, sci))
 }
 
-/// The whole learning curve of THEORY.md §3.4 at one `x = P/r`, each entry certified.
+/// The whole learning curve of docs/theory.md §3.4 at one `x = P/r`, each entry certified.
 #[derive(Clone, Debug)]
 pub struct LearningCurve {
     /// `B(x) = Σ_k k^{−(1+β)} / (1 + x k^{−(1+α)})²` (over `k ≤ N` when modes are finite).
@@ -1210,7 +1210,7 @@ fn all_meet(items: &[&Interval], digits: u32) -> bool {
     items.iter().all(|iv| meets(iv, digits))
 }
 
-/// The certified learning curve of THEORY.md §3.4 at `x = P/r`: bias, variance, loss, their
+/// The certified learning curve of docs/theory.md §3.4 at `x = P/r`: bias, variance, loss, their
 /// log-log slopes, and the continuum forms, each to `digits` significant digits.
 ///
 /// `modes = None` sums over all `k ≥ 1`; `Some(N)` over `1 ≤ k ≤ N`. Domain: `α > 0`, `β > 0`,
@@ -1410,17 +1410,18 @@ mod tests {
         s
     }
 
-    // THEORY.md §3.4 prints, for α = 1/5, β = 3/10: these strings verbatim.
-    const THEORY_REFS: [(u32, &str, &str); 4] = [
+    // The earlier printed references of docs/theory.md §3.4, for α = 1/5, β = 3/10: these strings
+    // verbatim.
+    const EARLIER_REFS: [(u32, &str, &str); 4] = [
         (2, "bias", "0.87809503033088242456412838"),
         (2, "variance", "2.42533571663194731299616436"),
         (3, "bias", "0.49379288513928889836361893"),
         (3, "variance", "1.65526476576216761653807911"),
     ];
 
-    // Independent values from the Hurwitz-zeta route of THEORY.md §3.4 (head summed directly up to
-    // K = ⌈(2x)^{1/a}⌉+1, tail = Σ_n C(m+n−1,n)(−x)^n ζ(p+an, K)), computed with mpmath at 400 and
-    // 500 decimal digits (identical to all 55 printed digits; rounded to nearest). The route is
+    // Independent values from the Hurwitz-zeta route of docs/theory.md §3.4 (head summed directly
+    // up to K = ⌈(2x)^{1/a}⌉+1, tail = Σ_n C(m+n−1,n)(−x)^n ζ(p+an, K)), computed with mpmath at
+    // 400 and 500 decimal digits (identical to all 55 printed digits; rounded to nearest). The route is
     // numerically delicate: at 60–100 working digits it is already wrong from digit ~20 on.
     /// `(α, β, x, B, V)`, the rationals as (numerator, denominator).
     type Reference = ((i64, i64), (i64, i64), (i64, i64), &'static str, &'static str);
@@ -1471,14 +1472,14 @@ mod tests {
         if which == "bias" { &lc.bias } else { &lc.variance }
     }
 
-    /// Leading significant digits of each THEORY.md reference that the certified enclosure
-    /// confirms; the digits after these are wrong in THEORY.md (see
-    /// EXPERIMENTS.md, "THEORY.md §3.4 references").
-    const THEORY_CONFIRMED: [usize; 4] = [22, 25, 20, 22];
+    /// Leading significant digits of each earlier printed reference that the certified enclosure
+    /// confirms; the digits after these are wrong in that edition (see docs/theory.md §3.4 and
+    /// EXPERIMENTS.md, "Earlier printed references (docs/theory.md §3.4)").
+    const EARLIER_CONFIRMED: [usize; 4] = [22, 25, 20, 22];
 
     #[test]
     fn theory_references_leading_digits_and_their_error() {
-        for ((e, which, reference), confirmed) in THEORY_REFS.iter().zip(THEORY_CONFIRMED) {
+        for ((e, which, reference), confirmed) in EARLIER_REFS.iter().zip(EARLIER_CONFIRMED) {
             let lc = theory_curve(*e, 30);
             let enc = pick(&lc, which);
             assert!(rel_at_most(enc, 30));

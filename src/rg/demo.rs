@@ -16,7 +16,8 @@ pub const FIG2_MODEL: &str = include_str!("../../examples/rg/fig2_flow.toml");
 
 /// Independent references for `α = 1/5, β = 3/10`: the Hurwitz-zeta expansion at 400–500
 /// working digits (`tests/fixtures/rg/mpmath_reference.py`), rounded to 30 significant digits;
-/// and THEORY.md §3.4's printed values, which agree with them only to 20–25 digits.
+/// and the earlier printed references of docs/theory.md §3.4, which agree with them only to
+/// 20–25 digits.
 const CURVE_REFERENCES: [(&str, &str, &str, &str); 4] = [
     (
         "1e2",
@@ -77,7 +78,8 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         }
         let agree = common_prefix_digits(&value, theory);
         summary += &format!(
-            "  {which:<8} x = {x_text}: {value} ({} digits certified; THEORY.md agrees to {agree})\n",
+            "  {which:<8} x = {x_text}: {value} ({} digits certified; earlier reference of \
+             docs/theory.md §3.4 agrees to {agree})\n",
             enc.printed(30).digits_certified
         );
         rows.push(vec![
@@ -99,14 +101,14 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
             "certified value (30 digits)",
             "digits certified",
             "independent reference",
-            "THEORY.md §3.4",
+            "earlier printed reference (docs/theory.md §3.4)",
         ],
         rows,
     );
     doc.paragraph(vec![text(
         "α = 1/5, β = 3/10. Independent references: the Hurwitz-zeta expansion at 400–500 working \
-         digits (tests/fixtures/rg/mpmath_reference.py). THEORY.md's printed references lose \
-         their last digits — the failure mode its own §3.4 warns about.",
+         digits (tests/fixtures/rg/mpmath_reference.py). The earlier printed references lose \
+         their last digits — the failure mode docs/theory.md §3.4 warns about.",
     )]);
 
     let model = Model::from_toml(FIG3_MODEL, "examples/rg/fig3_separable.toml")?;

@@ -1,7 +1,7 @@
 //! Exact per-mode moments of the mode model by quadrature: the independent reference that the
 //! GP, first-order and renormalized predictions ([`theory`](super::theory)) are judged against.
 //!
-//! After completing the square, the action of THEORY.md §3.1 is, per mode `k`,
+//! After completing the square, the action of docs/theory.md §3.1 is, per mode `k`,
 //! `A_k (f_k − m_k)²/2` with `A_k = 1/λ_k + x`, `m_k = x y_k/A_k`, plus the interactions. Three
 //! cases reduce the `N`-dimensional integral to one-dimensional ones (the derivation is checked in
 //! `proofs/rg_exact_quadrature.toml`):

@@ -1,4 +1,4 @@
-//! The RG layer (THEORY.md §3): a power-law Gaussian process with weak non-Gaussian
+//! The RG layer (docs/theory.md §3): a power-law Gaussian process with weak non-Gaussian
 //! interactions, its exact learning curves, its one-loop renormalization-group flow, scaling
 //! intervals and relevance, predictions at `U ≠ 0`, hyperparameter transfer, and validation by
 //! Langevin sampling.
@@ -26,7 +26,7 @@
 //!   integrated out — an `O(U)` error for high modes. Our prediction adds it at matching
 //!   (see [`theory`]), so it agrees with first-order perturbation theory to `O(U)`.
 //!
-//! Everything here is *our* formalization (THEORY.md marks §3.1–3.2 [ours, derive]); each
+//! Everything here is *our* formalization (docs/theory.md §3.9); each
 //! derivation step is checked in `proofs/rg_*.toml`.
 
 pub mod classify;

@@ -1,4 +1,4 @@
-//! The RG model spec (TOML): THEORY.md §3.1's power-law Gaussian process and its interactions.
+//! The RG model spec (TOML): docs/theory.md §3.1's power-law Gaussian process and its interactions.
 //!
 //! ```toml
 //! title = "Fig. 3: separable quartic"
@@ -29,7 +29,7 @@ use crate::spec_values::{exact_value as exact, invalid, syntax_error};
 use rug::Rational;
 use serde::Serialize;
 
-/// One interaction term of `S_int` (THEORY.md §3.1).
+/// One interaction term of `S_int` (docs/theory.md §3.1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Interaction {

@@ -1,14 +1,14 @@
-//! Langevin sampling of the mode model (THEORY §3.1, §3.6), to validate RG predictions.
+//! Langevin sampling of the mode model (docs/theory.md §3.1, §3.6), to validate RG predictions.
 //!
 //! # Model
 //!
-//! Modes `k` (the vectors' positions; THEORY's `k = 1..N`) with kernel eigenvalues `λ_k`, target
-//! coefficients `y_k` and `x = P/r`:
+//! Modes `k` (the vectors' positions; the `k = 1..N` of docs/theory.md §3.1) with kernel
+//! eigenvalues `λ_k`, target coefficients `y_k` and `x = P/r`:
 //!
 //! ```text
 //! S[f] = Σ_k [ f_k²/(2λ_k) + (x/2)(f_k − y_k)² ]
 //!      + Σ_sep (U/(4N)) (Σ_k w_k f_k²)²          (Separable terms, each with its own Q = Σ_k w_k f_k²)
-//!      + Σ_diag (U/4) Σ_k c_k f_k⁴               (Diagonal terms; THEORY uses c_k = 1/λ_k²)
+//!      + Σ_diag (U/4) Σ_k c_k f_k⁴               (Diagonal terms; the model uses c_k = 1/λ_k²)
 //! ```
 //!
 //! [`sample`] estimates, per mode, the mean discrepancy `⟨Δ_k⟩` (`Δ = y − f`), the connected
@@ -141,7 +141,7 @@ use serde::Serialize;
 pub struct Separable {
     /// `U/N`: the coupling with the `1/N` normalization already applied (must be finite, `≥ 0`).
     pub coupling_over_n: f64,
-    /// `w_k`, one per mode (finite; THEORY's default is `w_k = 1/λ_k`).
+    /// `w_k`, one per mode (finite; the model's default is `w_k = 1/λ_k`, docs/theory.md §3.1).
     pub weight: Vec<f64>,
 }
 
@@ -150,7 +150,8 @@ pub struct Separable {
 pub struct Diagonal {
     /// `U` (must be finite, `≥ 0`).
     pub coupling: f64,
-    /// `c_k`, one per mode (finite, `≥ 0` so the action stays bounded below; THEORY: `1/λ_k²`).
+    /// `c_k`, one per mode (finite, `≥ 0` so the action stays bounded below; the model of
+    /// docs/theory.md §3.1 uses `1/λ_k²`).
     pub weight: Vec<f64>,
 }
 
@@ -170,7 +171,7 @@ pub struct LangevinSystem {
 }
 
 impl LangevinSystem {
-    /// The power-law GP of THEORY §3.1 with `modes` modes: `λ_k = k^{−(1+α)}`,
+    /// The power-law GP of docs/theory.md §3.1 with `modes` modes: `λ_k = k^{−(1+α)}`,
     /// `y_k = k^{−(1+β)/2}` (`k = 1..modes`), no interaction.
     #[must_use]
     pub fn power_law(modes: usize, alpha: f64, beta: f64, p_over_r: f64) -> Self {
@@ -269,7 +270,7 @@ impl std::fmt::Debug for Progress {
 }
 
 impl SamplerConfig {
-    /// The paper's run (THEORY §3.6): `dt = 10⁻⁴`, `5·10⁷` steps, a sample every 10 steps,
+    /// The paper's run (docs/theory.md §3.6): `dt = 10⁻⁴`, `5·10⁷` steps, a sample every 10 steps,
     /// `2·10⁴` burn-in steps, in one chain with 50 batches, one thread, no progress reporting.
     #[must_use]
     pub fn paper(seed: u64) -> Self {
@@ -470,8 +471,9 @@ pub enum SampleError {
 
 /// Largest `A_k dt` accepted when the system has an interaction. The interaction force is held
 /// fixed over a step, so its error is first order; keeping the step within the fastest mode's
-/// relaxation time `1/A_max` also bounds the typical interaction stiffness per step (`~U/λ_k ≤ U A_k`
-/// for both THEORY normalizations) by `~U`, away from the explicit-step instability.
+/// relaxation time `1/A_max` also bounds the typical interaction stiffness per step
+/// (`~U/λ_k ≤ U A_k` for both normalizations of docs/theory.md §3.1) by `~U`, away from the
+/// explicit-step instability.
 pub const MAX_STIFF_STEP: f64 = 1.0;
 
 /// Cap on `chains × batches × modes`: each is two `f64` running sums kept until the end

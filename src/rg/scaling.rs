@@ -5,7 +5,7 @@
 //! * GP, discrete: the certified sum over `k ≤ N` ([`curve`](super::curve)).
 //! * GP, continuum: the integrals `∫_0^N dk` of the bias and variance summands (the continuum
 //!   with the model's cutoff; without the cutoff they are `C_B x^{−β/(1+α)} + C_V x^{−α/(1+α)}`,
-//!   THEORY.md §3.4, which at `α = 0.2` and any feasible `N` misses a variance tail
+//!   docs/theory.md §3.4, which at `α = 0.2` and any feasible `N` misses a variance tail
 //!   `≈ N^{−α}/α` of order one). Computed by double-exponential quadrature at 30 digits.
 //! * Interacting, discrete: `Σ_k (⟨Δ_k⟩² + ⟨Δ_k²⟩_c)` from the renormalized theory
 //!   ([`theory`](super::theory)); first order alongside.

@@ -1,6 +1,6 @@
-//! Per-mode predictions for the model of THEORY.md §3.1: the exact Gaussian process, first-order
-//! perturbation theory in `U`, and the renormalized theory (discrete one-loop decimation with
-//! `ℓ = Λ/k` matching).
+//! Per-mode predictions for the model of docs/theory.md §3.1: the exact Gaussian process,
+//! first-order perturbation theory in `U`, and the renormalized theory (discrete one-loop
+//! decimation with `ℓ = Λ/k` matching).
 //!
 //! The derivations are ours and are checked step by step in `proofs/rg_gaussian_moments.toml`,
 //! `proofs/rg_first_order.toml` and `proofs/rg_one_loop.toml`. In brief (`a = 1+α`,

@@ -1,4 +1,4 @@
-//! Hyperparameter transfer (THEORY.md §3.5): map `(P, r, U)` to `(P′, r̃, Ũ)` on the same RG
+//! Hyperparameter transfer (docs/theory.md §3.5): map `(P, r, U)` to `(P′, r̃, Ũ)` on the same RG
 //! trajectory.
 //!
 //! Our one-loop map (checked in `proofs/rg_transfer.toml`): flow system 1 by

@@ -62,7 +62,7 @@ pub struct Fact<V = serde_json::Value> {
     pub statement: String,
     /// Truth value.
     pub truth: Truth,
-    /// A label for reports (a THEORY.md §4 status or a rule-specific word). Decisions read
+    /// A label for reports (a docs/theory.md §4 status or a rule-specific word). Decisions read
     /// [`truth`](Fact::truth) and [`value`](Fact::value), never this label.
     pub status: String,
     /// Values attached to the fact (degree, period, verdict class, …).

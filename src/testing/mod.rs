@@ -4,7 +4,7 @@
 //!   power laws of a given weight, weak power laws, scaling forms, log-periodic fields,
 //!   two-power sums, Toeplitz couplings and power-law spectra. Each value is a [`KnownField`]
 //!   whose expected verdict class, degree, weight and covariance follow from how it was built
-//!   (THEORY.md §2.4–2.7), never from running `renorm`.
+//!   (docs/theory.md §2.4–2.7), never from running `renorm`.
 //! * Assertion helpers — [`assert_power_law`], [`assert_not_power_law`], [`assert_class`],
 //!   [`assert_known`], [`assert_identity_holds`], [`assert_identity_refuted`]. On failure they
 //!   panic with the whole evidence: the verdict and its explanation, each check's status, and

@@ -1,7 +1,7 @@
 //! `proptest` strategies that generate fields whose verdict is known by construction.
 //!
-//! Every expected value below is a consequence of the family's closed form (THEORY.md §2.4–2.7),
-//! derived here on paper, not by running `renorm`:
+//! Every expected value below is a consequence of the family's closed form
+//! (docs/theory.md §2.4–2.7), derived here on paper, not by running `renorm`:
 //!
 //! | family | form | H1 | degree | H2 (weight `w`) | class |
 //! |---|---|---|---|---|---|
@@ -184,7 +184,7 @@ pub fn weak_power_law() -> impl Strategy<Value = KnownField> {
 
 /// `t^(−w) F(λt)` with `F(x) = x^p/(a + x)` or `x^p e^(−a x)`, `a > 0`: time-rescaling
 /// covariant of weight `w` by construction, but `F` is not a power, so H1 is refuted —
-/// renormalizable is not power law (THEORY.md §2.7): `not_power_law`.
+/// renormalizable is not power law (docs/theory.md §2.7): `not_power_law`.
 pub fn scaling_form(weight: impl Into<Rational>) -> impl Strategy<Value = KnownField> {
     let w: Rational = weight.into();
     (0u32..2, rational(1..=8, 1..=2), rational(-4..=4, 1..=2)).prop_map(move |(shape, a, p)| {

@@ -183,7 +183,7 @@ fn invalid_input_panics_with_the_located_error() {
 /// Found by this kit: when the continuous-H1 refutation shifted by σ = 1/2 only, a period h
 /// dividing 1/2 made that shift a symmetry of the field, no witness existed, and the verdict was
 /// `undetermined`. The second shift, by ln(3/2), is incommensurate with 1/2, so no period divides
-/// both; the expected answer is THEORY.md §2.4's: `log_periodic`.
+/// both; the expected answer is docs/theory.md §2.4's: `log_periodic`.
 #[test]
 fn log_periodic_with_a_period_dividing_one_half() {
     use proptest::strategy::ValueTree;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The verdict of THEORY.md §2.7 for one field.
+/// The verdict of docs/theory.md §2.7 for one field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictClass {
@@ -65,7 +65,7 @@ impl FromStr for VerdictClass {
     }
 }
 
-/// Which log-shift covariance a field has (THEORY.md §2.2).
+/// Which log-shift covariance a field has (docs/theory.md §2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogShiftKind {

@@ -1,4 +1,4 @@
-//! The covariance checks of THEORY.md §2.4–2.6, each decided by both engines.
+//! The covariance checks of docs/theory.md §2.4–2.6, each decided by both engines.
 //!
 //! * **Continuous log-shift covariance (H1)** — Euler's condition `Σ λ_i ∂F/∂λ_i = b F` with `b`
 //!   free of every `λ_i`. The engine proposes `b = Σ λ_i ∂_i F / F`; the numeric path computes the
@@ -77,11 +77,11 @@ impl Default for Knobs {
     }
 }
 
-/// Evidence common to every check: the two witnesses' answers and the THEORY.md §4 status
+/// Evidence common to every check: the two witnesses' answers and the docs/theory.md §4 status
 /// that [`crosscheck::combine_status`] derives from them (the same rule as for identities).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evidence {
-    /// THEORY.md §4 status.
+    /// docs/theory.md §4 status.
     pub status: Status,
     /// What the symbolic engine said.
     pub symbolic: SymbolicEvidence,
@@ -89,7 +89,7 @@ pub struct Evidence {
     #[serde(flatten)]
     pub numeric: NumericEvidence,
     /// The engine reduced the residual to 0 but the numeric path certified a nonzero value: the
-    /// engine is wrong (THEORY.md §4 `engine_disagreement`), and the status follows the
+    /// engine is wrong (docs/theory.md §4 `engine_disagreement`), and the status follows the
     /// certificate (`refuted`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub engine_disagreement: bool,
@@ -375,7 +375,7 @@ fn failure_verdict(e: &symbolic::EngineError) -> SymbolicVerdict {
     }
 }
 
-/// THEORY.md §4 status from the evidence, by the rule shared with identities — except that a
+/// docs/theory.md §4 status from the evidence, by the rule shared with identities — except that a
 /// certified witness decides a covariance check even against an engine that said zero: the
 /// enclosure is a proof of failure by itself, so the status is `refuted` and the disagreement
 /// is recorded next to it (never an `undetermined` verdict when a certificate exists).

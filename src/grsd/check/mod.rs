@@ -2,7 +2,7 @@
 //!
 //! The checks of [`covariance`] become facts (H1, H1-discrete, H2) in the domain-free
 //! [`crate::rules`] engine; the rules below — Theorem 1, its weak form, and the non-power-law
-//! rules of THEORY.md §2.7 — turn them into a verdict with a derivation trail. A power-law
+//! rules of docs/theory.md §2.7 — turn them into a verdict with a derivation trail. A power-law
 //! verdict is then confirmed by evaluating the user's original input against the forced form.
 
 pub mod class;
@@ -279,14 +279,14 @@ fn verdict_rule(
     }
 }
 
-/// The domain rules of THEORY.md §2.7 (the engine itself knows none of this).
+/// The domain rules of docs/theory.md §2.7 (the engine itself knows none of this).
 fn rules(forced: &Option<String>, time_var: &Option<String>) -> Vec<Rule<CheckValue>> {
     let forced = forced.clone().unwrap_or_else(|| "C λ^b t^(b−w)".into());
     let t = time_var.clone().unwrap_or_else(|| "t".into());
     vec![
         verdict_rule(
             "theorem_1",
-            "H1 ∧ H2 ⇒ v = C λ^b t^(b−w) (rigidity, THEORY.md §2.7)",
+            "H1 ∧ H2 ⇒ v = C λ^b t^(b−w) (rigidity, docs/theory.md §2.7)",
             vec![Premise::holds("H1"), Premise::holds("H2")],
             VerdictClass::PowerLaw,
             format!("continuous log-shift covariance and time-rescaling covariance force {forced}"),

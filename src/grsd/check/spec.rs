@@ -31,7 +31,7 @@ use rug::Rational;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// The kind of field being checked; it fixes the time-rescaling weight (THEORY.md §2.6).
+/// The kind of field being checked; it fixes the time-rescaling weight (docs/theory.md §2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
@@ -57,7 +57,7 @@ impl FieldKind {
         }
     }
 
-    /// The THEORY.md §2.6 weight.
+    /// The docs/theory.md §2.6 weight.
     pub fn weight(self) -> Rational {
         match self {
             FieldKind::Velocity => Rational::from(2),

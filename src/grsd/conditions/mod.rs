@@ -1,5 +1,5 @@
-//! `renorm conditions`: the four sufficient conditions of THEORY.md §2.8 on a training run, and
-//! the rules that combine them (R, PL-weak, PL) in the shared rule engine.
+//! `renorm conditions`: the four sufficient conditions of docs/theory.md §2.8 on a training run,
+//! and the rules that combine them (R, PL-weak, PL) in the shared rule engine.
 //!
 //! Each condition is a measured fact with its value, an uncertainty interval and its threshold.
 //! The conditions are *sufficient, not necessary*: a premise that fails makes a conclusion "not
@@ -19,7 +19,7 @@ use serde_json::json;
 /// JSON schema identifier.
 pub const SCHEMA: &str = "renorm.conditions/1";
 
-/// Thresholds (THEORY.md §2.8 defaults).
+/// Thresholds (docs/theory.md §2.8 defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {

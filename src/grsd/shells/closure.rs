@@ -1,4 +1,4 @@
-//! The closure fit of THEORY.md §2.3: non-negative rates `K_αβ` with
+//! The closure fit of docs/theory.md §2.3: non-negative rates `K_αβ` with
 //! `T_αβ ≈ K_αβ E_β − K_βα E_α`, fitted per unordered pair by non-negative least squares over a
 //! window of checkpoints, its residual `ρ`, and coarse-graining `h → 2h`.
 

@@ -1,4 +1,4 @@
-//! Log-shift invariance of the fitted couplings (THEORY.md §2.4): fit
+//! Log-shift invariance of the fitted couplings (docs/theory.md §2.4): fit
 //! `ln K_αβ ≈ γ h α + κ(α − β)` by least squares over pairs with `K_αβ > 0`; the defect is
 //! `δ_LSI = 1 − R²`, and a bootstrap over checkpoints gives 95% intervals for `γ` and `δ`.
 

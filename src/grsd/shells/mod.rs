@@ -1,4 +1,4 @@
-//! Spectral shell dynamics of a training run (THEORY.md §2.1–2.5).
+//! Spectral shell dynamics of a training run (docs/theory.md §2.1–2.5).
 //!
 //! From checkpoints `(t_i, M(t_i), e(t_i))`: eigen-decomposition per checkpoint, amplitudes
 //! `a_k = ⟨φ_k, e⟩`, logarithmic shells of width `h`, shell energies `E_α`, Kato couplings
@@ -20,7 +20,7 @@ use crate::rundata::RunData;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 
-/// Analysis settings (THEORY.md defaults; overridable in a conditions spec).
+/// Analysis settings (the defaults of docs/theory.md §2.1–2.3; overridable in a conditions spec).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShellOptions {

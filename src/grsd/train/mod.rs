@@ -1,7 +1,7 @@
 //! A small, exact trainer for fully connected networks that records what the GRSD conditions need.
 //!
-//! `renorm train` uses it to produce a [`RunData`] from a model it trains itself (THEORY.md §2.8:
-//! "or a model the tool trains itself"). Everything is plain `f64` linear algebra with nalgebra; no
+//! `renorm train` uses it to produce a [`RunData`] from a model it trains itself (the second
+//! input of docs/theory.md §2.8). Everything is plain `f64` linear algebra with nalgebra; no
 //! automatic differentiation and no finite differences.
 //!
 //! # Model
@@ -36,7 +36,7 @@
 //!
 //! Loss `L(θ) = ½ Σ_i (f(x_i) − y_i)²`; full-batch gradient descent `θ ← θ − η ∇L(θ)` with a constant
 //! step `η`, so `t = step · η` is gradient-flow time and `e(t) = f − y` follows `ė = −M e` up to
-//! `O(η)` (THEORY.md §2.1). The gradient is computed by backpropagation as `Jᵀ e`.
+//! `O(η)` (docs/theory.md §2.1). The gradient is computed by backpropagation as `Jᵀ e`.
 //!
 //! # What is recorded
 //!

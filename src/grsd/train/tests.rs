@@ -222,7 +222,7 @@ fn same_seed_same_run_different_seed_different_run() {
     }
 }
 
-/// Lemma-1 premise (THEORY.md §2.1): `(e(t+η) − e(t))/η = −M(t) e(t) + O(η)`.
+/// Lemma-1 premise (docs/theory.md §2.1): `(e(t+η) − e(t))/η = −M(t) e(t) + O(η)`.
 #[test]
 fn residual_follows_gradient_flow_to_first_order() {
     let measure = |arch, lr| {

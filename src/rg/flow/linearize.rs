@@ -10,7 +10,7 @@ use super::fixed_points::{FixedLine, FixedPoint, plane_state};
 use crate::numeric::Precision;
 use crate::numeric::poly::{self, Enclosure, RealSign};
 
-/// Relevance of a direction toward the IR (`τ` growing), THEORY.md §3.3.
+/// Relevance of a direction toward the IR (`τ` growing), docs/theory.md §3.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Direction {
     /// The real part of the eigenvalue is certainly positive: perturbations grow.

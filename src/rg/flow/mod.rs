@@ -1,5 +1,5 @@
-//! One-loop continuum RG flow of the power-law GP with a quartic interaction (THEORY.md §3.2–3.3,
-//! module docs of [`crate::rg`]).
+//! One-loop continuum RG flow of the power-law GP with a quartic interaction
+//! (docs/theory.md §3.2–3.3, module docs of [`crate::rg`]).
 //!
 //! State `g = (ũ, ρ, A, S²)`, RG time `τ = ln ℓ`, parameters `α, β, ω` (exact rationals) and the
 //! cutoff `N = Λ`. With `a = 1 + α`, `c = 1 + 2ω` and
