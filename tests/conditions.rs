@@ -80,7 +80,7 @@ fn numpy_written_runs_are_analysed() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// C2 (THEORY.md §2.8, size-aware) and the criteria that decide each rule, on synthetic runs whose
+// C2 (docs/theory.md §2.8, size-aware) and the criteria that decide each rule, on synthetic runs whose
 // numbers are worked out by hand below.
 
 use nalgebra::{DMatrix, DVector};

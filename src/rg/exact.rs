@@ -30,8 +30,10 @@
 //! a Gaussian, where the trapezoidal rule converges geometrically in `1/h`. The rule is run with
 //! the step halved until two successive steps agree to `digits + 3` significant digits in every
 //! moment (relative to the mode's scale `|⟨Δ⟩| + σ` for the mean, to the variance itself for the
-//! variance); the reported value is the finer one. The truncation of the infinite range is
-//! bounded explicitly for the HS integral (`|W| ≤ e^{−t²}`); for the one-mode integrals the sum
+//! variance); the reported value is the finer one. The HS integral runs along the horizontal
+//! line through its saddle point `iτ₀` rather than the real line (Cauchy; the real line would
+//! need to resolve a cancellation of order `e^{−U⟨Q⟩²/4N}`, hopeless at hundreds of modes), and
+//! its truncation is bounded explicitly (`|W(s + iτ₀)| ≤ e^{τ₀² − s²}`); for the one-mode integrals the sum
 //! runs outward from the Gaussian centre until the integrand, which is log-concave, has fallen
 //! below `10^{−(digits+10)}` of its largest value. This is a converged computation, not a
 //! certified enclosure: its digits are checked by refinement, which for an analytic integrand on
@@ -77,6 +79,10 @@ pub const MAX_MODES: u64 = 10_000;
 
 /// Largest number of digits a reference may be asked for.
 pub const MAX_DIGITS: u32 = 100;
+
+/// Node-mode evaluations per HS rule (nodes × modes) above which the halving stops with an
+/// error: each is a handful of complex MPFR operations (a logarithm among them).
+const HS_WORK_LIMIT: u64 = 1 << 22;
 
 /// Nodes on the half line at which the halving stops with an error (the strip of analyticity
 /// has become too narrow for the coupling, e.g. a huge `U/N`).
@@ -275,6 +281,8 @@ struct Prepared {
     weight: Vec<Float>,
     /// `√(U/(4N))` of the separable term (zero without it).
     hs_scale: Float,
+    /// `τ₀ ≥ 0`: the HS integral runs along `t = s + iτ₀` (see [`Prepared::saddle`]).
+    shift: Float,
     /// Per mode, the quartic coefficient `g_k` of a one-mode action `… + g_k f⁴/4`.
     quartic: Vec<Float>,
 }
@@ -308,15 +316,91 @@ impl Prepared {
                 g
             })
             .collect();
-        Prepared {
+        let mut prepared = Prepared {
             prec: p,
             stiffness,
             centre,
             target: s.target.clone(),
             weight: s.weight.clone(),
             hs_scale,
+            shift: Float::new(p),
             quartic,
+        };
+        if !prepared.weight.is_empty() {
+            prepared.shift = prepared.saddle();
         }
+        prepared
+    }
+
+    /// `κ_k = 4√(U/4N) w_k`: mode `k`'s precision at `t` is `B_k = A_k − iκ_k t`.
+    fn kappa(&self, k: usize) -> Float {
+        Float::with_val(self.prec, &self.hs_scale * &self.weight[k]) * 4u32
+    }
+
+    /// The saddle point `iτ₀` of the HS weight on the imaginary axis.
+    ///
+    /// **Why the contour moves.** On the real line the weight carries the phase of the mean
+    /// field, `W(t) ≈ e^{−t² + 2i√c t ⟨Q⟩}`, and `⟨Q⟩` grows like `N`: its integral is then a
+    /// cancellation of size `e^{−c⟨Q⟩²}` among terms of size one, which no working precision of
+    /// `digits + 20` resolves once `N` is in the hundreds (the refinement never agreed). The
+    /// integrand is analytic for `Im t > −min_k A_k/κ_k` (the poles of `B_k^{−1/2}` lie on the
+    /// negative imaginary axis) and decays along every horizontal line, so by Cauchy the integral
+    /// is the same along `t = s + iτ₀` for any `τ₀ ≥ 0`; through the saddle the phase is
+    /// stationary and nothing cancels. On that line `B_k = A_k + κ_kτ₀ − iκ_k s` still has
+    /// `Re B_k ≥ A_k`, so `|A_k/B_k| ≤ 1` and `Re(1 − A_k/B_k) ≥ 0`, and `W(−s + iτ₀)` is the
+    /// conjugate of `W(s + iτ₀)`: the half-line sum with real parts stays valid, and
+    /// `|W(s + iτ₀)| ≤ e^{τ₀² − s²}`.
+    ///
+    /// `τ₀` solves `d/dτ ln W(iτ) = 0`, i.e. `2τ = Σ_k [κ_k/(2(A_k+κ_kτ)) + A_k²m_k²κ_k/(2(A_k+κ_kτ)²)]`;
+    /// the right side decreases in `τ`, so bisection on `[0, τ_hi]` with `τ_hi` its value at
+    /// `τ = 0`, halved, finds it. Any `τ₀ ≥ 0` gives the same integral, so `f64` is enough here.
+    fn saddle(&self) -> Float {
+        let terms: Vec<(f64, f64, f64)> = (0..self.stiffness.len())
+            .map(|k| {
+                (
+                    self.stiffness[k].to_f64(),
+                    self.kappa(k).to_f64(),
+                    self.centre[k].to_f64(),
+                )
+            })
+            .collect();
+        let rhs = |tau: f64| -> f64 {
+            terms
+                .iter()
+                .map(|&(a, kappa, m)| {
+                    let b = a + kappa * tau;
+                    kappa / (2.0 * b) + a * a * m * m * kappa / (2.0 * b * b)
+                })
+                .sum()
+        };
+        let (mut lo, mut hi) = (0.0f64, rhs(0.0) / 2.0);
+        if !(hi.is_finite() && hi > 0.0) {
+            return Float::new(self.prec);
+        }
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if 2.0 * mid < rhs(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Float::with_val(self.prec, 0.5 * (lo + hi))
+    }
+
+    /// `ln W(iτ₀)` (real on the imaginary axis).
+    fn log_weight_at_saddle(&self) -> Float {
+        let p = self.prec;
+        let mut acc = Float::with_val(p, self.shift.square_ref());
+        for k in 0..self.stiffness.len() {
+            let a = &self.stiffness[k];
+            let b = Float::with_val(p, &self.kappa(k) * &self.shift) + a;
+            let ratio = Float::with_val(p, a / &b);
+            acc += Float::with_val(p, ratio.ln_ref()) / 2u32;
+            let am2 = Float::with_val(p, a * Float::with_val(p, self.centre[k].square_ref())) / 2u32;
+            acc -= am2 * (Float::with_val(p, 1) - ratio);
+        }
+        acc
     }
 
     fn gaussian(&self, digits: u32) -> ExactMoments {
@@ -337,11 +421,20 @@ impl Prepared {
         }
     }
 
-    /// `L` with `e^{−L²} ≤ 10^{−(digits+10)}`: beyond it the HS weight (bounded by `e^{−t²}`, and
-    /// the conditional moments by the mode's scale) contributes less than that to every integral.
+    /// The half-length `L` of the HS contour: `|W(s + iτ₀)| ≤ e^{τ₀² − s²}` (see
+    /// [`Prepared::saddle`]), so with `L² = τ₀² − ln W(iτ₀) + (digits + 10) ln 10` the weight beyond
+    /// `|s| = L` is below `10^{−(digits+10)}` of its value at the saddle, and the conditional
+    /// moments are bounded by the mode's scale (`|E_t f| ≤ |m|`, `|E_t f²| ≤ m² + 1/A`).
     fn hs_range(&self, digits: u32) -> Float {
-        let ln10 = Float::with_val(self.prec, 10).ln();
-        (ln10 * (digits + 10)).sqrt() + 1u32
+        let p = self.prec;
+        let ln10 = Float::with_val(p, 10).ln();
+        let excess = Float::with_val(p, self.shift.square_ref()) - self.log_weight_at_saddle();
+        let excess = if excess.is_sign_negative() {
+            Float::new(p)
+        } else {
+            excess
+        };
+        (excess + ln10 * (digits + 10)).sqrt() + 1u32
     }
 
     fn nodes_used(&self, h: &Float, route: Route, digits: u32) -> usize {
@@ -358,33 +451,40 @@ impl Prepared {
         let p = self.prec;
         let range = self.hs_range(digits);
         let nodes = Float::with_val(p, &range / h).ceil().to_f64();
-        if nodes.is_nan() || nodes > MAX_NODES as f64 {
+        let n = self.stiffness.len();
+        if nodes.is_nan() || nodes > MAX_NODES as f64 || nodes * n as f64 > HS_WORK_LIMIT as f64 {
             return Err(Error::numeric(
                 "exact moments (Hubbard–Stratonovich)",
                 format!(
-                    "the quadrature needs more than {MAX_NODES} nodes to converge; the coupling U/N is \
+                    "the quadrature needs more than {MAX_NODES} nodes, or more than {HS_WORK_LIMIT} \
+                     node-mode evaluations, to converge; the coupling U/N or the number of modes is \
                      too large for this reference"
                 ),
             ));
         }
-        let n = self.stiffness.len();
         let mut sums = Sums {
             z: Float::new(p),
             first: vec![Float::new(p); n],
             second: vec![Float::new(p); n],
         };
         for j in 0..=(nodes as usize) {
-            let t = Float::with_val(p, h * j as u32);
-            // The node t = 0 is counted once, every other node twice (its mirror −t is the
-            // complex conjugate, and only real parts are kept).
+            // t = s + iτ₀. The node s = 0 is counted once, every other node twice (its mirror
+            // −s + iτ₀ carries the complex conjugate, and only real parts are kept).
+            let s = Float::with_val(p, h * j as u32);
             let weight = if j == 0 { 1u32 } else { 2u32 };
-            let mut log_w = C::real(-Float::with_val(p, t.square_ref()));
+            // −t² = τ₀² − s² − 2isτ₀.
+            let mut log_w = C {
+                re: Float::with_val(p, self.shift.square_ref()) - Float::with_val(p, s.square_ref()),
+                im: -Float::with_val(p, &s * &self.shift) * 2u32,
+            };
             let mut cond: Vec<(C, C)> = Vec::with_capacity(n);
             for k in 0..n {
                 let a = &self.stiffness[k];
+                let kappa = self.kappa(k);
+                // B = A − iκt = A + κτ₀ − iκs.
                 let b = C {
-                    re: a.clone(),
-                    im: -Float::with_val(p, &self.hs_scale * &self.weight[k]) * &t * 4u32,
+                    re: Float::with_val(p, &kappa * &self.shift) + a,
+                    im: -Float::with_val(p, &kappa * &s),
                 };
                 let a_over_b = b.recip().scale(a);
                 let one_minus = C::real(Float::with_val(p, 1)).add(&a_over_b.scale(&Float::with_val(p, -1)));
@@ -627,6 +727,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_contour_does_not_change_the_integral() {
+        // Cauchy: any horizontal line Im t = τ₀ ≥ 0 gives the same moments. On the real line
+        // (τ₀ = 0) the N = 16 model still converges (it is what the mpmath reference in
+        // tests/fixtures/rg/hs_reference.py integrates); at N = 96 compare three shifted lines.
+        for (n, shifts) in [(16u64, vec![0.0, 1.0]), (96, vec![0.5, 1.0, 1.5])] {
+            let m = model(n, "3.98", &separable("1"));
+            let prec = Precision::from_digits(50);
+            let base = Prepared::new(&Spectrum::new(&m, prec), prec);
+            assert!(base.shift > 0, "the saddle lies above the real axis");
+            let runs: Vec<ExactMoments> = shifts
+                .iter()
+                .map(|&f| {
+                    let mut p = base.clone();
+                    p.shift = Float::with_val(p.prec, &base.shift * f);
+                    converge(&p, Route::HubbardStratonovich, 25).unwrap()
+                })
+                .collect();
+            for other in &runs[1..] {
+                for (a, b) in runs[0].modes.iter().zip(&other.modes) {
+                    assert!(rel(&a.variance, &b.variance) < 1e-23, "N = {n}, k = {}", a.k);
+                    assert!(rel(&a.mean_delta, &b.mean_delta) < 1e-23, "N = {n}, k = {}", a.k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hundreds_of_modes_converge_through_the_saddle() {
+        // On the real line this model needs to resolve a cancellation of e^{−c⟨Q⟩²} ≈ e^{−50}:
+        // the refinement never agreed (and ran for minutes). Through the saddle it converges.
+        let m = model(200, "3.98", &separable("1"));
+        let e = exact_moments(&m, 30).unwrap();
+        assert_eq!(e.digits, 30);
+        assert!(e.modes.iter().all(|v| v.variance > 0));
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub struct Measured {
     pub threshold: Option<f64>,
     /// Further numbers and the reason, in words.
     pub detail: String,
-    /// Every criterion that entered the verdict, in the order of THEORY.md §2.8 (empty for the
+    /// Every criterion that entered the verdict, in the order of docs/theory.md §2.8 (empty for the
     /// derived rules R, PL-weak and PL, which the rule engine decides).
     #[serde(default)]
     pub criteria: Vec<Criterion>,
@@ -120,7 +120,7 @@ pub struct Measured {
 }
 
 /// The minimum number of mode pairs `N_αβ` a shell pair needs to enter C2's `η`
-/// (THEORY.md §2.8); smaller pairs are excluded and counted.
+/// (docs/theory.md §2.8); smaller pairs are excluded and counted.
 pub const C2_MIN_MODE_PAIRS: usize = 4;
 
 /// The outcome of one criterion.
@@ -148,7 +148,7 @@ impl CriterionStatus {
 
 /// One criterion of a condition: a measured value compared with its threshold.
 ///
-/// Every condition of THEORY.md §2.8 is a conjunction of criteria; [`Measured::decided_by`]
+/// Every condition of docs/theory.md §2.8 is a conjunction of criteria; [`Measured::decided_by`]
 /// names the ones that decided it: the failing ones when it fails, the unmeasured ones when it
 /// is not established, and all of them when it holds (each was needed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,7 +336,7 @@ fn gradient_propagation(norms: &nalgebra::DMatrix<f64>) -> (f64, f64, [f64; 2]) 
     (pi, slope, [lo.exp(), hi.exp()])
 }
 
-/// C2's measurement at `t_0` (THEORY.md §2.8): the statistic and what entered or was left out.
+/// C2's measurement at `t_0` (docs/theory.md §2.8): the statistic and what entered or was left out.
 #[derive(Debug, Clone, PartialEq)]
 struct Incoherence {
     /// `η = Σ N_αβ c_αβ / Σ N_αβ` over the qualifying shell pairs; `None` if none qualifies.
@@ -355,7 +355,7 @@ struct Incoherence {
 }
 
 /// C2: incoherence at initialization from the Kato couplings at `t_0` (forward difference of
-/// `M` over `steps_ahead` checkpoints), THEORY.md §2.8: for each unordered shell pair `α < β`
+/// `M` over `steps_ahead` checkpoints), docs/theory.md §2.8: for each unordered shell pair `α < β`
 /// with `N_αβ ≥ 4` mode pairs, `x_kj = A_kj a_k a_j` (`k ∈ α`, `j ∈ β`),
 /// `z² = (Σ x)² / Σ x²`, `c = max(0, (z² − 1)/(N − 1))`, and `η = Σ N c / Σ N`.
 ///
@@ -629,7 +629,7 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
     let mut rules_out = std::collections::BTreeMap::new();
     let mut engine = Engine::new();
 
-    // C1: Π ≤ C_prop and the slope of ln Π against depth ≤ c1_slope (THEORY.md §2.8).
+    // C1: Π ≤ C_prop and the slope of ln Π against depth ≤ c1_slope (docs/theory.md §2.8).
     let (c1, c1_truth) = match &run.layer_jacobian_norms {
         Some(norms) if norms.ncols() > 0 => {
             let (pi, slope, interval) = gradient_propagation(norms);
@@ -664,7 +664,7 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
     engine.assert_fact(fact("C1", "bounded gradient propagation", &c1, c1_truth));
     rules_out.insert("C1".to_string(), c1);
 
-    // C2: the size-aware coherence fraction η at t₀ (THEORY.md §2.8).
+    // C2: the size-aware coherence fraction η at t₀ (docs/theory.md §2.8).
     let inc1 = incoherence(run, &analysis, 1);
     let eta2 = incoherence(run, &analysis, 2).and_then(|i| i.eta);
     let (c2, c2_truth) = match inc1 {
