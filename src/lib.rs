@@ -18,6 +18,7 @@
 //! | [`grsd`] | the GRSD pipeline: [`check`] (covariance and the forced power law), [`train`], [`rundata`], [`shells`], [`conditions`] |
 //! | [`proof`] | machine-checked derivations (`renorm prove`) |
 //! | [`report`] | the one report writer: Markdown, LaTeX, HTML, JSON |
+//! | [`contract`] | the JSON contract: `schema` identifiers of every JSON output |
 //! | [`spec_values`] | exact numbers and located errors shared by the TOML spec formats |
 //! | [`rg`] | the RG layer: learning curves, flows, relevance, predictions, sampling |
 //! | [`app`] | whole-program workflows: the demo and the report bundle |
@@ -33,6 +34,7 @@
 pub mod api;
 pub mod app;
 pub mod atomic_write;
+pub mod contract;
 pub mod crosscheck;
 pub mod error;
 pub mod expr;

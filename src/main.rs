@@ -741,7 +741,7 @@ fn run(cli: Cli) -> Result<()> {
                 ))?,
                 Format::Json => {
                     let doc = serde_json::json!({
-                        "schema": "renorm.parse/1",
+                        "schema": renorm::contract::PARSE,
                         "parsed": e.to_string(),
                         "latex": e.to_latex(),
                         "variables": vars,
@@ -781,10 +781,7 @@ fn run(cli: Cli) -> Result<()> {
             let outcome = crosscheck::check(&identity, &options);
             let text = match format {
                 Format::Text => outcome.to_text(),
-                Format::Json => {
-                    serde_json::to_string_pretty(&outcome).map_err(|e| Error::serialize("the outcome", e))?
-                        + "\n"
-                }
+                Format::Json => renorm::contract::to_json(renorm::contract::IDENTITY, &outcome)?,
             };
             report_out::emit(&text)?;
             if expect_holds && !outcome.status.holds() {

@@ -75,7 +75,7 @@ fn demo_writes_reports_and_keeps_stdout_clean() {
     assert!(text.contains("engine_disagreement"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
-    assert_eq!(json["schema"], "renorm.demo/1");
+    assert_eq!(json["schema"], "renorm.demo/2");
     assert!(
         std::fs::read_to_string(dir.join("report.md"))
             .unwrap()
@@ -188,9 +188,10 @@ fn check_reports_and_claims() {
     let out = renorm(&["check", gallery, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is pure JSON");
-    assert_eq!(json["schema"], "renorm.check/1");
-    assert_eq!(json["verdict"]["class"], "power_law");
-    assert_eq!(json["checks"]["log_shift"]["degree"], "3/2");
+    assert_eq!(json["schema"], "renorm.check/2");
+    assert_eq!(json["reports"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["reports"][0]["verdict"]["class"], "power_law");
+    assert_eq!(json["reports"][0]["checks"]["log_shift"]["degree"], "3/2");
 
     // A wrong claim exits 1 and names the claim.
     let dir = scratch_dir("check");

@@ -128,8 +128,10 @@ fn covariance_witness_encloses_the_cross_ratio_residual() {
         "--format",
         "json",
     ]);
-    assert_eq!(out["verdict"]["class"], "not_power_law", "{out}");
-    let w = &out["checks"]["log_shift"]["witness"];
+    assert_eq!(out["schema"], "renorm.check/2", "{out}");
+    let report = &out["reports"][0];
+    assert_eq!(report["verdict"]["class"], "not_power_law", "{out}");
+    let w = &report["checks"]["log_shift"]["witness"];
     assert!(
         w["residual"].as_str().is_some_and(|r| r.contains("σ = 1/2")),
         "witness names its residual: {w}"

@@ -121,8 +121,11 @@ fn four_concurrent_checks_take_turns_and_agree() {
         .collect();
     for (i, v) in verdicts.iter().enumerate() {
         assert_eq!(v["engine"], "on", "process {i}");
-        assert_eq!(v["verdict"]["class"], "power_law", "process {i}");
-        assert_eq!(v["checks"]["log_shift"]["degree"], "3/2", "process {i}");
+        assert_eq!(v["reports"][0]["verdict"]["class"], "power_law", "process {i}");
+        assert_eq!(
+            v["reports"][0]["checks"]["log_shift"]["degree"], "3/2",
+            "process {i}"
+        );
         for key in ["verdict", "checks", "confirmation", "expectations"] {
             assert_eq!(v[key], verdicts[0][key], "process {i} differs in {key}");
         }
@@ -227,11 +230,13 @@ fn engine_off_runs_on_numeric_evidence_while_the_lock_is_held() {
         assert_numeric_only_check(&out, how);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["engine"], "off", "{how}");
-        assert_eq!(json["checks"]["log_shift"]["status"], "confirmed", "{how}");
-        assert_eq!(json["checks"]["time_rescaling"]["status"], "confirmed", "{how}");
+        let report = &json["reports"][0];
+        assert_eq!(report["engine"], "off", "{how}");
+        assert_eq!(report["checks"]["log_shift"]["status"], "confirmed", "{how}");
+        assert_eq!(report["checks"]["time_rescaling"]["status"], "confirmed", "{how}");
         // The degree is recovered numerically, so the verdict and the claims still stand.
-        assert_eq!(json["verdict"]["class"], "power_law", "{how}");
-        assert_eq!(json["checks"]["log_shift"]["degree"], "3/2", "{how}");
+        assert_eq!(report["verdict"]["class"], "power_law", "{how}");
+        assert_eq!(report["checks"]["log_shift"]["degree"], "3/2", "{how}");
 
         let args = with_flag(&["check", SPEC]);
         let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), env_off);
@@ -303,7 +308,7 @@ fn engine_off_runs_on_numeric_evidence_while_the_lock_is_held() {
     assert!(err.contains("expect.log_shift"), "{err}");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["engine"], "off");
-    assert_eq!(json["checks"]["log_shift"]["kind"], "undetermined");
+    assert_eq!(json["reports"][0]["checks"]["log_shift"]["kind"], "undetermined");
     assert!(!text(&out.stdout).contains("proved"));
     // `--engine on` overrides the variable: the engine is wanted, the lock is held, no wait.
     let out = run(&["identity", "x", "x", "--engine", "on"], true);

@@ -246,7 +246,8 @@ fn classify_flow_transfer_and_scaling_run_from_the_command_line() {
     let fixed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(flow_dir.join("fixed_points.json")).unwrap()).unwrap();
     // The GP fixed point, exact, with eigenvalues −(1+2ω) = −1, −(1+α) = −6/5 and β − α = 1.
-    let gp = fixed
+    assert_eq!(fixed["schema"], "renorm.rg.flow.fixed_points/1");
+    let gp = fixed["fixed_points"]
         .as_array()
         .unwrap()
         .iter()
@@ -486,7 +487,8 @@ fn transfer_and_scaling_carry_the_validity_diagnostics() {
     assert!(md.contains("1st-order shift") && md.contains("⚠"), "{md}");
     let points: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("scaling/scaling.json")).unwrap()).unwrap();
-    assert!(points[0]["first_order_shift"].as_f64().unwrap() > 0.2);
+    assert_eq!(points["schema"], "renorm.rg.scaling/1");
+    assert!(points["points"][0]["first_order_shift"].as_f64().unwrap() > 0.2);
 }
 
 /// One mode with both quartics (a single f⁴ term): the exact column against
@@ -672,7 +674,8 @@ fn omega_minus_half_reports_exactly_one_fixed_line() {
     assert_eq!(f.status.code(), Some(0), "{}", String::from_utf8_lossy(&f.stderr));
     let fixed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("fixed_points.json")).unwrap()).unwrap();
-    check_fixed(&fixed);
+    assert_eq!(fixed["schema"], "renorm.rg.flow.fixed_points/1");
+    check_fixed(&fixed["fixed_points"]);
     let out = stdout(&f);
     assert_eq!(
         out.lines().filter(|l| l.starts_with("fixed line")).count(),

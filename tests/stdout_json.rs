@@ -106,8 +106,15 @@ fn path_str(p: &Path) -> &str {
 }
 
 fn assert_check_report(json: &serde_json::Value, what: &str) {
-    assert_eq!(json["schema"], "renorm.check/1", "{what}: {json}");
-    let class = json["verdict"]["class"].as_str().unwrap_or_default();
+    assert_eq!(json["schema"], "renorm.check/2", "{what}: {json}");
+    assert_eq!(
+        json["reports"].as_array().map(Vec::len),
+        Some(1),
+        "{what}: one spec, one report: {json}"
+    );
+    let class = json["reports"][0]["verdict"]["class"]
+        .as_str()
+        .unwrap_or_default();
     assert!(CLASSES.contains(&class), "{what}: verdict class {class:?}");
 }
 
@@ -302,6 +309,6 @@ fn prove_and_report_keep_stdout_to_their_output() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&bundle).expect("bundle.json"))
             .expect("bundle.json is JSON");
-    assert_eq!(json["schema"], "renorm.bundle/1");
+    assert_eq!(json["schema"], "renorm.report/1");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -396,7 +396,7 @@ pub fn run(out: &Path) -> Result<String> {
     let report = Report {
         document: doc,
         data: serde_json::json!({
-            "schema": "renorm.demo/1",
+            "schema": crate::contract::DEMO,
             "gallery": json("the gallery reports", serde_json::to_value(&gallery))?,
             "proofs": json("the proof results", serde_json::to_value(&proofs))?,
             "conditions": json("the conditions report", serde_json::to_value(&conditions))?,

@@ -2,6 +2,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use renorm::atomic_write::write_atomic;
+use renorm::contract;
 use renorm::numeric::{Precision, format};
 use renorm::rg::model::parse_exact;
 use renorm::rg::sample::{Progress, SamplerConfig};
@@ -299,10 +300,42 @@ fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string_pretty(value)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::serialize("the result", e))
+/// `fixed_points.json` of `rg flow` (`renorm.rg.flow.fixed_points/1`).
+#[derive(serde::Serialize)]
+struct FixedPointsDoc<'a> {
+    fixed_points: &'a [rg::classify::FixedPointReport],
+}
+
+/// `scaling.json` of `rg scaling` (`renorm.rg.scaling/1`).
+#[derive(serde::Serialize)]
+struct ScalingDoc<'a> {
+    points: &'a [rg::scaling::Point],
+}
+
+/// The output of `rg transfer` (`renorm.rg.transfer/1`), with or without `--sample`.
+#[derive(serde::Serialize)]
+struct TransferDoc<'a> {
+    ell_star: String,
+    modes_integrated: u64,
+    amplitude: String,
+    coupling: String,
+    transferred: &'a Model,
+    naive: &'a Model,
+    validity: TransferValidity<'a>,
+    /// The sampled validation (`--sample`), else `null`.
+    validation: Option<&'a rg::experiments::TransferValidation>,
+}
+
+/// The validity of the predictions for the system transferred from and the one transferred to.
+#[derive(serde::Serialize)]
+struct TransferValidity<'a> {
+    system: &'a rg::validity::Validity,
+    transferred: &'a rg::validity::Validity,
+}
+
+/// `value` as pretty JSON labelled with its `schema` (the JSON contract, `renorm::contract`).
+fn json<T: serde::Serialize>(schema: &'static str, value: &T) -> Result<String> {
+    contract::to_json(schema, value)
 }
 
 /// The library names options by their fields (`p_prime`, sampler `dt`); here they are flags.
@@ -552,7 +585,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                 .map_err(|e| Error::from_curve("rg curve", e))?;
             let text = match format {
                 ValueFormat::Text => curve_text(&lc, &alpha, &beta, &x, modes),
-                ValueFormat::Json => json(&curve_json(&lc, &alpha, &beta, &x, modes))?,
+                ValueFormat::Json => json(contract::RG_CURVE, &curve_json(&lc, &alpha, &beta, &x, modes))?,
             };
             emit(None, &text)
         }
@@ -607,7 +640,11 @@ pub fn run(command: RgCommand) -> Result<()> {
             };
             let traj = flow::integrate_flow(&params, truncation, &initial, &Rational::new(), &outputs, &opts)
                 .map_err(failed)?;
-            write_in(&out, "trajectory.json", &json(&traj.table(digits))?)?;
+            write_in(
+                &out,
+                "trajectory.json",
+                &json(contract::RG_FLOW_TRAJECTORY, &traj.table(digits))?,
+            )?;
             write_in(&out, "trajectory.csv", &traj.to_csv(digits))?;
             let range = |v: &[f64], flag: &str| match v {
                 [lo, hi] if lo < hi => Ok((*lo, *hi)),
@@ -652,7 +689,14 @@ pub fn run(command: RgCommand) -> Result<()> {
             }
             write_in(&out, "nullclines.csv", &nullclines)?;
             let fixed = rg::classify::fixed_points(&m, digits)?;
-            write_in(&out, "fixed_points.json", &json(&fixed)?)?;
+            write_in(
+                &out,
+                "fixed_points.json",
+                &json(
+                    contract::RG_FLOW_FIXED_POINTS,
+                    &FixedPointsDoc { fixed_points: &fixed },
+                )?,
+            )?;
             let table = traj.table(digits);
             let mut text = format!(
                 "flow of (ũ, ρ, A, S²), α = {}, β = {}, ω = {}, N = {}, {}, {:?} to {digits} digits: {} accepted / {} rejected steps\n",
@@ -712,7 +756,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             )
             .map_err(|e| flag_hint(e, &[("window ell_min, ell_max", "--ell-min, --ell-max")]))?;
             let text = match format {
-                ValueFormat::Json => json(&c)?,
+                ValueFormat::Json => json(contract::RG_CLASSIFY, &c)?,
                 ValueFormat::Text => {
                     let mut out = format!(
                         "window ℓ ∈ [{:.4}, {:.4}] (whole decimation steps), P/r = {}\n",
@@ -774,7 +818,11 @@ pub fn run(command: RgCommand) -> Result<()> {
             }
             let md = rg::scaling::markdown(&m, &pts);
             write_in(&out, "scaling.md", &md)?;
-            write_in(&out, "scaling.json", &json(&pts)?)?;
+            write_in(
+                &out,
+                "scaling.json",
+                &json(contract::RG_SCALING, &ScalingDoc { points: &pts })?,
+            )?;
             write_in(
                 &out,
                 "figure.svg",
@@ -814,7 +862,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             let text = match format {
                 TableFormat::Md => table.markdown(1),
                 TableFormat::Csv => table.csv(),
-                TableFormat::Json => json(&table)?,
+                TableFormat::Json => json(contract::RG_PREDICT, &table)?,
             };
             emit(output.as_deref(), &text)
         }
@@ -827,7 +875,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             let md = table.markdown(5);
             write_in(&out, "table.md", &md)?;
             write_in(&out, "table.csv", &table.csv())?;
-            write_in(&out, "table.json", &json(&table)?)?;
+            write_in(&out, "table.json", &json(contract::RG_SAMPLE, &table)?)?;
             let title = if m.title.is_empty() {
                 "sampling vs predictions".to_string()
             } else {
@@ -868,17 +916,23 @@ pub fn run(command: RgCommand) -> Result<()> {
                 }
                 validity_md += &format!("\n### Validity of {name}\n\n{}", v.markdown());
             }
+            // One shape with or without sampling (`renorm.rg.transfer/1`): the map, the validity
+            // of both systems, and the sampled validation or `null`.
+            let summary = |validation| TransferDoc {
+                ell_star: t.ell_star.to_string_radix(10, Some(20)),
+                modes_integrated: t.modes_integrated,
+                amplitude: t.amplitude.to_string_radix(10, Some(20)),
+                coupling: t.coupling.to_string_radix(10, Some(20)),
+                transferred: &t.transferred,
+                naive: &t.naive,
+                validity: TransferValidity {
+                    system: &source,
+                    transferred: &target,
+                },
+                validation,
+            };
             if !sample {
-                let summary = serde_json::json!({
-                    "ell_star": t.ell_star.to_string_radix(10, Some(20)),
-                    "modes_integrated": t.modes_integrated,
-                    "amplitude": t.amplitude.to_string_radix(10, Some(20)),
-                    "coupling": t.coupling.to_string_radix(10, Some(20)),
-                    "transferred": t.transferred,
-                    "naive": t.naive,
-                    "validity": { "system": source, "transferred": target },
-                });
-                return emit(None, &json(&summary)?);
+                return emit(None, &json(contract::RG_TRANSFER, &summary(None))?);
             }
             let (config, bar) = sampler.config()?;
             let (_, validation) = rg::experiments::transfer_vs_sampling(&m, &p_prime, &config, prec)
@@ -886,7 +940,11 @@ pub fn run(command: RgCommand) -> Result<()> {
             drop(bar);
             let md = format!("{}{validity_md}", validation.markdown());
             write_in(&out, "transfer.md", &md)?;
-            write_in(&out, "transfer.json", &json(&validation)?)?;
+            write_in(
+                &out,
+                "transfer.json",
+                &json(contract::RG_TRANSFER, &summary(Some(&validation)))?,
+            )?;
             write_in(&out, "figure.svg", &validation.figure("hyperparameter transfer"))?;
             emit(None, &md)?;
             eprintln!("wrote {}/transfer.{{md,json}} and figure.svg", out.display());

@@ -100,9 +100,9 @@ fn failed_power_law_assertion_shows_the_witness_and_the_explanation() {
         msg.contains("certified witness breaks log-shift covariance"),
         "{msg}"
     );
-    // The witness: point (σ, λ, λ') and an enclosure that excludes 0.
+    // The witness: point (sigma, λ, λ') and an enclosure that excludes 0.
     assert!(
-        msg.contains("witness") && msg.contains("σ=") && msg.contains("excludes 0"),
+        msg.contains("witness") && msg.contains("sigma=") && msg.contains("excludes 0"),
         "{msg}"
     );
 }

@@ -293,6 +293,17 @@ fn cap_extra(knobs: &Knobs) -> u32 {
     knobs.max_digits.saturating_sub(knobs.digits)
 }
 
+/// Adds a witness coordinate that is not a variable of the field (the shift `sigma`, the factor
+/// `kappa`, …) under an ASCII key (the JSON contract), primed until it names no variable of
+/// the point, so it never overwrites one.
+pub(crate) fn insert_coordinate(point: &mut BTreeMap<String, String>, base: &str, value: String) {
+    let mut key = base.to_string();
+    while point.contains_key(&key) {
+        key.push('\'');
+    }
+    point.insert(key, value);
+}
+
 fn point_strings(at: &Assignment) -> BTreeMap<String, String> {
     at.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
 }
@@ -551,11 +562,11 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
         // one shift can miss: the second shift, by ln(3/2), is incommensurate with the first
         // (ln(3/2)/(1/2) is irrational), so no period divides both.
         for (factor, power, key, value, shown) in [
-            (e_sigma.clone(), None, "σ", "1/2", "σ = 1/2"),
+            (e_sigma.clone(), None, "sigma", "1/2", "σ = 1/2"),
             (
                 Expr::rational(&Rational::from((3, 2))),
                 Some(Expr::rational(&Rational::from((3, 2)))),
-                "e^σ",
+                "exp_sigma",
                 "3/2",
                 "e^σ = 3/2",
             ),
@@ -568,7 +579,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> LogShift {
                 .mul(field.shifted("'", None))
                 .sub(field.shifted("'", Some(&factor)).mul(field.shifted("", None)));
             let mut witness_at: BTreeMap<String, String> = point_strings(&at);
-            witness_at.insert(key.into(), value.into());
+            insert_coordinate(&mut witness_at, key, value.into());
             ev.numeric.witness = certify(
                 &cross,
                 &at,
@@ -735,7 +746,7 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> TimeRescaling {
             let k = Expr::rational(kappa);
             let residual = scaled.clone().sub(k.pow(w_expr.clone()).mul(field.f.clone()));
             if let Some(mut wit) = certify(&residual, &at, knobs, extra, "F(κλ, t/κ) − κ^w F(λ, t)") {
-                wit.point.insert("κ".into(), kappa.to_string());
+                insert_coordinate(&mut wit.point, "kappa", kappa.to_string());
                 ev.numeric.witness = Some(wit);
                 break;
             }

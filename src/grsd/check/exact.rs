@@ -195,7 +195,7 @@ pub(crate) fn log_shift(field: &Field, knobs: &Knobs) -> Option<LogShift> {
         // Not a power of two: F is not homogeneous; find two points that show it.
         return cross_witness(field, &at, &two).map(|w| not_covariant(knobs, w));
     };
-    let kappa = fresh(&pools, "κ");
+    let kappa = fresh(&pools, "kappa");
     let k = Expr::var(&kappa);
     let lhs = field.f.map_vars(&mut |v| {
         field
@@ -265,7 +265,7 @@ fn cross_witness(field: &Field, at: &Assignment, k: &Rational) -> Option<Witness
                 point.insert(format!("{s}'"), v.to_string());
             }
         }
-        point.insert("e^σ".into(), k.to_string());
+        super::covariance::insert_coordinate(&mut point, "exp_sigma", k.to_string());
         return Some(Witness {
             point,
             residual: format!("F(e^σ λ)·F(λ') − F(e^σ λ')·F(λ), e^σ = {k}"),
@@ -320,7 +320,7 @@ pub(crate) fn time_rescaling(field: &Field, knobs: &Knobs) -> Option<TimeRescali
                 .filter(|(n, _)| **n != m_name)
                 .map(|(n, v)| (n.clone(), v.to_string()))
                 .collect();
-            point.insert("κ".into(), kappa_value.to_string());
+            super::covariance::insert_coordinate(&mut point, "kappa", kappa_value.to_string());
             let diff = Rational::from(&c.lhs - &c.rhs);
             refuted(
                 knobs,
@@ -392,7 +392,7 @@ mod tests {
     /// Checks an exact H1 witness against `f`, evaluated by hand in rationals.
     fn assert_cross_witness(w: &Witness, f: impl Fn(&Rational) -> Rational) {
         assert_eq!(w.method, WitnessMethod::Exact);
-        let (l, lp, k) = (q(&w.point["lam"]), q(&w.point["lam'"]), q(&w.point["e^σ"]));
+        let (l, lp, k) = (q(&w.point["lam"]), q(&w.point["lam'"]), q(&w.point["exp_sigma"]));
         let kl = Rational::from(&k * &l);
         let klp = Rational::from(&k * &lp);
         let expected = f(&kl) * f(&lp) - f(&klp) * f(&l);
@@ -413,7 +413,7 @@ mod tests {
         assert_eq!(h2.evidence.status, Status::Refuted);
         let w = h2.evidence.numeric.witness.as_ref().expect("a witness");
         assert_eq!(w.method, WitnessMethod::Exact);
-        let (k, l, t) = (q(&w.point["κ"]), q(&w.point["lam"]), q(&w.point["t"]));
+        let (k, l, t) = (q(&w.point["kappa"]), q(&w.point["lam"]), q(&w.point["t"]));
         let k2 = Rational::from(&k * &k);
         let expected = (Rational::from(&k2 * &k) - k2) * Rational::from(&l * &l) / t;
         assert_ne!(expected, 0);
@@ -446,7 +446,7 @@ mod tests {
             q(&w.point["mu"]),
             q(&w.point["lam'"]),
             q(&w.point["mu'"]),
-            q(&w.point["e^σ"]),
+            q(&w.point["exp_sigma"]),
         );
         let f = |a: &Rational, b: &Rational| Rational::from(a * a) + b;
         let expected = f(&Rational::from(&k * &l), &Rational::from(&k * &m)) * f(&lp, &mp)

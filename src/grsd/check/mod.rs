@@ -26,8 +26,9 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::ops::{Div, Mul, Sub};
 
-/// JSON schema identifier of [`CheckReport`].
-pub const SCHEMA: &str = "renorm.check/1";
+/// JSON schema identifier of the check output (a batch of [`CheckReport`]s; see
+/// [`crate::contract`]).
+pub const SCHEMA: &str = crate::contract::CHECK;
 
 /// The log-shift section of a report: continuous check, and the discrete one when it ran.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -172,8 +173,6 @@ pub struct ExpectationResult {
 /// The complete result of checking one spec.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckReport {
-    /// [`SCHEMA`].
-    pub schema: String,
     /// Spec name.
     pub name: String,
     /// Formula as written.
@@ -677,7 +676,6 @@ pub fn run(spec: &Spec, knobs: &Knobs) -> crate::Result<CheckReport> {
         detail: h2,
     };
     let mut report = CheckReport {
-        schema: SCHEMA.to_string(),
         name: spec.name.clone(),
         source: spec.source.clone(),
         parsed: spec.expr.to_string(),

@@ -18,19 +18,16 @@ pub fn render(reports: &[CheckReport], format: Format) -> crate::Result<String> 
 }
 
 /// The batch as a shared-writer [`Report`]: a document with one section per spec, and the JSON
-/// data (`renorm.check/1`; several specs are wrapped in `{"schema", "reports": […]}`).
+/// data (`renorm.check/2`: `{"schema", "engine", "reports": […]}` whatever the number of specs,
+/// so a consumer reads one shape).
 ///
 /// Fails if the reports cannot be serialised (an internal error, never a silent `null`).
 pub fn report(reports: &[CheckReport]) -> crate::Result<Report> {
-    let data = if reports.len() == 1 {
-        serde_json::to_value(&reports[0])
-    } else {
-        serde_json::to_value(CheckBatch {
-            schema: super::SCHEMA,
-            engine: engine_of(reports),
-            reports,
-        })
-    }
+    let data = serde_json::to_value(CheckBatch {
+        schema: super::SCHEMA,
+        engine: engine_of(reports),
+        reports,
+    })
     .map_err(|e| crate::Error::serialize("the check reports", e))?;
     let mut doc = Document::new("renorm check report");
     if engine_of(reports) == EngineMode::Off {
