@@ -52,15 +52,7 @@ pub fn identities_document(rows: &[(Status, String, Outcome)]) -> Document {
         ],
         rows.iter()
             .map(|(expected, why, o)| {
-                let numeric = match &o.numeric.witness {
-                    Some(w) => w.summary(),
-                    None => format!(
-                        "{}/{} points, ≥{} digits",
-                        o.numeric.points_agreeing,
-                        o.numeric.points_requested,
-                        o.numeric.digits_confirmed.unwrap_or(0)
-                    ),
-                };
+                let numeric = numeric_summary(o);
                 vec![
                     vec![code(o.identity.clone())],
                     vec![strong(o.status.as_str())],
@@ -74,10 +66,9 @@ pub fn identities_document(rows: &[(Status, String, Outcome)]) -> Document {
     d
 }
 
-/// One identity outcome (`renorm identity --format json`) as a one-row table.
-fn identity_document(o: &Outcome, name: &str) -> Document {
-    let mut d = Document::new(format!("Identity ({name})"));
-    let numeric = match &o.numeric.witness {
+/// The numeric evidence of an identity in one cell: its witness, or how many points agreed.
+fn numeric_summary(o: &Outcome) -> String {
+    match &o.numeric.witness {
         Some(w) => w.summary(),
         None => format!(
             "{}/{} points, ≥{} digits",
@@ -85,7 +76,13 @@ fn identity_document(o: &Outcome, name: &str) -> Document {
             o.numeric.points_requested,
             o.numeric.digits_confirmed.unwrap_or(0)
         ),
-    };
+    }
+}
+
+/// One identity outcome (`renorm identity --format json`) as a one-row table.
+fn identity_document(o: &Outcome, name: &str) -> Document {
+    let mut d = Document::new(format!("Identity ({name})"));
+    let numeric = numeric_summary(o);
     d.table(
         &["identity", "status", "symbolic", "numeric evidence"],
         vec![vec![
