@@ -54,7 +54,7 @@ pub fn identities_document(rows: &[(Status, String, Outcome)]) -> Document {
             .map(|(expected, why, o)| {
                 let numeric = numeric_summary(o);
                 vec![
-                    vec![code(o.identity.clone())],
+                    crate::report::formula_inlines(&o.identity),
                     vec![strong(o.status.as_str())],
                     vec![text(expected.as_str())],
                     vec![text(numeric)],
@@ -86,7 +86,7 @@ fn identity_document(o: &Outcome, name: &str) -> Document {
     d.table(
         &["identity", "status", "symbolic", "numeric evidence"],
         vec![vec![
-            vec![code(o.identity.clone())],
+            crate::report::formula_inlines(&o.identity),
             vec![strong(o.status.as_str())],
             vec![text(o.symbolic.to_string())],
             vec![text(numeric)],

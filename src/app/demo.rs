@@ -4,7 +4,7 @@
 use crate::crosscheck::{self, CheckOptions, Domain, Identity, Outcome, Status};
 use crate::error::{Error, Result};
 use crate::input;
-use crate::report::{Document, Format, Report, code, strong, text};
+use crate::report::{Document, Format, Report, strong, text};
 use std::path::Path;
 
 /// A built-in identity with the status it must receive and why it is in the demo.
@@ -337,7 +337,10 @@ pub fn run(out: &Path) -> Result<String> {
                         r.checks.log_shift.degree.clone().unwrap_or_else(|| "—".into()),
                     )],
                     vec![text(r.checks.time_rescaling.status.as_str())],
-                    vec![r.verdict.forced_form.clone().map_or_else(|| text("—"), code)],
+                    r.verdict
+                        .forced_form
+                        .as_deref()
+                        .map_or_else(|| vec![text("—")], crate::report::formula_inlines),
                 ]
             })
             .collect(),

@@ -57,7 +57,10 @@ fn latex_stem(stem: &str) -> String {
         .map(|c| match GREEK.iter().find(|(_, ch, _)| *ch == c) {
             Some((_, _, cmd)) => format!("{cmd}{{}}"),
             None if c == '_' => "\\_".to_string(),
-            None => c.to_string(),
+            None if c.is_ascii() => c.to_string(),
+            // Anything else non-ASCII (a user's variable name) is mapped or visibly marked:
+            // pdflatex cannot set raw UTF-8 in math mode.
+            None => crate::report::latex_text::math_char(c),
         })
         .collect();
     if stem.chars().count() > 1 && stem.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -67,7 +70,31 @@ fn latex_stem(stem: &str) -> String {
     }
 }
 
+/// How a formula is set: displayed (fractions stacked, parentheses sized to their content) or
+/// inline in running text and table cells, where TeX may only break a line after an operator
+/// at the formula's outer level — so inline formulas use plain parentheses (which do not form
+/// a group), a solidus for fractions with long parts, and break points between factors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// A displayed formula.
+    Display,
+    /// An inline formula that must be able to wrap.
+    Inline,
+}
+
+/// Parts of a fraction longer than this (in printed characters) make an inline fraction use a
+/// solidus: a stacked fraction cannot break and shrinks its parts to script size.
+const INLINE_FRACTION_PART: usize = 12;
+
 pub(crate) fn render(e: &Expr) -> String {
+    render_styled(e, Style::Display)
+}
+
+pub(crate) fn render_styled(e: &Expr, style: Style) -> String {
+    let open_close = |inner: String| match style {
+        Style::Display => format!("\\left({inner}\\right)"),
+        Style::Inline => format!("({inner})"),
+    };
     match e {
         Expr::Num(q) => {
             let s = format_literal(q);
@@ -78,9 +105,12 @@ pub(crate) fn render(e: &Expr) -> String {
         }
         Expr::Var(v) => latex_name(v),
         Expr::Pi => "\\pi{}".to_string(),
-        Expr::Neg(a) => format!("-{}", wrap(a, 3)),
-        Expr::Call(Func::Sqrt, a) => format!("\\sqrt{{{}}}", render(a)),
-        Expr::Call(Func::Abs, a) => format!("\\left|{}\\right|", render(a)),
+        Expr::Neg(a) => format!("-{}", wrap(a, 3, style)),
+        Expr::Call(Func::Sqrt, a) => format!("\\sqrt{{{}}}", render_styled(a, style)),
+        Expr::Call(Func::Abs, a) => match style {
+            Style::Display => format!("\\left|{}\\right|", render_styled(a, style)),
+            Style::Inline => format!("|{}|", render_styled(a, style)),
+        },
         Expr::Call(f, a) => {
             let name = match f {
                 Func::Exp => "\\exp",
@@ -93,80 +123,93 @@ pub(crate) fn render(e: &Expr) -> String {
                 Func::Sinh => "\\sinh",
                 Func::Sqrt | Func::Abs => unreachable!("handled above"),
             };
-            format!("{name}\\left({}\\right)", render(a))
+            format!("{name}{}", open_close(render_styled(a, style)))
         }
-        Expr::Bin(BinOp::Add, a, b) => format!("{} + {}", wrap(a, 1), wrap(b, 2)),
-        Expr::Bin(BinOp::Sub, a, b) => format!("{} - {}", wrap(a, 1), wrap(b, 2)),
+        Expr::Bin(BinOp::Add, a, b) => {
+            format!("{} + {}", wrap(a, 1, style), wrap(b, 2, style))
+        }
+        Expr::Bin(BinOp::Sub, a, b) => {
+            format!("{} - {}", wrap(a, 1, style), wrap(b, 2, style))
+        }
         Expr::Bin(BinOp::Mul, a, b) => {
             // A visible dot only where juxtaposition would misread (a number after anything).
             let sep = if matches!(**b, Expr::Num(_)) || matches!(**b, Expr::Neg(_)) {
                 " \\cdot "
+            } else if style == Style::Inline {
+                " \\,\\allowbreak "
             } else {
                 " \\, "
             };
-            format!("{}{sep}{}", wrap(a, 2), wrap(b, 3))
+            format!("{}{sep}{}", wrap(a, 2, style), wrap(b, 3, style))
         }
-        Expr::Bin(BinOp::Div, a, b) => format!("\\frac{{{}}}{{{}}}", render(a), render(b)),
-        Expr::Bin(BinOp::Pow, a, b) => format!("{{{}}}^{{{}}}", wrap(a, 5), render(b)),
+        Expr::Bin(BinOp::Div, a, b) => {
+            let long = |x: &Expr| x.to_string().chars().count() > INLINE_FRACTION_PART;
+            if style == Style::Inline && (long(a) || long(b)) {
+                // a/b: the numerator needs parentheses below a product, the denominator
+                // unless it is atomic (a/(b c) is not a/b·c).
+                format!("{}/{}", wrap(a, 2, style), wrap(b, 4, style))
+            } else {
+                format!(
+                    "\\frac{{{}}}{{{}}}",
+                    render_styled(a, style),
+                    render_styled(b, style)
+                )
+            }
+        }
+        Expr::Bin(BinOp::Pow, a, b) => {
+            let base = wrap(a, 5, style);
+            if style == Style::Inline && precedence(a) < 5 {
+                // `(…)^{2}` puts the exponent on the closing parenthesis, as printed
+                // mathematics does, and keeps the parenthesised sum breakable; braces would
+                // make it one unbreakable group.
+                format!("{base}^{{{}}}", render_styled(b, style))
+            } else {
+                format!("{{{base}}}^{{{}}}", render_styled(b, style))
+            }
+        }
     }
 }
 
-fn wrap(e: &Expr, min_precedence: u8) -> String {
-    // Fractions are visually atomic, so they need no parentheses as factors.
+fn wrap(e: &Expr, min_precedence: u8, style: Style) -> String {
+    // Stacked fractions are visually atomic, so they need no parentheses as factors; a
+    // solidus fraction binds like a product.
     let effective = match e {
-        Expr::Bin(BinOp::Div, ..) => 4,
+        Expr::Bin(BinOp::Div, a, b) => {
+            let solidus = style == Style::Inline
+                && (a.to_string().chars().count() > INLINE_FRACTION_PART
+                    || b.to_string().chars().count() > INLINE_FRACTION_PART);
+            if solidus { 2 } else { 4 }
+        }
         _ => precedence(e),
     };
     if effective < min_precedence {
-        format!("\\left({}\\right)", render(e))
+        match style {
+            Style::Display => format!("\\left({}\\right)", render_styled(e, style)),
+            Style::Inline => format!("({})", render_styled(e, style)),
+        }
     } else {
-        render(e)
+        render_styled(e, style)
     }
 }
 
-/// Escapes prose for LaTeX text mode, mapping the Unicode symbols `renorm` uses in its messages
-/// (Greek letters, ∂, Σ, ⇒, ≥, …) to commands so that plain `pdflatex` can typeset them.
-pub(crate) fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\textbackslash{}"),
-            // Identifiers such as `power_law_in_spectrum` must be able to break in narrow cells.
-            '_' => out.push_str("\\_\\allowbreak{}"),
-            '{' | '}' | '$' | '&' | '#' | '%' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '^' => out.push_str("\\^{}"),
-            '~' => out.push_str("\\~{}"),
-            '—' => out.push_str("---"),
-            '–' => out.push_str("--"),
-            '−' => out.push('-'),
-            '…' => out.push_str("\\ldots{}"),
-            '·' => out.push_str("$\\cdot$"),
-            '∂' => out.push_str("$\\partial$"),
-            '√' => out.push_str("$\\surd$"),
-            '≥' => out.push_str("$\\geq$"),
-            '≤' => out.push_str("$\\leq$"),
-            '≈' => out.push_str("$\\approx$"),
-            '∧' => out.push_str("$\\wedge$"),
-            '⇒' => out.push_str("$\\Rightarrow$"),
-            '→' => out.push_str("$\\to$"),
-            '∈' => out.push_str("$\\in$"),
-            '′' => out.push('\''),
-            'Π' => out.push_str("$\\Pi$"),
-            '‖' => out.push_str("$\\|$"),
-            '₀' => out.push_str("$_0$"),
-            '²' => out.push_str("$^2$"),
-            '≠' => out.push_str("$\\neq$"),
-            '×' => out.push_str("$\\times$"),
-            'ᵀ' => out.push_str("$^T$"),
-            _ if c.is_ascii() => out.push(c),
-            _ => match GREEK.iter().find(|(_, ch, _)| *ch == c) {
-                Some((_, _, cmd)) => out.push_str(&format!("${cmd}$")),
-                None => out.push('?'),
-            },
-        }
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inline_style_can_wrap() {
+        let e = crate::input::parse("(lam + mu + kappa)^2/(1 + lam*mu*kappa*t) * x").unwrap();
+        let display = e.to_latex();
+        let inline = e.to_latex_inline();
+        assert!(display.contains("\\frac") && display.contains("\\left("));
+        // Long fraction parts use a solidus with the denominator parenthesised, sums keep
+        // plain (breakable) parentheses, and factors get break points.
+        assert!(
+            !inline.contains("\\frac") && !inline.contains("\\left"),
+            "{inline}"
+        );
+        assert!(inline.contains(")^{2}/(1 + "), "{inline}");
+        assert!(inline.contains("\\allowbreak"), "{inline}");
+        // Short fractions stay stacked.
+        let short = crate::input::parse("1/(2*x)").unwrap().to_latex_inline();
+        assert!(short.starts_with("\\frac{1}{2"), "{short}");
     }
-    out
 }

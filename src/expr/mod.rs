@@ -229,6 +229,12 @@ impl Expr {
     pub fn to_latex(&self) -> String {
         latex::render(self)
     }
+
+    /// The expression as LaTeX for running text or a table cell: plain parentheses, a solidus
+    /// for fractions with long parts and break points between factors, so that TeX can wrap it.
+    pub fn to_latex_inline(&self) -> String {
+        latex::render_styled(self, latex::Style::Inline)
+    }
 }
 
 macro_rules! binary_operator {

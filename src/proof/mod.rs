@@ -448,10 +448,10 @@ pub fn document(results: &[FileResult]) -> Document {
             r.steps
                 .iter()
                 .map(|st| {
-                    let mut claim = vec![code(st.checked.clone())];
+                    let mut claim = crate::report::formula_inlines(&st.checked);
                     if let Some(d) = &st.difference {
                         claim.push(text(" — pinned down by "));
-                        claim.push(code(d.clone()));
+                        claim.extend(crate::report::formula_inlines(d));
                     }
                     if let Some(n) = &st.note {
                         claim.push(text(format!(" — {n}")));

@@ -10,10 +10,22 @@ fn inline(i: &Inline, in_table: bool) -> String {
     let raw = match i {
         Inline::Text(t) => t.clone(),
         Inline::Code(c) => format!("`{c}`"),
-        Inline::Strong(s) => format!("**{s}**"),
+        Inline::Strong(s) => strong(s),
         Inline::Math(e) => format!("${}$", e.to_latex()),
     };
     if in_table { escape_cell(&raw) } else { raw }
+}
+
+/// CommonMark only sets `**…**` bold when no space follows the opening or precedes the
+/// closing delimiter, so surrounding spaces go outside: `**Statement.** `.
+fn strong(s: &str) -> String {
+    let core = s.trim();
+    if core.is_empty() {
+        return s.to_string();
+    }
+    let lead = &s[..s.len() - s.trim_start().len()];
+    let trail = &s[s.trim_end().len()..];
+    format!("{lead}**{core}**{trail}")
 }
 
 fn inlines(v: &[Inline], in_table: bool) -> String {

@@ -1,12 +1,13 @@
 //! The one report writer: every command (`check`, `prove`, and the analyses to come) builds a
-//! [`Document`] and this module renders it as Markdown, a complete LaTeX document (only
-//! `amsmath`/`amssymb`/`graphicx`), or a self-contained HTML page (MathML formulas, inline SVG,
+//! [`Document`] and this module renders it as Markdown, a complete LaTeX document (packages of
+//! TeX Live's `latex-base` only; formulas in math mode, tables that fit the page), or a self-contained HTML page (MathML formulas, inline SVG,
 //! no scripts, no network access). JSON output is the command's own structured data, carried
 //! next to the document in a [`Report`].
 
 pub mod cite;
 mod html;
 mod latex;
+pub(crate) mod latex_text;
 mod markdown;
 
 use crate::atomic_write::write_atomic;
@@ -90,6 +91,22 @@ pub fn code(s: impl Into<String>) -> Inline {
 /// Strong text.
 pub fn strong(s: impl Into<String>) -> Inline {
     Inline::Strong(s.into())
+}
+
+/// A formula written as text (`lhs == rhs` or a single expression) as inlines: each side that
+/// the formula parser reads is set as mathematics (LaTeX math mode, MathML), anything it does
+/// not read (`d/dx (…)`, `integral from 0 to inf of …`) stays as typed in monospace.
+pub fn formula_inlines(source: &str) -> Vec<Inline> {
+    let side = |s: &str| match crate::input::parse(s.trim()) {
+        Ok(e) => Inline::Math(e),
+        Err(_) => Inline::Code(s.trim().to_string()),
+    };
+    match source.split_once(" == ") {
+        Some((lhs, rhs)) if !rhs.contains(" == ") => {
+            vec![side(lhs), Inline::Text(" = ".into()), side(rhs)]
+        }
+        _ => vec![side(source)],
+    }
 }
 
 impl Document {
@@ -259,6 +276,18 @@ mod tests {
     }
 
     #[test]
+    fn formulas_as_text_become_mathematics_where_they_parse() {
+        let v = formula_inlines("(x + 1)^2 == x^2 + 2*x + 1");
+        assert!(matches!(&v[..], [Inline::Math(_), Inline::Text(eq), Inline::Math(_)] if eq == " = "));
+        // What the parser does not read stays as typed.
+        let v = formula_inlines("d/dtheta (cos(theta)) == -sin(theta)");
+        assert!(
+            matches!(&v[..], [Inline::Code(c), Inline::Text(_), Inline::Math(_)] if c == "d/dtheta (cos(theta))")
+        );
+        assert!(matches!(&formula_inlines("C*lam^b")[..], [Inline::Math(_)]));
+    }
+
+    #[test]
     fn every_format_renders_every_block() {
         let r = Report {
             document: sample(),
@@ -267,7 +296,9 @@ mod tests {
         let md = r.render(Format::Markdown);
         assert!(md.contains("x\\|y") && md.contains("$$") && md.contains("plot.svg"));
         let tex = r.render(Format::Latex);
-        assert!(tex.starts_with("\\documentclass") && tex.contains("\\end{document}"));
+        assert!(tex.contains("\n\\documentclass") && tex.ends_with("\\end{document}\n"));
+        // Formulas are mathematics, not typewriter text; tables break across pages.
+        assert!(tex.contains("\\begin{equation*}") && tex.contains("\\begin{longtable}"));
         assert!(tex.is_ascii(), "pdflatex needs ASCII or mapped symbols");
         assert!(tex.contains("50\\%") && tex.contains("\\&"));
         let html = r.render(Format::Html);
@@ -278,6 +309,15 @@ mod tests {
         );
         assert!(!html.contains("<script"));
         let json: serde_json::Value = serde_json::from_str(&r.render(Format::Json)).unwrap();
+        // CommonMark sets `**x** ` bold but not `**x **`.
+        let mut d = Document::new("t");
+        d.paragraph(vec![strong("Statement. "), text("holds")]);
+        let md = Report {
+            document: d,
+            data: serde_json::json!({}),
+        }
+        .render(Format::Markdown);
+        assert!(md.contains("**Statement.** holds"), "{md}");
         assert_eq!(json["schema"], "test/1");
     }
 }

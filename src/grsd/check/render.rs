@@ -214,11 +214,8 @@ pub fn document(r: &CheckReport) -> Document {
         d.formula(Some("F"), e);
     }
     if r.instantiated != r.parsed {
-        d.paragraph(vec![
-            text("With the exact parameters substituted: "),
-            code(r.instantiated.clone()),
-            text("."),
-        ]);
+        d.paragraph(vec![text("With the exact parameters substituted: ")]);
+        d.paragraph(crate::report::formula_inlines(&r.instantiated));
     }
     let params = if r.params.is_empty() {
         "none".to_string()
@@ -301,7 +298,9 @@ pub fn document(r: &CheckReport) -> Document {
     ]);
     if let Some(c) = &r.confirmation {
         rows.push(vec![
-            vec![text("confirmation: "), code(c.identity.clone())],
+            std::iter::once(text("confirmation: "))
+                .chain(crate::report::formula_inlines(&c.identity))
+                .collect(),
             vec![strong(c.status.as_str())],
             vec![text(format!("{} points agree to {} digits", c.points, c.digits))],
         ]);
@@ -362,7 +361,10 @@ pub fn document(r: &CheckReport) -> Document {
             d.paragraph(vec![text(format!("Amplitude: {at}."))]);
         }
         if let Some(g) = &r.verdict.scaling_function {
-            d.paragraph(vec![text("Scaling function: "), code(g.clone()), text(".")]);
+            let mut line = vec![text("Scaling function: ")];
+            line.extend(crate::report::formula_inlines(g));
+            line.push(text("."));
+            d.paragraph(line);
         }
     }
     if !r.expectations.is_empty() {
