@@ -88,12 +88,14 @@ fn render(e: &Expr) -> String {
         Expr::Bin(BinOp::Add, a, b) => format!("<mrow>{}<mo>+</mo>{}</mrow>", wrap(a, 1), wrap(b, 2)),
         Expr::Bin(BinOp::Sub, a, b) => format!("<mrow>{}<mo>−</mo>{}</mrow>", wrap(a, 1), wrap(b, 2)),
         Expr::Bin(BinOp::Mul, a, b) => {
+            // Juxtaposed factors get the thin space the LaTeX output has (`\,`): without it,
+            // upright names run together (`c1*b1` would read as one name, "c1b1").
             let op = if matches!(**b, Expr::Num(_) | Expr::Neg(_)) {
-                "·"
+                "<mo>·</mo>"
             } else {
-                "&#x2062;"
+                "<mo>&#x2062;</mo><mspace width=\"0.17em\"/>"
             };
-            format!("<mrow>{}<mo>{op}</mo>{}</mrow>", wrap(a, 2), wrap(b, 3))
+            format!("<mrow>{}{op}{}</mrow>", wrap(a, 2), wrap(b, 3))
         }
         Expr::Bin(BinOp::Div, a, b) => format!("<mfrac>{}{}</mfrac>", render(a), render(b)),
         Expr::Bin(BinOp::Pow, a, b) => format!("<msup>{}{}</msup>", wrap(a, 5), render(b)),

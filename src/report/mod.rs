@@ -97,16 +97,73 @@ pub fn strong(s: impl Into<String>) -> Inline {
 /// the formula parser reads is set as mathematics (LaTeX math mode, MathML), anything it does
 /// not read (`d/dx (…)`, `integral from 0 to inf of …`) stays as typed in monospace.
 pub fn formula_inlines(source: &str) -> Vec<Inline> {
-    let side = |s: &str| match crate::input::parse(s.trim()) {
-        Ok(e) => Inline::Math(e),
-        Err(_) => Inline::Code(s.trim().to_string()),
-    };
     match source.split_once(" == ") {
         Some((lhs, rhs)) if !rhs.contains(" == ") => {
-            vec![side(lhs), Inline::Text(" = ".into()), side(rhs)]
+            let mut v = formula_side(lhs.trim());
+            v.push(Inline::Text(" = ".into()));
+            v.extend(formula_side(rhs.trim()));
+            v
         }
-        _ => vec![side(source)],
+        _ => formula_side(source.trim()),
     }
+}
+
+/// One side of a claim: an expression, or the proof language's derivative `d/dx (E)` and
+/// integral `integral from a to b of (E) dx` forms with their parts set as mathematics.
+fn formula_side(s: &str) -> Vec<Inline> {
+    let math = |t: &str| crate::input::parse(t.trim()).ok().map(Inline::Math);
+    let parenthesised = |t: &str| {
+        t.trim()
+            .strip_prefix('(')
+            .and_then(|t| t.strip_suffix(')'))
+            .and_then(math)
+    };
+    let as_typed = || vec![Inline::Code(s.to_string())];
+    if let Some(e) = math(s) {
+        return vec![e];
+    }
+    if let Some(rest) = s.strip_prefix("d/d") {
+        let Some((var, body)) = rest.split_once(' ') else {
+            return as_typed();
+        };
+        return match (math(var), parenthesised(body)) {
+            (Some(v), Some(b)) => vec![
+                Inline::Text("d/d".into()),
+                v,
+                Inline::Text(" [".into()),
+                b,
+                Inline::Text("]".into()),
+            ],
+            _ => as_typed(),
+        };
+    }
+    if let Some(rest) = s.strip_prefix("integral from ") {
+        let parts = rest.split_once(" to ").and_then(|(a, rest)| {
+            let (b, rest) = rest.split_once(" of ")?;
+            let (body, var) = rest.rsplit_once(" d")?;
+            // The proof language writes an infinite limit as `inf`.
+            let limit = |t: &str| match t.trim() {
+                "inf" => Some(Inline::Text("∞".into())),
+                "-inf" => Some(Inline::Text("−∞".into())),
+                t => math(t),
+            };
+            Some((limit(a)?, limit(b)?, parenthesised(body)?, math(var)?))
+        });
+        return match parts {
+            Some((a, b, body, var)) => vec![
+                Inline::Text("∫ from ".into()),
+                a,
+                Inline::Text(" to ".into()),
+                b,
+                Inline::Text(" of ".into()),
+                body,
+                Inline::Text(" d".into()),
+                var,
+            ],
+            None => as_typed(),
+        };
+    }
+    as_typed()
 }
 
 impl Document {
@@ -279,10 +336,27 @@ mod tests {
     fn formulas_as_text_become_mathematics_where_they_parse() {
         let v = formula_inlines("(x + 1)^2 == x^2 + 2*x + 1");
         assert!(matches!(&v[..], [Inline::Math(_), Inline::Text(eq), Inline::Math(_)] if eq == " = "));
-        // What the parser does not read stays as typed.
+        // The proof language's derivative and integral forms: their parts are mathematics.
         let v = formula_inlines("d/dtheta (cos(theta)) == -sin(theta)");
         assert!(
-            matches!(&v[..], [Inline::Code(c), Inline::Text(_), Inline::Math(_)] if c == "d/dtheta (cos(theta))")
+            matches!(&v[..], [Inline::Text(d), Inline::Math(_), Inline::Text(_), Inline::Math(_), ..] if d == "d/d"),
+            "{v:?}"
+        );
+        let v = formula_inlines("integral from 0 to inf of (u^(c - 1)/(1 + u)) du == pi/sin(pi*c)");
+        assert_eq!(
+            v.iter().filter(|i| matches!(i, Inline::Math(_))).count(),
+            4,
+            "{v:?}"
+        );
+        assert!(
+            v.iter().any(|i| matches!(i, Inline::Text(t) if t == "∞")),
+            "{v:?}"
+        );
+        // What the parser does not read stays as typed.
+        let v = formula_inlines("d/dtheta cos(theta");
+        assert!(
+            matches!(&v[..], [Inline::Code(c)] if c == "d/dtheta cos(theta"),
+            "{v:?}"
         );
         assert!(matches!(&formula_inlines("C*lam^b")[..], [Inline::Math(_)]));
     }
