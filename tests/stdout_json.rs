@@ -349,10 +349,10 @@ fn json_goes_to_stdout_without_output_or_with_dash() {
 
     // `report DIR --output -`: the bundle on stdout, no bundle file in DIR.
     std::fs::write(
-        dir.join("check.json"),
+        dir.join("predict.json"),
         serde_json::to_string(&json).expect("JSON"),
     )
-    .expect("check.json");
+    .expect("predict.json");
     let out = renorm(&["report", path_str(&dir), "--format", "json", "--output", "-"]);
     let bundle = json_stdout(&out, "report --output -");
     assert_eq!(bundle["schema"], "renorm.report/1", "{bundle}");
