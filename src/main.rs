@@ -264,6 +264,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Write the result to this file (atomically; missing folders are created) instead of
+        /// standard output (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// Check an identity `LHS == RHS` with both engines and report a docs/theory.md §4 status.
     Identity {
@@ -291,6 +295,10 @@ enum Command {
         /// Exit with status 1 unless the identity is proved or confirmed.
         #[arg(long)]
         expect_holds: bool,
+        /// Write the result to this file (atomically; missing folders are created) instead of
+        /// standard output (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// Print a shell completion script to standard output, e.g.
     /// `renorm completions bash > ~/.local/share/bash-completion/completions/renorm`.
@@ -772,20 +780,25 @@ fn run(cli: Cli) -> Result<()> {
                 _ => Ok(()),
             }
         }
-        Command::Parse { expr, file, format } => {
+        Command::Parse {
+            expr,
+            file,
+            format,
+            output,
+        } => {
             let e = match (expr, file) {
                 (_, Some(path)) => parse_bytes(&path.display().to_string(), &read_formula_file(&path)?)?,
                 (Some(expr), None) => parse_bytes("<EXPR>", &os_bytes(&expr))?,
                 (None, None) => return Err(Error::Usage("give a formula or --file".into())),
             };
             let vars: Vec<String> = e.variables().into_iter().collect();
-            match format {
-                Format::Text => report_out::emit(&format!(
+            let text = match format {
+                Format::Text => format!(
                     "parsed:    {e}\nlatex:     {}\nvariables: {}\nnodes:     {}\n",
                     e.to_latex(),
                     vars.join(", "),
                     e.node_count()
-                ))?,
+                ),
                 Format::Json => {
                     let doc = serde_json::json!({
                         "schema": renorm::contract::PARSE,
@@ -794,14 +807,11 @@ fn run(cli: Cli) -> Result<()> {
                         "variables": vars,
                         "nodes": e.node_count(),
                     });
-                    report_out::emit(
-                        &(serde_json::to_string_pretty(&doc)
-                            .map_err(|e| Error::serialize("the parse result", e))?
-                            + "\n"),
-                    )?;
+                    serde_json::to_string_pretty(&doc).map_err(|e| Error::serialize("the parse result", e))?
+                        + "\n"
                 }
-            }
-            Ok(())
+            };
+            cli_io::write_output(output.as_deref(), text.as_bytes())
         }
         Command::Identity {
             lhs,
@@ -812,6 +822,7 @@ fn run(cli: Cli) -> Result<()> {
             real,
             format,
             expect_holds,
+            output,
         } => {
             let identity = Identity::new(
                 parse_bytes("<LHS>", &os_bytes(&lhs))?,
@@ -830,7 +841,7 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Text => outcome.to_text(),
                 Format::Json => renorm::contract::to_json(renorm::contract::IDENTITY, &outcome)?,
             };
-            report_out::emit(&text)?;
+            cli_io::write_output(output.as_deref(), text.as_bytes())?;
             if expect_holds && !outcome.status.holds() {
                 return Err(Error::ClaimFailed {
                     claim: outcome.identity.clone(),

@@ -675,6 +675,21 @@ fn runs_travel_through_pipes_and_outputs_create_folders() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(report.exists() && dir.join("c").join("shell_energies.svg").exists());
+    // Commands that only printed now take --output too.
+    let target = dir.join("i").join("identity.json");
+    let out = renorm(&[
+        "identity",
+        "(x+1)^2",
+        "x^2+2*x+1",
+        "--format",
+        "json",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(json["status"], "proved");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

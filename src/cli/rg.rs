@@ -147,6 +147,10 @@ pub enum RgCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ValueFormat,
+        /// Write here (atomically; missing folders are created) instead of standard output
+        /// (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// Per-mode predictions: exact GP, first order in U, renormalized theory (ℓ = Λ/k matching).
     Predict {
@@ -232,6 +236,10 @@ pub enum RgCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ValueFormat,
+        /// Write here (atomically; missing folders are created) instead of standard output
+        /// (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// The scaling law (Fig. 5 structure): ⟨L⟩/P against P at the model's r and N, U = 0 and the
     /// model's couplings, discrete sums against continuum forms.
@@ -571,6 +579,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             modes,
             digits,
             format,
+            output,
         } => {
             let alpha = exact_flag(&alpha, "--alpha")?;
             let beta = exact_flag(&beta, "--beta")?;
@@ -586,7 +595,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                 ValueFormat::Text => curve_text(&lc, &alpha, &beta, &x, modes),
                 ValueFormat::Json => json(contract::RG_CURVE, &curve_json(&lc, &alpha, &beta, &x, modes))?,
             };
-            emit(None, &text)
+            emit(output.as_deref(), &text)
         }
         RgCommand::Flow {
             model,
@@ -745,6 +754,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             unlearned,
             digits,
             format,
+            output,
         } => {
             check_digits(digits, 200)?;
             let m = read_model(&model)?;
@@ -791,7 +801,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                     out + &*format!("stop: {}\n", c.stop)
                 }
             };
-            emit(None, &text)
+            emit(output.as_deref(), &text)
         }
         RgCommand::Scaling {
             model,
