@@ -47,16 +47,16 @@ notices (licence, waiting for the engine)."
 struct Cli {
     /// Use the symbolic engine (on), or run on numeric evidence only (off). Default: the
     /// RENORM_ENGINE environment variable, else on.
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, display_order = 900)]
     engine: Option<EngineSwitch>,
     /// Print only the report, warnings and errors: no informational lines on stderr (such as
     /// `wrote …` or `training …`) and no progress bars. Warnings, errors and the symbolic
     /// engine's notices (licence, waiting for the engine) are still printed.
-    #[arg(long, short = 'q', global = true)]
+    #[arg(long, short = 'q', global = true, display_order = 901)]
     quiet: bool,
     /// Never draw a progress bar or spinner on stderr (bars are only drawn when stderr is a
     /// terminal anyway).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, display_order = 902)]
     no_progress: bool,
     #[command(subcommand)]
     command: Command,
