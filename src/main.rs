@@ -620,9 +620,10 @@ fn run(cli: Cli) -> Result<()> {
             };
             let report_on_stdout = report_format.is_some() && cli_io::to_stdout(output.as_deref());
             // Read standard input before taking the engine, so a usage problem costs no wait.
-            let stdin_proof = match files.iter().any(|f| cli_io::is_dash(f)) {
-                true => Some(cli_io::read_document(Path::new(cli_io::DASH))?.0),
-                false => None,
+            let stdin_proof = if files.iter().any(|f| cli_io::is_dash(f)) {
+                Some(cli_io::read_document(Path::new(cli_io::DASH))?.0)
+            } else {
+                None
             };
             take_engine(Some("prove"))?;
             let mut prover = renorm::proof::Prover::new(renorm::proof::ProveOptions { digits, points });
