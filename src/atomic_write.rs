@@ -1,11 +1,19 @@
 //! Writing output files so that a crash or a full disk never leaves a half-written report:
 //! write a temporary file beside the target, flush it to disk, then rename it into place.
+//! Missing parent folders of an output are created, here, for every writer alike.
 
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `contents` to `path` atomically (temporary file in the same directory, then rename).
+/// Creates `dir` and its missing parents. A folder that cannot be created (a parent is a
+/// regular file, no permission) is an unwritable output, [`Error::Write`] on `dir`.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))
+}
+
+/// Writes `contents` to `path` atomically (temporary file in the same directory, then rename),
+/// creating missing parent folders first.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -14,6 +22,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::invalid(path.display().to_string(), "not a file path (no file name)"))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(path, e))?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         file_name.to_string_lossy(),
@@ -55,9 +64,31 @@ mod tests {
     #[test]
     fn reports_unwritable_paths() {
         // An unwritable output is the tool failing to deliver, not bad input (error.rs docs).
-        let err = write_atomic(Path::new("/nonexistent-dir/renorm/out.txt"), b"x").unwrap_err();
-        assert!(matches!(err, Error::Write { .. }), "{err:?}");
-        assert_eq!(err.kind(), crate::ErrorKind::Internal);
+        // Missing folders are created, so the unwritable location is one below a regular file:
+        // no folder can be created there.
+        let dir = std::env::temp_dir().join(format!("renorm-atomic-unwritable-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a-file");
+        std::fs::write(&file, b"not a folder").unwrap();
+        for target in [file.join("out.txt"), file.join("renorm").join("out.txt")] {
+            let err = write_atomic(&target, b"x").unwrap_err();
+            assert!(matches!(err, Error::Write { .. }), "{err:?}");
+            assert_eq!(err.kind(), crate::ErrorKind::Internal);
+        }
+        let err = ensure_dir(&file.join("sub")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Internal, "{err:?}");
+        assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn creates_missing_parent_folders() {
+        let dir = std::env::temp_dir().join(format!("renorm-atomic-nested-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let target = dir.join("a").join("b").join("out.txt");
+        write_atomic(&target, b"nested").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"nested");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod cli;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use cli::io::{self as cli_io, note};
 use cli::report_out;
 use renorm::check::render::Format as RenderFormat;
 use renorm::check::{self, InlineSpec, Spec};
@@ -13,7 +14,7 @@ use renorm::crosscheck::{self, CheckOptions, Domain, Identity};
 use renorm::symbolic::{self, EngineMode};
 use renorm::{Error, ErrorKind, Result, input};
 use std::ffi::{OsStr, OsString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -35,13 +36,28 @@ renorm-symbolica-<uid>.lock in RENORM_ENGINE_LOCK_DIR, else XDG_RUNTIME_DIR, els
 directory. --engine off (or RENORM_ENGINE=off) runs without the engine and without the lock: \
 check and identity then rest on numeric evidence only (statuses at best `confirmed`, except exact \
 grid proofs of rational formulas, which are `proved` without the engine), and prove \
-and demo, which need the engine, exit 3."
+and demo, which need the engine, exit 3.\n\n\
+Conventions: an input file argument of `-` reads standard input (at most one per command), and \
+`--output -` writes to standard output, never to a file named `-`; a command that writes a \
+folder refuses `--output -`. Missing parent folders of an output are created. `--out` is \
+accepted wherever `--output` is. --no-progress turns off progress bars; --quiet also hides \
+informational lines on stderr (such as `wrote …`), never warnings, errors or the engine's \
+notices (licence, waiting for the engine)."
 )]
 struct Cli {
     /// Use the symbolic engine (on), or run on numeric evidence only (off). Default: the
     /// RENORM_ENGINE environment variable, else on.
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, display_order = 900)]
     engine: Option<EngineSwitch>,
+    /// Print only the report, warnings and errors: no informational lines on stderr (such as
+    /// `wrote …` or `training …`) and no progress bars. Warnings, errors and the symbolic
+    /// engine's notices (licence, waiting for the engine) are still printed.
+    #[arg(long, short = 'q', global = true, display_order = 901)]
+    quiet: bool,
+    /// Never draw a progress bar or spinner on stderr (bars are only drawn when stderr is a
+    /// terminal anyway).
+    #[arg(long, global = true, display_order = 902)]
+    no_progress: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,16 +87,17 @@ enum ReportFormat {
 enum Command {
     /// Run every capability on the built-in examples and write a report folder.
     Demo {
-        /// Folder to write the reports into (created if missing).
-        #[arg(long, default_value = "renorm-demo")]
-        out: PathBuf,
+        /// Folder to write the reports into (created if missing; not `-`: a folder cannot be
+        /// standard output).
+        #[arg(long, visible_alias = "out", default_value = "renorm-demo")]
+        output: PathBuf,
     },
     /// Check proposed fields for log-shift and time-rescaling covariance and the forced power law.
     ///
     /// Give spec files (TOML, see README), or one inline field with --expr. Exits 1 if a claim in
     /// a spec's [expect] table does not hold, naming the claim.
     Check {
-        /// Spec files.
+        /// Spec files (`-`: read one spec from standard input).
         specs: Vec<PathBuf>,
         /// Inline formula (instead of spec files).
         #[arg(long, allow_hyphen_values = true, conflicts_with = "specs")]
@@ -116,15 +133,19 @@ enum Command {
         /// Output format (text, md, json, tex, html).
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
-        /// Write the report to this file (atomically) instead of standard output.
-        #[arg(long)]
+        /// Write the report to this file (atomically; missing folders are created) instead of
+        /// standard output (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
     /// Check derivations: every step of every proof file (and the files they cite).
     ///
-    /// Prints a table per file; exits 1 naming `file:step` for the first failing step.
+    /// Prints a table per file; exits 1 naming `file:step` for the first failing step. With
+    /// --format and no --output (or --output -), the report in that format goes to standard
+    /// output instead, and the tables to stderr.
     Prove {
-        /// Proof files or folders of them.
+        /// Proof files or folders of them. `-` reads one proof file from standard input; the files
+        /// it cites are then resolved relative to the current directory.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Digits that must agree at each point.
@@ -133,11 +154,13 @@ enum Command {
         /// Random points per step.
         #[arg(long, default_value_t = 6)]
         points: u32,
-        /// Report format for --output (md, tex, json, html).
-        #[arg(long, value_enum, default_value = "md")]
-        format: ReportFormat,
-        /// Write the report to this file (atomically).
-        #[arg(long)]
+        /// Report format (text, md, tex, json, html; text is Markdown). Default: the tables on
+        /// standard output, and Markdown for --output.
+        #[arg(long, value_enum)]
+        format: Option<ReportFormat>,
+        /// Write the report to this file (atomically; missing folders are created), `-`:
+        /// standard output.
+        #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
     /// Bundle the JSON outputs of a run folder into one report with a table of contents.
@@ -147,8 +170,8 @@ enum Command {
         /// Format (md, tex, html, json).
         #[arg(long, value_enum, default_value = "html")]
         format: ReportFormat,
-        /// Output file (default: DIR/bundle.<ext>).
-        #[arg(long)]
+        /// Output file (default: DIR/bundle.<ext>; `-`: standard output).
+        #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
     /// Train a small fully connected network and write its checkpoints as a run (.npz).
@@ -183,22 +206,24 @@ enum Command {
         /// Also store per-sample Jacobians (large).
         #[arg(long)]
         save_jacobian: bool,
-        /// Output file.
-        #[arg(long, default_value = "run.npz")]
-        out: PathBuf,
+        /// Output file (missing folders are created; `-`: the .npz bytes on standard output).
+        #[arg(long, visible_alias = "out", default_value = "run.npz")]
+        output: PathBuf,
     },
     /// Evaluate the four sufficient conditions (C1–C4), R, PL-weak and PL on a run (.npz).
     Conditions {
-        /// The run file (layout in the README).
+        /// The run file (layout in the README). `-` reads it from standard input, into memory
+        /// (at most 1 GiB).
         run: PathBuf,
-        /// Conditions spec (TOML): shell width, thresholds, scale_free_flow.
+        /// Conditions spec (TOML): shell width, thresholds, scale_free_flow (`-`: standard input).
         #[arg(long)]
         spec: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
-        /// Write the report here (atomically); SVG plots are written next to it.
-        #[arg(long)]
+        /// Write the report here (atomically; missing folders are created); SVG plots are
+        /// written next to it. `-`: standard output, without the plots.
+        #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
     /// The RG layer (docs/theory.md §3): learning curves, flows, relevance, predictions, sampling,
@@ -223,8 +248,9 @@ enum Command {
         /// Steps.
         #[arg(long, default_value_t = 2000)]
         steps: usize,
-        /// Write the Markdown table here.
-        #[arg(long)]
+        /// Also write the Markdown table to this file (missing folders are created; `-`: only
+        /// standard output).
+        #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
     /// Parse a formula and echo how it was read (plain text, LaTeX, variables).
@@ -238,6 +264,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Write the result to this file (atomically; missing folders are created) instead of
+        /// standard output (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// Check an identity `LHS == RHS` with both engines and report a docs/theory.md §4 status.
     Identity {
@@ -265,6 +295,10 @@ enum Command {
         /// Exit with status 1 unless the identity is proved or confirmed.
         #[arg(long)]
         expect_holds: bool,
+        /// Write the result to this file (atomically; missing folders are created) instead of
+        /// standard output (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// Print a shell completion script to standard output, e.g.
     /// `renorm completions bash > ~/.local/share/bash-completion/completions/renorm`.
@@ -322,7 +356,10 @@ fn main() -> ExitCode {
             });
         }
     };
-    // The library never prints; its notices (licence, waiting for the engine) go to stderr here.
+    cli_io::set_verbosity(cli.quiet, cli.no_progress);
+    // The library never prints; its notices (licence, waiting for the engine) go to stderr here,
+    // even with --quiet: the licence notice is how an unlicensed user learns of Symbolica's
+    // restrictions, and a wait for the engine should never look like a hang.
     symbolic::set_notice_handler(Box::new(|notice| eprintln!("{notice}")));
     match set_engine(cli.engine).and_then(|()| run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -379,41 +416,28 @@ fn os_bytes(s: &OsStr) -> Vec<u8> {
     }
 }
 
-fn read_formula_file(path: &PathBuf) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let limit = input::Limits::default().max_bytes as u64;
-    let mut bytes = Vec::new();
-    // Read one byte past the limit: enough to report the size problem without slurping an
-    // arbitrarily large file into memory.
-    let reader: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?)
-    };
-    reader
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
-    if bytes.len() as u64 > limit {
-        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
-        return Err(Error::parse(
-            path.display().to_string(),
+/// A formula file (or standard input for `-`), bounded by the parser's input limit: a longer
+/// one is reported as the parser would report it.
+fn read_formula_file(path: &Path) -> Result<Vec<u8>> {
+    let limit = input::Limits::default().max_bytes;
+    match cli_io::read_bounded(path, limit as u64)? {
+        cli_io::Bounded::Read(bytes) => Ok(bytes),
+        cli_io::Bounded::TooLong { size } => Err(Error::parse(
+            cli_io::input_name(path),
             "",
             input::ParseError {
                 kind: input::ParseErrorKind::InputTooLong {
                     bytes: usize::try_from(size).unwrap_or(usize::MAX),
-                    limit: limit as usize,
+                    limit,
                 },
                 span: 0..0,
             },
-        ));
+        )),
     }
-    Ok(bytes)
 }
 
 fn train_with_progress(config: &renorm::train::TrainConfig) -> Result<renorm::rundata::RunData> {
-    use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
+    if cli_io::progress_wanted() {
         let bar = indicatif::ProgressBar::new(config.steps as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps ({eta})")
@@ -506,9 +530,10 @@ fn render_format(format: ReportFormat) -> RenderFormat {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { out } => {
+        Command::Demo { output } => {
+            cli_io::output_folder(&output)?;
             take_engine(Some("demo"))?;
-            let summary = renorm::demo::run(&out)?;
+            let summary = renorm::demo::run(&output)?;
             report_out::emit(&summary)
         }
         Command::Check {
@@ -543,9 +568,10 @@ fn run(cli: Cli) -> Result<()> {
                     if specs.is_empty() {
                         return Err(Error::Usage("give spec files or --expr".into()));
                     }
+                    cli_io::stdin_at_most_once(specs.iter().map(PathBuf::as_path))?;
                     for path in &specs {
-                        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                        parsed.push(Spec::from_toml(&text, &path.display().to_string())?);
+                        let (text, name) = cli_io::read_document(path)?;
+                        parsed.push(Spec::from_toml(&text, &name)?);
                     }
                 }
             }
@@ -562,10 +588,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|s| check::run(s, &knobs))
                 .collect::<Result<Vec<_>>>()?;
             let rendered = check::render(&reports, render_format(format))?;
-            match output {
-                Some(path) => renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?,
-                None => report_out::emit(&rendered)?,
-            }
+            cli_io::write_output(output.as_deref(), rendered.as_bytes())?;
             if let Some((report, claim)) = reports.iter().find_map(|r| r.failed_claim().map(|c| (r, c))) {
                 return Err(Error::ClaimFailed {
                     claim: format!("{}: {}", report.name, claim.claim),
@@ -584,20 +607,43 @@ fn run(cli: Cli) -> Result<()> {
             if digits == 0 || points == 0 {
                 return Err(Error::Usage("--digits and --points must be positive".into()));
             }
+            cli_io::stdin_at_most_once(paths.iter().map(PathBuf::as_path))?;
             let files = renorm::proof::collect_paths(&paths)?;
             if files.is_empty() {
                 return Err(Error::Usage("no proof files found".into()));
             }
+            // The report goes to --output, else to standard output when a --format was asked
+            // for; the per-file tables go to standard output unless the report does.
+            let report_format = match (&output, format) {
+                (Some(_), f) => Some(f.unwrap_or(ReportFormat::Md)),
+                (None, f) => f,
+            };
+            let report_on_stdout = report_format.is_some() && cli_io::to_stdout(output.as_deref());
+            // Read standard input before taking the engine, so a usage problem costs no wait.
+            let stdin_proof = if files.iter().any(|f| cli_io::is_dash(f)) {
+                Some(cli_io::read_document(Path::new(cli_io::DASH))?.0)
+            } else {
+                None
+            };
             take_engine(Some("prove"))?;
             let mut prover = renorm::proof::Prover::new(renorm::proof::ProveOptions { digits, points });
             let mut results = Vec::new();
             for f in &files {
-                let r = prover.check_file(f)?;
-                report_out::emit(&renorm::proof::table(&r))?;
+                let r = match (&stdin_proof, cli_io::is_dash(f)) {
+                    (Some(text), true) => prover.check_source(text, Path::new(cli_io::STDIN_NAME))?,
+                    _ => prover.check_file(f)?,
+                };
+                let table = renorm::proof::table(&r);
+                if report_on_stdout {
+                    note(table.trim_end());
+                } else {
+                    report_out::emit(&table)?;
+                }
                 results.push(r);
             }
-            if let Some(path) = output {
-                renorm::proof::report(&results)?.write(&path, render_format(format))?;
+            if let Some(format) = report_format {
+                let rendered = renorm::proof::report(&results)?.render(render_format(format));
+                cli_io::write_output(output.as_deref(), rendered.as_bytes())?;
             }
             if let Some(failure) = results.iter().find_map(|r| r.first_failure.clone()) {
                 return Err(Error::ClaimFailed {
@@ -610,6 +656,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report { dir, format, output } => {
             let report = renorm::bundle::bundle(&dir)?;
             let format = render_format(format);
+            if output.as_deref().is_some_and(cli_io::is_dash) {
+                return report_out::emit(&report.render(format));
+            }
             let path = output.unwrap_or_else(|| dir.join(format!("bundle.{}", format.extension())));
             report.write(&path, format)?;
             report_out::emit(&format!("{}\n", path.display()))
@@ -625,7 +674,7 @@ fn run(cli: Cli) -> Result<()> {
             checkpoints,
             seed,
             save_jacobian,
-            out,
+            output,
         } => {
             let config = renorm::train::TrainConfig {
                 arch: arch
@@ -642,8 +691,11 @@ fn run(cli: Cli) -> Result<()> {
                 save_jacobian,
             };
             let run = train_with_progress(&config)?;
-            renorm::rundata::write_npz(&out, &run)?;
-            report_out::emit(&format!("{}\n", out.display()))
+            if cli_io::is_dash(&output) {
+                return report_out::emit_bytes(&renorm::rundata::npz_bytes(&run, "<stdout>")?);
+            }
+            renorm::rundata::write_npz(&output, &run)?;
+            report_out::emit(&format!("{}\n", output.display()))
         }
         Command::Conditions {
             run,
@@ -651,20 +703,21 @@ fn run(cli: Cli) -> Result<()> {
             format,
             output,
         } => {
-            let data = renorm::rundata::read_npz(&run)?;
+            cli_io::stdin_at_most_once([run.as_path()].into_iter().chain(spec.as_deref()))?;
+            let data = cli_io::read_run(&run)?;
             let spec = match spec {
                 Some(p) => {
-                    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-                    renorm::conditions::ConditionsSpec::from_toml(&text, &p.display().to_string())?
+                    let (text, name) = cli_io::read_document(&p)?;
+                    renorm::conditions::ConditionsSpec::from_toml(&text, &name)?
                 }
                 None => renorm::conditions::ConditionsSpec::default(),
             };
-            let result = renorm::conditions::evaluate(&data, &run.display().to_string(), &spec);
+            let result = renorm::conditions::evaluate(&data, &cli_io::input_name(&run), &spec);
             let rendered = match format {
                 ReportFormat::Text => renorm::conditions::text_report(&result),
                 f => renorm::conditions::report(&result)?.render(render_format(f)),
             };
-            match output {
+            match output.filter(|p| !cli_io::is_dash(p)) {
                 Some(path) => {
                     renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?;
                     let dir = path
@@ -712,33 +765,41 @@ fn run(cli: Cli) -> Result<()> {
                 steps,
             };
             let rows = renorm::conditions::experiment::run_lsi(&experiment, |config| {
-                eprintln!(
+                note(format_args!(
                     "training {} depth {} seed {}",
                     config.arch, config.depth, config.seed
-                );
+                ));
                 train_with_progress(config)
             })?;
             let table = lsi_table(&rows);
             report_out::emit(&table)?;
-            if let Some(path) = output {
-                renorm::atomic_write::write_atomic(&path, table.as_bytes())?;
+            match output {
+                Some(path) if !cli_io::is_dash(&path) => {
+                    renorm::atomic_write::write_atomic(&path, table.as_bytes())
+                }
+                // `-`: the table already went to standard output.
+                _ => Ok(()),
             }
-            Ok(())
         }
-        Command::Parse { expr, file, format } => {
+        Command::Parse {
+            expr,
+            file,
+            format,
+            output,
+        } => {
             let e = match (expr, file) {
                 (_, Some(path)) => parse_bytes(&path.display().to_string(), &read_formula_file(&path)?)?,
                 (Some(expr), None) => parse_bytes("<EXPR>", &os_bytes(&expr))?,
                 (None, None) => return Err(Error::Usage("give a formula or --file".into())),
             };
             let vars: Vec<String> = e.variables().into_iter().collect();
-            match format {
-                Format::Text => report_out::emit(&format!(
+            let text = match format {
+                Format::Text => format!(
                     "parsed:    {e}\nlatex:     {}\nvariables: {}\nnodes:     {}\n",
                     e.to_latex(),
                     vars.join(", "),
                     e.node_count()
-                ))?,
+                ),
                 Format::Json => {
                     let doc = serde_json::json!({
                         "schema": renorm::contract::PARSE,
@@ -747,14 +808,11 @@ fn run(cli: Cli) -> Result<()> {
                         "variables": vars,
                         "nodes": e.node_count(),
                     });
-                    report_out::emit(
-                        &(serde_json::to_string_pretty(&doc)
-                            .map_err(|e| Error::serialize("the parse result", e))?
-                            + "\n"),
-                    )?;
+                    serde_json::to_string_pretty(&doc).map_err(|e| Error::serialize("the parse result", e))?
+                        + "\n"
                 }
-            }
-            Ok(())
+            };
+            cli_io::write_output(output.as_deref(), text.as_bytes())
         }
         Command::Identity {
             lhs,
@@ -765,6 +823,7 @@ fn run(cli: Cli) -> Result<()> {
             real,
             format,
             expect_holds,
+            output,
         } => {
             let identity = Identity::new(
                 parse_bytes("<LHS>", &os_bytes(&lhs))?,
@@ -783,7 +842,7 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Text => outcome.to_text(),
                 Format::Json => renorm::contract::to_json(renorm::contract::IDENTITY, &outcome)?,
             };
-            report_out::emit(&text)?;
+            cli_io::write_output(output.as_deref(), text.as_bytes())?;
             if expect_holds && !outcome.status.holds() {
                 return Err(Error::ClaimFailed {
                     claim: outcome.identity.clone(),

@@ -4,7 +4,7 @@
 //! run the binary strictly one at a time (a process-wide lock) and this test process never
 //! touches the engine itself.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -29,6 +29,65 @@ fn renorm_timed(args: Vec<std::ffi::OsString>) -> (Output, Duration) {
         .output()
         .expect("the renorm binary runs");
     (out, started.elapsed())
+}
+
+/// Runs the binary in `cwd` with `input` on its standard input.
+fn renorm_with(args: &[&str], input: &[u8], cwd: &Path) -> Output {
+    use std::io::Write;
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_renorm"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the renorm binary runs");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    // A separate writer: the child may fill its stdout pipe before it reads all of its input,
+    // or never read it at all (then the write fails, which is fine).
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("the renorm binary finishes");
+    let _ = writer.join();
+    out
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Arguments of a tiny, fast, deterministic training run (plus `extra`).
+fn tiny_train<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "train",
+        "--arch",
+        "plain",
+        "--depth",
+        "2",
+        "--width",
+        "8",
+        "--samples",
+        "6",
+        "--input-dim",
+        "2",
+        "--checkpoints",
+        "4",
+        "--steps",
+        "12",
+        "--seed",
+        "7",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 fn renorm_str_timed(args: &[&str]) -> (Output, Duration) {
@@ -390,8 +449,11 @@ fn exit_codes_follow_the_error_kind() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("no-such-spec.toml"), "{}", stderr(&out));
 
-    // 3: an output that cannot be written (its folder does not exist).
-    let unwritable = dir.join("no-such-folder").join("run.npz");
+    // 3: an output that cannot be written (missing folders are created, but not below a
+    // regular file).
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let unwritable = blocker.join("no-such-folder").join("run.npz");
     let out = tiny(&["--steps", "10"], unwritable.to_str().unwrap());
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
@@ -476,4 +538,232 @@ fn completions_and_man_page_are_generated() {
         let warnings = String::from_utf8_lossy(&done.stderr);
         assert!(done.status.success() && warnings.trim().is_empty(), "{warnings}");
     }
+}
+
+/// Issue 13, item 5: `-` is standard input for a single-document input and standard output for
+/// `--output`, never a file named `-`; standard input can be read only once.
+#[test]
+fn dash_means_standard_input_and_output() {
+    let spec_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/couplings/01_power_law_rational.toml"
+    );
+    let spec = std::fs::read(spec_path).unwrap();
+    let dir = scratch_dir("dash");
+
+    // `check -` reads the spec from stdin: the same JSON as from the file.
+    let from_file = renorm(&["check", spec_path, "--format", "json"]);
+    assert_eq!(from_file.status.code(), Some(0), "{}", stderr(&from_file));
+    let from_stdin = renorm_with(&["check", "-", "--format", "json"], &spec, &dir);
+    assert_eq!(from_stdin.status.code(), Some(0), "{}", stderr(&from_stdin));
+    let a: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&from_stdin.stdout).unwrap();
+    assert_eq!(a, b);
+
+    // `--output -` writes the report to stdout and creates no file named `-`.
+    let out = renorm_with(
+        &["check", spec_path, "--format", "json", "--output", "-"],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(json, a);
+    assert_eq!(listing(&dir), Vec::<String>::new());
+
+    // Standard input twice is a usage error, whatever the command.
+    for args in [
+        &["check", "-", "-"][..],
+        &["conditions", "-", "--spec", "-"][..],
+        &["prove", "-", "-"][..],
+    ] {
+        let out = renorm_with(args, &spec, &dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("only once"), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+
+    // A proof on stdin; its cited files resolve relative to the current directory: they hold in
+    // proofs/, and are missing elsewhere.
+    let proofs = Path::new(env!("CARGO_MANIFEST_DIR")).join("proofs");
+    let proof = std::fs::read(proofs.join("lemma1_shell_balance.toml")).unwrap();
+    let out = renorm_with(&["prove", "-", "--points", "2"], &proof, &proofs);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("<stdin>") && stdout(&out).contains("=> holds"));
+    let out = renorm_with(&["prove", "-", "--points", "2"], &proof, &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("<stdin>:1: cites kato_couplings.toml"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A formula file on stdin (as before), and a demo folder cannot be stdout.
+    let out = renorm_with(&["parse", "--file", "-", "--format", "json"], b"x^2", &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = renorm_with(&["demo", "--output", "-"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("folder cannot be standard output"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(listing(&dir), Vec::<String>::new());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A run written to stdout is byte for byte the file (runs are deterministic given the seed), and
+/// `conditions -` reads it back from stdin; `--output` creates missing folders.
+#[test]
+fn runs_travel_through_pipes_and_outputs_create_folders() {
+    let dir = scratch_dir("pipes");
+    let nested = dir.join("a").join("b").join("run.npz");
+    let out = renorm(&tiny_train(&["--output", nested.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let file = std::fs::read(&nested).expect("train created the nested folders");
+    let out = renorm_with(&tiny_train(&["--output", "-"]), b"", &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.starts_with(b"PK"), "not a zip archive on stdout");
+    assert!(out.stdout == file, "the run on stdout differs from the file");
+    assert_eq!(listing(&dir), ["a"]);
+
+    let from_stdin = renorm_with(&["conditions", "-", "--format", "json"], &out.stdout, &dir);
+    assert_eq!(from_stdin.status.code(), Some(0), "{}", stderr(&from_stdin));
+    let json: serde_json::Value = serde_json::from_slice(&from_stdin.stdout).expect("JSON");
+    assert_eq!(json["schema"], "renorm.conditions/1");
+    let from_file = renorm(&["conditions", nested.to_str().unwrap(), "--format", "json"]);
+    let mut file_json: serde_json::Value = serde_json::from_slice(&from_file.stdout).expect("JSON");
+    // Only the run's name differs.
+    let name = |v: &mut serde_json::Value| v.as_object_mut().and_then(|o| o.remove("run"));
+    let mut stdin_json = json.clone();
+    assert_eq!(
+        name(&mut stdin_json),
+        Some(serde_json::json!("<stdin>")),
+        "{json}"
+    );
+    name(&mut file_json);
+    assert_eq!(stdin_json, file_json);
+
+    // Reports into missing folders: check, conditions (with its plots beside the report).
+    let spec = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/couplings/01_power_law_rational.toml"
+    );
+    let report = dir.join("x").join("y").join("check.md");
+    let out = renorm(&[
+        "check",
+        spec,
+        "--format",
+        "md",
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("# renorm check report")
+    );
+    let report = dir.join("c").join("conditions.md");
+    let out = renorm(&[
+        "conditions",
+        nested.to_str().unwrap(),
+        "--format",
+        "md",
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(report.exists() && dir.join("c").join("shell_energies.svg").exists());
+    // Commands that only printed now take --output too.
+    let target = dir.join("i").join("identity.json");
+    let out = renorm(&[
+        "identity",
+        "(x+1)^2",
+        "x^2+2*x+1",
+        "--format",
+        "json",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(json["status"], "proved");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--quiet` and `--no-progress` are global: accepted by every command, before or after it.
+/// `--quiet` silences informational lines (`training …`, `wrote …`), never warnings.
+#[test]
+fn quiet_and_no_progress_are_global() {
+    let dir = scratch_dir("quiet");
+    let run = dir.join("run.npz");
+    for flags in [&["--no-progress"][..], &["--quiet"], &["-q", "--no-progress"]] {
+        let out = renorm(&tiny_train(
+            &[&["--output", run.to_str().unwrap()], flags].concat(),
+        ));
+        assert_eq!(out.status.code(), Some(0), "{flags:?}: {}", stderr(&out));
+    }
+    let out = renorm(&["--no-progress", "demo", "--out", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("folder cannot be standard output"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The experiment's `training …` lines are informational; its table still goes to stdout and
+    // to --output (the smallest configuration the experiment accepts, to stay fast).
+    let table = dir.join("t").join("lsi.md");
+    let out = renorm(&[
+        "experiment",
+        "lsi",
+        "--depths",
+        "1",
+        "--seeds",
+        "1",
+        "--width",
+        "2",
+        "--steps",
+        "49",
+        "--quiet",
+        "--output",
+        table.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("training"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("| plain | 1 |"), "{}", stdout(&out));
+    assert_eq!(std::fs::read_to_string(&table).unwrap(), stdout(&out));
+
+    // `wrote …` goes with --quiet (and is there without it).
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rg/u0_gp.toml");
+    let flow = dir.join("flow");
+    let flow_args = [
+        "rg",
+        "flow",
+        model,
+        "--points",
+        "4",
+        "--output",
+        flow.to_str().unwrap(),
+    ];
+    let loud = renorm(&flow_args);
+    assert_eq!(loud.status.code(), Some(0), "{}", stderr(&loud));
+    assert!(stderr(&loud).contains("wrote "), "{}", stderr(&loud));
+    let quiet = renorm(&[&flow_args[..], &["--quiet"]].concat());
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert_eq!(stderr(&quiet), "");
+    assert_eq!(stdout(&quiet), stdout(&loud));
+
+    // Warnings survive --quiet.
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/rg/validity/u3.toml");
+    let out = renorm(&["rg", "predict", model, "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("renorm: warning: unphysical"),
+        "{}",
+        stderr(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,6 +16,28 @@ fn renorm(args: &[&str]) -> Output {
         .expect("the renorm binary runs")
 }
 
+/// Runs the binary with `input` on its standard input.
+fn renorm_with(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_renorm"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the renorm binary runs");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    // A separate writer: the child may not read all of its input (then the write fails).
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("the renorm binary finishes");
+    let _ = writer.join();
+    out
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -906,4 +928,101 @@ fn curve_digit_counts_are_checkable_and_b_above_two_is_certified() {
         "{}",
         stdout(&text)
     );
+}
+
+/// Issue 13, item 5: `--output` is the folder option of every folder-writing command, `--out`
+/// stays an alias; a folder cannot be standard output; models may come from standard input;
+/// `rg predict --output -` is standard output.
+#[test]
+fn output_spellings_stdin_models_and_folders() {
+    let dir = scratch("conventions");
+    let model_path = example("u0_gp.toml");
+    let model_text = std::fs::read(&model_path).unwrap();
+    let mut trajectories = Vec::new();
+    for (flag, name) in [("--output", "new"), ("--out", "alias")] {
+        let folder = dir.join(name).join("nested");
+        let out = renorm(&[
+            "rg",
+            "flow",
+            &model_path,
+            "--points",
+            "4",
+            flag,
+            folder.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        trajectories.push(std::fs::read_to_string(folder.join("trajectory.json")).unwrap());
+    }
+    assert_eq!(trajectories[0], trajectories[1]);
+
+    // The model from stdin: the same trajectory.
+    let folder = dir.join("stdin");
+    let out = renorm_with(
+        &[
+            "rg",
+            "flow",
+            "-",
+            "--points",
+            "4",
+            "--output",
+            folder.to_str().unwrap(),
+        ],
+        &model_text,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("trajectory.json")).unwrap(),
+        trajectories[0]
+    );
+
+    for args in [
+        &["rg", "flow", &model_path, "--output", "-"][..],
+        &["rg", "sample", &model_path, "--out", "-"],
+        &["rg", "scaling", &model_path, "--output", "-"],
+        &[
+            "rg",
+            "transfer",
+            &model_path,
+            "--p-prime",
+            "10",
+            "--sample",
+            "--output",
+            "-",
+        ],
+    ] {
+        let out = renorm(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("folder cannot be standard output"),
+            "{args:?}: {err}"
+        );
+    }
+
+    let from_file = renorm(&["rg", "predict", &model_path, "--format", "json"]);
+    let from_stdin = renorm_with(
+        &["rg", "predict", "-", "--format", "json", "--output", "-"],
+        &model_text,
+    );
+    assert_eq!(
+        from_stdin.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&from_stdin.stderr)
+    );
+    assert_eq!(json(&from_stdin), json(&from_file));
+    let empty = renorm_with(&["rg", "predict", "-", "--format", "json"], b"");
+    assert_eq!(empty.status.code(), Some(2), "empty model on stdin");
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("<stdin>"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

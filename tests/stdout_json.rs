@@ -312,3 +312,54 @@ fn prove_and_report_keep_stdout_to_their_output() {
     assert_eq!(json["schema"], "renorm.report/1");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 13, item 5: `--format json` reaches standard output when there is no `--output` or it
+/// is `-`: for `prove` (which printed its text tables instead), and through `--output -` for
+/// every command that has one. Nothing named `-` is created.
+#[test]
+fn json_goes_to_stdout_without_output_or_with_dash() {
+    let dir = scratch_dir("dash");
+    let proof = format!("{ROOT}/proofs/tree_level.toml");
+    for extra in [&[][..], &["--output", "-"]] {
+        let args = [&["prove", &proof, "--points", "4", "--format", "json"][..], extra].concat();
+        let json = json_stdout(&renorm(&args), &format!("{args:?}"));
+        assert_eq!(json["schema"], "renorm.prove/1", "{json}");
+        assert_eq!(json["proofs"][0]["passed"], true, "{json}");
+    }
+    let spec = format!("{ROOT}/examples/couplings/01_power_law_rational.toml");
+    let json = json_stdout(
+        &renorm(&[
+            "check", &spec, "--format", "json", "--output", "-", "--points", "4",
+        ]),
+        "check --output -",
+    );
+    assert_check_report(&json, "check --output -");
+    let run = format!("{ROOT}/tests/fixtures/rundata/small_run.npz");
+    let json = json_stdout(
+        &renorm(&["conditions", &run, "--format", "json", "--output", "-"]),
+        "conditions --output -",
+    );
+    assert_eq!(json["schema"], "renorm.conditions/1", "{json}");
+    let model = format!("{ROOT}/examples/rg/u0_gp.toml");
+    let json = json_stdout(
+        &renorm(&["rg", "predict", &model, "--format", "json", "--output", "-"]),
+        "rg predict --output -",
+    );
+    assert_eq!(json["schema"], "renorm.rg.predict/1", "{json}");
+
+    // `report DIR --output -`: the bundle on stdout, no bundle file in DIR.
+    std::fs::write(
+        dir.join("predict.json"),
+        serde_json::to_string(&json).expect("JSON"),
+    )
+    .expect("predict.json");
+    let out = renorm(&["report", path_str(&dir), "--format", "json", "--output", "-"]);
+    let bundle = json_stdout(&out, "report --output -");
+    assert_eq!(bundle["schema"], "renorm.report/1", "{bundle}");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("scratch folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["predict.json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -107,8 +107,14 @@ pub fn is_terminal() -> bool {
 /// Writes `text` to the report sink in one piece; a failure (a closed pipe, a full disk) is an
 /// unwritable output, exit code 3.
 pub fn emit(text: &str) -> Result<()> {
+    emit_bytes(text.as_bytes())
+}
+
+/// Writes `bytes` (a report, or a binary run for `train --output -`) to the report sink; a
+/// failure is an unwritable output, exit code 3.
+pub fn emit_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = ReportOut;
-    out.write_all(text.as_bytes())
+    out.write_all(bytes)
         .and_then(|()| out.flush())
         .map_err(|e| Error::write("<stdout>", e))
 }

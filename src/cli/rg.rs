@@ -1,5 +1,6 @@
 //! `renorm rg …`: the command-line face of the RG layer (the work lives in `renorm::rg`).
 
+use super::io::{self as cli_io, note};
 use clap::{Args, Subcommand, ValueEnum};
 use renorm::atomic_write::write_atomic;
 use renorm::contract;
@@ -53,9 +54,6 @@ pub struct SamplerArgs {
     /// effective sample size and the "run too short" flag are computed there).
     #[arg(long, default_value_t = 50)]
     batches: u32,
-    /// Never draw a progress bar.
-    #[arg(long)]
-    no_progress: bool,
 }
 
 fn count(text: &str, flag: &str) -> Result<u64> {
@@ -78,11 +76,11 @@ impl Drop for SamplerBar {
     }
 }
 
-/// A progress bar fed by the sampler's observer, when stderr is a terminal and it is wanted.
-fn sampler_bar(wanted: bool) -> (Progress, Option<SamplerBar>) {
+/// A progress bar fed by the sampler's observer, when stderr is a terminal and neither
+/// `--no-progress` nor `--quiet` is given.
+fn sampler_bar() -> (Progress, Option<SamplerBar>) {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    use std::io::IsTerminal;
-    if !wanted || !std::io::stderr().is_terminal() {
+    if !cli_io::progress_wanted() {
         return (Progress::none(), None);
     }
     let style = ProgressStyle::with_template(
@@ -110,7 +108,7 @@ impl SamplerArgs {
         let dt = parse_exact(&self.dt)
             .filter(|q| *q > 0)
             .ok_or_else(|| Error::Usage(format!("--dt: `{}` is not a positive number", self.dt)))?;
-        let (progress, bar) = sampler_bar(!self.no_progress);
+        let (progress, bar) = sampler_bar();
         let config = SamplerConfig {
             dt: dt.to_f64(),
             steps: count(&self.steps, "--steps")?,
@@ -149,10 +147,14 @@ pub enum RgCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ValueFormat,
+        /// Write here (atomically; missing folders are created) instead of standard output
+        /// (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// Per-mode predictions: exact GP, first order in U, renormalized theory (ℓ = Λ/k matching).
     Predict {
-        /// Model spec (TOML; see README and examples/rg/).
+        /// Model spec (TOML; see README and examples/rg/; `-`: standard input).
         model: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value = "md")]
@@ -164,8 +166,9 @@ pub enum RgCommand {
         /// diagonal terms only; N ≤ 10 000) and each method's error against them.
         #[arg(long)]
         exact: bool,
-        /// Write here instead of standard output.
-        #[arg(long)]
+        /// Write here (atomically; missing folders are created) instead of standard output
+        /// (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
     /// Langevin sampling of a model against the predictions (Fig. 3 structure): table and SVG.
@@ -173,19 +176,20 @@ pub enum RgCommand {
     /// sample size; when the run is too short for an estimate's standard error it is flagged,
     /// not compared, and the output says which of --steps, --dt, --burn-in to raise.
     Sample {
-        /// Model spec (TOML).
+        /// Model spec (TOML; `-`: standard input).
         model: PathBuf,
         #[command(flatten)]
         sampler: SamplerArgs,
-        /// Folder for table.{md,csv,json} and figure.svg.
-        #[arg(long, default_value = "rg-sample")]
-        out: PathBuf,
+        /// Folder for table.{md,csv,json} and figure.svg (created if missing; not `-`).
+        #[arg(long, visible_alias = "out", default_value = "rg-sample")]
+        output: PathBuf,
     },
     /// The continuum one-loop flow of (ũ, ρ, A, S²) from the model's bare couplings
     /// (docs/theory.md §3.2): trajectory (JSON, CSV), nullclines, fixed points, and a Fig.-2-style
     /// SVG flow field.
     Flow {
-        /// Model spec (TOML); its separable term gives U and ω (none: U = 0, the GP).
+        /// Model spec (TOML; `-`: standard input); its separable term gives U and ω (none: U = 0,
+        /// the GP).
         model: PathBuf,
         /// Integrate to this τ = ln ℓ (default ln N: the cutoff reaches the first mode).
         #[arg(long)]
@@ -208,14 +212,14 @@ pub enum RgCommand {
         /// Visible ρ range of the field plot, as lo,hi.
         #[arg(long, value_delimiter = ',', default_value = "0,2")]
         rho_range: Vec<f64>,
-        /// Folder for trajectory.{json,csv} and flow.svg.
-        #[arg(long, default_value = "rg-flow")]
-        out: PathBuf,
+        /// Folder for trajectory.{json,csv} and flow.svg (created if missing; not `-`).
+        #[arg(long, visible_alias = "out", default_value = "rg-flow")]
+        output: PathBuf,
     },
     /// Scaling intervals and relevance of each perturbation (docs/theory.md §3.3), decided by the
     /// rule engine, with its derivation trail.
     Classify {
-        /// Model spec (TOML).
+        /// Model spec (TOML; `-`: standard input).
         model: PathBuf,
         /// Window start ℓ₁ ≥ 1.
         #[arg(long, default_value = "1")]
@@ -232,11 +236,15 @@ pub enum RgCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ValueFormat,
+        /// Write here (atomically; missing folders are created) instead of standard output
+        /// (`-`: standard output).
+        #[arg(long, visible_alias = "out")]
+        output: Option<PathBuf>,
     },
     /// The scaling law (Fig. 5 structure): ⟨L⟩/P against P at the model's r and N, U = 0 and the
     /// model's couplings, discrete sums against continuum forms.
     Scaling {
-        /// Model spec (TOML); its P is replaced by the sweep.
+        /// Model spec (TOML; `-`: standard input); its P is replaced by the sweep.
         model: PathBuf,
         /// Smallest P.
         #[arg(long, default_value = "10")]
@@ -247,14 +255,14 @@ pub enum RgCommand {
         /// Number of log-spaced sizes.
         #[arg(long, default_value_t = 10)]
         points: u32,
-        /// Folder for scaling.{md,json} and figure.svg.
-        #[arg(long, default_value = "rg-scaling")]
-        out: PathBuf,
+        /// Folder for scaling.{md,json} and figure.svg (created if missing; not `-`).
+        #[arg(long, visible_alias = "out", default_value = "rg-scaling")]
+        output: PathBuf,
     },
     /// Hyperparameter transfer (docs/theory.md §3.5): map (P, r, U) to (P′, r̃, Ũ) on the same
     /// trajectory; with --sample, validate by sampling (Fig. 4 structure).
     Transfer {
-        /// Model spec of system 1 (TOML).
+        /// Model spec of system 1 (TOML; `-`: standard input).
         model: PathBuf,
         /// The smaller data set size P′.
         #[arg(long)]
@@ -264,15 +272,16 @@ pub enum RgCommand {
         sample: bool,
         #[command(flatten)]
         sampler: SamplerArgs,
-        /// Folder for the outputs (with --sample).
-        #[arg(long, default_value = "rg-transfer")]
-        out: PathBuf,
+        /// Folder for the outputs (with --sample; created if missing; not `-`).
+        #[arg(long, visible_alias = "out", default_value = "rg-transfer")]
+        output: PathBuf,
     },
 }
 
+/// Reads a model spec from a file or, for `-`, standard input.
 fn read_model(path: &Path) -> Result<Model> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    Model::from_toml(&text, &path.display().to_string())
+    let (text, name) = cli_io::read_document(path)?;
+    Model::from_toml(&text, &name)
 }
 
 fn exact_flag(text: &str, flag: &str) -> Result<Rational> {
@@ -293,11 +302,9 @@ fn check_digits(digits: u32, max: u32) -> Result<()> {
     Ok(())
 }
 
+/// Writes a report to `output`, or standard output for none or `-`.
 fn emit(output: Option<&Path>, text: &str) -> Result<()> {
-    match output {
-        Some(p) => write_atomic(p, text.as_bytes()),
-        None => super::report_out::emit(text),
-    }
+    cli_io::write_output(output, text.as_bytes())
 }
 
 /// `fixed_points.json` of `rg flow` (`renorm.rg.flow.fixed_points/1`).
@@ -370,8 +377,8 @@ fn sampler_hint(e: Error) -> Error {
     }
 }
 
+/// Writes `file` into the output folder `dir` (both created if missing, by [`write_atomic`]).
 fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     write_atomic(&dir.join(file), text.as_bytes())
 }
 
@@ -572,6 +579,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             modes,
             digits,
             format,
+            output,
         } => {
             let alpha = exact_flag(&alpha, "--alpha")?;
             let beta = exact_flag(&beta, "--beta")?;
@@ -587,7 +595,7 @@ pub fn run(command: RgCommand) -> Result<()> {
                 ValueFormat::Text => curve_text(&lc, &alpha, &beta, &x, modes),
                 ValueFormat::Json => json(contract::RG_CURVE, &curve_json(&lc, &alpha, &beta, &x, modes))?,
             };
-            emit(None, &text)
+            emit(output.as_deref(), &text)
         }
         RgCommand::Flow {
             model,
@@ -598,9 +606,11 @@ pub fn run(command: RgCommand) -> Result<()> {
             panels,
             u_range,
             rho_range,
-            out,
+            output,
         } => {
             use rg::flow::{self, FlowParams, FlowState, IntegratorOptions, Method, Truncation};
+            let out = output;
+            cli_io::output_folder(&out)?;
             check_digits(digits, 60)?;
             let m = read_model(&model)?;
             let (u, omega) = m
@@ -731,10 +741,10 @@ pub fn run(command: RgCommand) -> Result<()> {
                 text += "\n";
             }
             emit(None, &text)?;
-            eprintln!(
+            note(format_args!(
                 "wrote {}/trajectory.{{json,csv}}, nullclines.csv, fixed_points.json and flow.svg",
                 out.display()
-            );
+            ));
             Ok(())
         }
         RgCommand::Classify {
@@ -744,6 +754,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             unlearned,
             digits,
             format,
+            output,
         } => {
             check_digits(digits, 200)?;
             let m = read_model(&model)?;
@@ -790,15 +801,17 @@ pub fn run(command: RgCommand) -> Result<()> {
                     out + &*format!("stop: {}\n", c.stop)
                 }
             };
-            emit(None, &text)
+            emit(output.as_deref(), &text)
         }
         RgCommand::Scaling {
             model,
             p_min,
             p_max,
             points,
-            out,
+            output,
         } => {
+            let out = output;
+            cli_io::output_folder(&out)?;
             let m = read_model(&model)?;
             let pts = rg::scaling::scaling_law(
                 &m,
@@ -829,7 +842,10 @@ pub fn run(command: RgCommand) -> Result<()> {
                 &rg::scaling::figure("neural scaling law", &pts),
             )?;
             emit(None, &md)?;
-            eprintln!("wrote {}/scaling.{{md,json}} and figure.svg", out.display());
+            note(format_args!(
+                "wrote {}/scaling.{{md,json}} and figure.svg",
+                out.display()
+            ));
             Ok(())
         }
         RgCommand::Predict {
@@ -850,7 +866,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             let table = rg::predict::table_with_exact(&m, Precision::from_digits(digits), reference.as_ref());
             if let Some(quantity) = table.first_non_finite() {
                 return Err(Error::numeric(
-                    format!("rg predict {}", model.display()),
+                    format!("rg predict {}", cli_io::input_name(&model)),
                     format!(
                         "{quantity} is not a finite number; the model's inputs are outside what the prediction can represent"
                     ),
@@ -866,7 +882,13 @@ pub fn run(command: RgCommand) -> Result<()> {
             };
             emit(output.as_deref(), &text)
         }
-        RgCommand::Sample { model, sampler, out } => {
+        RgCommand::Sample {
+            model,
+            sampler,
+            output,
+        } => {
+            let out = output;
+            cli_io::output_folder(&out)?;
             let m = read_model(&model)?;
             let (config, bar) = sampler.config()?;
             let table = rg::experiments::predictions_vs_sampling(&m, &config, Precision::from_digits(30))
@@ -883,7 +905,10 @@ pub fn run(command: RgCommand) -> Result<()> {
             };
             write_in(&out, "figure.svg", &table.figure(&title))?;
             emit(None, &md)?;
-            eprintln!("wrote {}/table.{{md,csv,json}} and figure.svg", out.display());
+            note(format_args!(
+                "wrote {}/table.{{md,csv,json}} and figure.svg",
+                out.display()
+            ));
             if let Some(advice) = table
                 .sampling_verdict
                 .as_ref()
@@ -898,8 +923,10 @@ pub fn run(command: RgCommand) -> Result<()> {
             p_prime,
             sample,
             sampler,
-            out,
+            output,
         } => {
+            let out = output;
+            cli_io::output_folder(&out)?;
             let m = read_model(&model)?;
             let p_prime = exact_flag(&p_prime, "--p-prime")?;
             let prec = Precision::from_digits(30);
@@ -947,7 +974,10 @@ pub fn run(command: RgCommand) -> Result<()> {
             )?;
             write_in(&out, "figure.svg", &validation.figure("hyperparameter transfer"))?;
             emit(None, &md)?;
-            eprintln!("wrote {}/transfer.{{md,json}} and figure.svg", out.display());
+            note(format_args!(
+                "wrote {}/transfer.{{md,json}} and figure.svg",
+                out.display()
+            ));
             for s in &validation.systems {
                 if let Some(advice) = &s.advice {
                     eprintln!(

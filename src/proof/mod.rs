@@ -153,7 +153,18 @@ impl Prover {
             return Ok(r.clone());
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let (proof, problems) = format::ProofFile::from_toml(&text, path)?;
+        self.check_text(&text, path, key)
+    }
+
+    /// Checks a proof given as text (e.g. read from standard input), named `name` in messages.
+    /// Its cited files are resolved relative to `name`'s folder: for a bare name such as
+    /// `<stdin>`, the current directory.
+    pub fn check_source(&mut self, text: &str, name: &Path) -> Result<FileResult> {
+        self.check_text(text, name, name.to_path_buf())
+    }
+
+    fn check_text(&mut self, text: &str, path: &Path, key: PathBuf) -> Result<FileResult> {
+        let (proof, problems) = format::ProofFile::from_toml(text, path)?;
         self.in_progress.push(key.clone());
         let result = self.check_proof(&proof, &problems);
         self.in_progress.pop();

@@ -53,7 +53,7 @@ mod write;
 mod tests;
 
 pub use read::{read_npz, read_npz_bytes};
-pub use write::write_npz;
+pub use write::{npz_bytes, write_npz};
 
 /// Relative tolerance of the symmetry check: `|M_ij − M_ji| ≤ SYMMETRY_RTOL · max|M|`.
 ///

@@ -313,9 +313,13 @@ fn writer_keeps_diverged_values_for_inspection() {
 
 #[test]
 fn writer_reports_unwritable_paths() {
-    let err = write_npz(Path::new("/nonexistent-dir/renorm/run.npz"), &sample_run()).unwrap_err();
+    // Missing folders are created, so the unwritable location lies below a regular file.
+    let blocker = temp_path("not_a_folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let err = write_npz(&blocker.join("renorm").join("run.npz"), &sample_run()).unwrap_err();
     // An unwritable output is a write failure (exit 3), not an unreadable input (error.rs docs).
     assert!(matches!(err, Error::Write { .. }), "{err:?}");
+    let _ = std::fs::remove_dir_all(blocker.parent().unwrap());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,10 +19,14 @@ use std::path::Path;
 /// offending array); values are written as they are, so that a diverged run can still be saved
 /// and inspected. Zip timestamps are fixed, so equal runs give byte-identical files.
 pub fn write_npz(path: &Path, run: &RunData) -> Result<()> {
-    let origin = path.display().to_string();
-    run.check_shapes(&origin)?;
-    let bytes = to_npz_bytes(run).map_err(|e| Error::write(path, e))?;
-    write_atomic(path, &bytes)
+    write_atomic(path, &npz_bytes(run, &path.display().to_string())?)
+}
+
+/// The `.npz` archive [`write_npz`] would write, as bytes (e.g. for standard output); `origin`
+/// names the destination in errors. Same checks and layout as [`write_npz`].
+pub fn npz_bytes(run: &RunData, origin: &str) -> Result<Vec<u8>> {
+    run.check_shapes(origin)?;
+    to_npz_bytes(run).map_err(|e| Error::write(origin, e))
 }
 
 /// The archive bytes for a run whose shapes have been checked.
