@@ -91,6 +91,19 @@ pub(super) fn render(doc: &Document) -> String {
                 }
                 s += "\\end{enumerate}\n";
             }
+            Block::Figure {
+                caption,
+                pdf_file: Some(pdf),
+                ..
+            } if safe_file_name(pdf) => {
+                // The file name goes in verbatim: \includegraphics reads it as a path, so TeX
+                // escapes like `\_` would break it; only plain names qualify.
+                s += &format!(
+                    "\\begin{{figure}}[htbp]\\centering\\includegraphics[width=\\linewidth,height=0.45\\textheight,keepaspectratio]{{{}}}\\caption{{{}}}\\end{{figure}}\n\n",
+                    pdf,
+                    escape_text(caption)
+                );
+            }
             Block::Figure { caption, file, .. } => {
                 let where_ = file
                     .as_ref()
@@ -116,4 +129,14 @@ pub(super) fn render(doc: &Document) -> String {
     }
     s += "\\end{document}\n";
     s
+}
+
+/// A file name `\includegraphics` reads as is: ASCII letters, digits, `_`, `-`, one `.`
+/// before the extension, not starting with `-`.
+fn safe_file_name(f: &str) -> bool {
+    !f.is_empty()
+        && !f.starts_with(['-', '.'])
+        && f.matches('.').count() == 1
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }

@@ -55,7 +55,8 @@ pub enum Block {
     },
     /// A numbered list.
     List(Vec<Vec<Inline>>),
-    /// An SVG figure (embedded in HTML; referenced by file name in Markdown; noted in LaTeX).
+    /// A figure: SVG embedded in HTML, referenced by file name in Markdown, the PDF included in
+    /// LaTeX (or noted, without a PDF).
     Figure {
         /// Caption.
         caption: String,
@@ -63,6 +64,8 @@ pub enum Block {
         svg: String,
         /// File name of the SVG next to the report, if written.
         file: Option<String>,
+        /// File name of the PDF of the same figure next to the report, if written.
+        pdf_file: Option<String>,
     },
     /// Preformatted text.
     Code(String),
@@ -254,6 +257,7 @@ mod tests {
             caption: "plot".into(),
             svg: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>".into(),
             file: Some("plot.svg".into()),
+            pdf_file: None,
         });
         d
     }
