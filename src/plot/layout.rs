@@ -347,10 +347,29 @@ struct Entry {
     series: Series,
 }
 
-fn entries(series: &[Series]) -> Vec<Entry> {
-    series
+/// Whether a series draws anything inside the ranges (a legend lists only what is visible).
+fn visible(s: &Series, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> bool {
+    match &s.kind {
+        Kind::Arrows { arrows, .. } => !arrows.is_empty(),
+        Kind::HeatMap { .. } => false,
+        Kind::Line { .. } | Kind::Scatter { .. } | Kind::Points { .. } => s
+            .points
+            .iter()
+            .any(|&(x, y)| x >= x0 && x <= x1 && y >= y0 && y <= y1),
+    }
+}
+
+/// The visible range of a panel's axes.
+fn panel_ranges(p: &Panel) -> ((f64, f64), (f64, f64)) {
+    let (xs, ys, pad) = panel_data(p);
+    (axis_range(&p.x, &xs, pad), axis_range(&p.y, &ys, pad))
+}
+
+fn entries(p: &Panel) -> Vec<Entry> {
+    let (xr, yr) = panel_ranges(p);
+    p.series
         .iter()
-        .filter(|s| !s.label.is_empty() && !matches!(s.kind, Kind::HeatMap { .. }))
+        .filter(|s| !s.label.is_empty() && visible(s, xr, yr))
         .map(|s| Entry {
             label: Rich::markup(&s.label),
             series: s.clone(),
@@ -529,7 +548,7 @@ fn panel(
     let (y0, y1) = axis_range(&p.y, &ys, pad);
     let x_label = Rich::markup(&p.x.label);
     let y_label = Rich::markup(&p.y.label);
-    let title = Rich::plain(&p.title);
+    let title = Rich::markup(&p.title);
 
     // Vertical extent first: y tick density depends on the height only.
     let top = if title.is_empty() { 12.0 } else { 14.0 + TITLE_SIZE };
@@ -584,7 +603,7 @@ fn panel(
 
     // Legend: a free corner, or below.
     let es = if own_legend && p.legend {
-        entries(&p.series)
+        entries(p)
     } else {
         Vec::new()
     };
@@ -906,7 +925,19 @@ fn series(items: &mut Vec<Item>, s: &Series, mx: &Map, my: &Map, a: &Area) {
                 if let Some(n) = notes.get(i).filter(|n| !n.is_empty()) {
                     let label = Rich::markup(n);
                     // Left of the point when the note would leave the plot on the right.
-                    let right = px + 6.0 + label.width(10.0) <= a.x + a.w;
+                    let lw = label.width(10.0);
+                    let right = px + 6.0 + lw <= a.x + a.w;
+                    // A white patch keeps the note readable over arrows or lines.
+                    let left_edge = if right { px + 4.0 } else { px - 8.0 - lw };
+                    items.push(rect(
+                        left_edge,
+                        py - 14.0,
+                        lw + 4.0,
+                        12.0,
+                        Some(Rgb::WHITE),
+                        None,
+                        "",
+                    ));
                     items.push(Item::Text {
                         x: if right { px + 6.0 } else { px - 6.0 },
                         y: py - 5.0,
@@ -1085,7 +1116,7 @@ pub fn layout(fig: &Figure) -> Scene {
         let mut seen = Vec::new();
         fig.panels
             .iter()
-            .flat_map(|p| entries(&p.series))
+            .flat_map(entries)
             .filter(|e| {
                 let l = e.label.flat();
                 if seen.contains(&l) {

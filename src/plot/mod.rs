@@ -419,7 +419,7 @@ impl Series {
 /// One panel: axes, data, an optional horizontal reference line, a legend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
-    /// Title above the panel (plain text); may be empty.
+    /// Title above the panel, in label markup ([`Rich::markup`]); may be empty.
     pub title: String,
     /// Horizontal axis.
     pub x: Axis,

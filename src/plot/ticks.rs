@@ -135,7 +135,12 @@ pub fn log10(lo: f64, hi: f64, max_labels: usize) -> Vec<Tick> {
     }
     let (a, b) = (lo.log10(), hi.log10());
     if b - a < 1.0 {
-        return linear(lo, hi, 4);
+        // At least three labelled ticks inside the range, if a denser nice step gives them.
+        let target = max_labels.clamp(3, 6);
+        return (target..=target + 4)
+            .map(|t| linear(lo, hi, t))
+            .find(|ts| ts.len() >= 3)
+            .unwrap_or_else(|| linear(lo, hi, target));
     }
     let tol = 1e-9;
     let k0 = (a - tol).ceil() as i32;
@@ -246,9 +251,13 @@ mod tests {
         // 13 decades, at most 6 labels: every ⌈13/6⌉ = 3rd decade from 10^−10.
         let t = log10(1e-10, 1e2, 6);
         assert_eq!(labels(&t), vec!["10−10", "10−7", "10−4", "10−1", "102"]);
-        // Less than a decade: linear ticks inside.
+        // Less than a decade: linear ticks inside (70/6 ≈ 11.7 → step 20).
         let t = log10(20.0, 90.0, 6);
         assert_eq!(majors(&t), vec![20.0, 40.0, 60.0, 80.0]);
+        // [0.04, 0.24] with at most 3 labels: 0.2/3 → step 0.1 gives only 0.1, 0.2; 0.2/5 = 0.04
+        // → step 0.05 gives 0.05 … 0.2.
+        let t = log10(0.04, 0.24, 3);
+        assert_eq!(labels(&t), vec!["0.05", "0.1", "0.15", "0.2"]);
         // One decade tick only: 1, 2, 5 × 10^k.
         let t = log10(3.0, 60.0, 6);
         assert_eq!(majors(&t), vec![5.0, 10.0, 20.0, 50.0]);

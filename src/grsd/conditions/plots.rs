@@ -1,8 +1,18 @@
 //! The conditions figures, on the crate's one plotting layer ([`crate::plot`]): the coupling
 //! heat map with a colour bar, the shell energies over time with a legend, and the LSI fit.
 
-use crate::plot::{Axis, ColourBar, ColourScale, Figure, FigureFile, Marker, Panel, Rgb, Series};
+use crate::plot::{Axis, ColourBar, ColourScale, Dash, Figure, FigureFile, Marker, Panel, Rgb, Series};
 use crate::shells::{Closure, LsiFit, ShellAnalysis};
+
+/// An integer with a true minus sign.
+fn minus(v: i64) -> String {
+    v.to_string().replace('-', "−")
+}
+
+/// Four decimals with a true minus sign.
+fn minus_f(v: f64) -> String {
+    format!("{v:.4}").replace('-', "−")
+}
 
 fn heat_map(k: &nalgebra::DMatrix<f64>, alpha_min: i64) -> Figure {
     let values: Vec<Vec<Option<f64>>> = (0..k.nrows())
@@ -15,13 +25,13 @@ fn heat_map(k: &nalgebra::DMatrix<f64>, alpha_min: i64) -> Figure {
     let scale = ColourScale::fit(values.iter().flatten().flatten().copied(), true);
     let origin = alpha_min as f64 - 0.5;
     let panel = Panel::new(
-        "",
+        "K_αβ: energy from shell β into shell α",
         Axis::linear("source shell β").integer(),
         Axis::linear("target shell α").integer(),
     )
     .with(Series::heat_map(values, (origin, origin), (1.0, 1.0), scale));
-    let mut fig = Figure::new("Coupling K_αβ (energy from shell β into shell α)", vec![panel], 1);
-    // Square cells: the plot area of a 360 × 330 cell is about square.
+    let mut fig = Figure::new("Fitted closure rates", vec![panel], 1);
+    // Square cells, so the matrix reads as a matrix.
     fig.cell = (380.0, 340.0);
     fig.panels[0].aspect = Some(1.0);
     fig.colour_bar = Some(ColourBar {
@@ -43,9 +53,16 @@ fn shell_energies(analysis: &ShellAnalysis) -> Figure {
             .filter(|(i, _)| *i < analysis.energy_series.nrows() && a < analysis.energy_series.ncols())
             .map(|(i, t)| (*t, analysis.energy_series[(i, a)]))
             .collect();
-        panel.series.push(Series::line(
-            &format!("shell {}", a as i64 + analysis.alpha_min),
+        // Ten colours, then the same colours dashed, so no two shells look alike.
+        let dash = if (a / 10) % 2 == 0 {
+            Dash::Solid
+        } else {
+            Dash::Dashed
+        };
+        panel.series.push(Series::dashed(
+            &format!("shell {}", minus(a as i64 + analysis.alpha_min)),
             Rgb::palette(a),
+            dash,
             pts,
         ));
     }
@@ -80,7 +97,7 @@ fn lsi_fit(analysis: &ShellAnalysis, closure: &Closure, fit: &LsiFit, h: f64) ->
         Vec::new()
     };
     let panel = Panel::new(
-        "",
+        &format!("γ = {}, δ_{{LSI}} = {}", minus_f(fit.gamma), minus_f(fit.defect)),
         Axis::linear("model γhα + κ(α−β)"),
         Axis::linear("measured ln K_αβ"),
     )
@@ -96,11 +113,7 @@ fn lsi_fit(analysis: &ShellAnalysis, closure: &Closure, fit: &LsiFit, h: f64) ->
         measured,
         Vec::new(),
     ));
-    let mut fig = Figure::new(
-        &format!("LSI fit: γ = {:.4}, δ_LSI = {:.4}", fit.gamma, fit.defect),
-        vec![panel],
-        1,
-    );
+    let mut fig = Figure::new("LSI fit", vec![panel], 1);
     fig.cell = (440.0, 340.0);
     fig
 }
