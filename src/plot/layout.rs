@@ -401,11 +401,15 @@ fn sample(items: &mut Vec<Item>, s: &Series, x: f64, y: f64) {
             marker_item(items, *marker, mid, y, s.colour, "");
         }
         Kind::Points { .. } => marker_item(items, Marker::Circle, mid, y, s.colour, ""),
-        Kind::Arrows { scale, .. } => {
-            let c = viridis(0.5);
-            let _ = scale;
-            arrow_item(items, (x + 3.0, y), (1.0, 0.0), LEGEND_SAMPLE - 6.0, c, "");
-        }
+        // Arrows take their colours from the colour bar; the sample shows the middle one.
+        Kind::Arrows { .. } => arrow_item(
+            items,
+            (x + 3.0, y),
+            (1.0, 0.0),
+            LEGEND_SAMPLE - 6.0,
+            viridis(0.5),
+            "",
+        ),
         Kind::HeatMap { .. } => {}
     }
 }

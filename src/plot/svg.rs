@@ -61,8 +61,22 @@ fn class_attr(c: &str) -> String {
     }
 }
 
+/// A prefix for the element ids of one figure: several figures inlined in one HTML page must not
+/// share clip-path ids (a `url(#id)` resolves to the first element of the page with that id).
+/// FNV-1a of the scene, so the output stays deterministic; identical figures share ids, and
+/// then also identical clip rectangles.
+fn id_prefix(scene: &Scene) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{:?}{}{}", scene.items, scene.width, scene.height).bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("f{:08x}-", h >> 32)
+}
+
 /// The scene as an SVG document.
 pub fn render(scene: &Scene) -> String {
+    let prefix = id_prefix(scene);
     let (w, h) = (n(scene.width), n(scene.height));
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
@@ -168,7 +182,7 @@ pub fn render(scene: &Scene) -> String {
                 out.push_str("</text>");
             }
             Item::Clip { id, x, y, w, h } => {
-                let id = escape(id);
+                let id = escape(&format!("{prefix}{id}"));
                 let _ = write!(
                     out,
                     "<defs><clipPath id=\"{id}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath></defs><g clip-path=\"url(#{id})\">",

@@ -130,6 +130,19 @@ fn svg_is_well_formed_escaped_and_has_a_legend_with_every_label() {
     let svg = fig.to_svg();
     well_formed(&svg).expect("well-formed");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    // Clip ids carry a per-figure prefix (figures share one HTML page): two panels, two ids,
+    // and a different figure gets different ones.
+    let ids = |s: &str| -> Vec<String> {
+        s.split("<clipPath id=\"")
+            .skip(1)
+            .map(|r| r[..r.find('"').unwrap_or(0)].to_string())
+            .collect()
+    };
+    let mine = ids(&svg);
+    assert_eq!(mine.len(), 2);
+    assert!(mine[0] != mine[1] && mine[0].ends_with("-panel0"));
+    let other = ids(&Figure::new("other", vec![two_series_panel()], 1).to_svg());
+    assert!(!mine.contains(&other[0]));
     assert!(svg.contains("a&lt;b &amp; c") && svg.contains("t &amp; u"));
     assert!(svg.contains("font-family=\"Helvetica, Arial, sans-serif\""));
     assert_eq!(svg.matches("class=\"legend\"").count(), 2);

@@ -58,24 +58,22 @@ fn nice_step(span: f64, target: usize) -> Option<Step> {
 
 /// Decimal label of `k × step`, with a true minus sign and no float noise.
 fn decimal_label(v: f64, step: Step) -> Rich {
-    let decimals = if step.exp < 0 { (-step.exp) as usize } else { 0 };
-    let big = v.abs() >= 1e5 || (step.exp <= -5 && v != 0.0);
-    let s = if big {
-        // m × 10^e with as many mantissa digits as the step needs.
-        let e = v.abs().log10().floor() as i32;
-        let digits = (e - step.exp).max(0) as usize;
-        let m = v / 10f64.powi(e);
-        let ms = format!("{:.*}", digits, m);
-        return Rich::plain(&format!("{}×10", minus(&ms))).push(&minus(&e.to_string()), Shift::Super);
-    } else {
-        let s = format!("{v:.decimals$}");
+    let trim = |s: String| {
         if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.').to_string()
         } else {
             s
         }
     };
-    Rich::plain(&minus(&s))
+    if v.abs() >= 1e5 || (step.exp <= -5 && v != 0.0) {
+        // m × 10^e with as many mantissa digits as the step needs.
+        let e = v.abs().log10().floor() as i32;
+        let digits = (e - step.exp).max(0) as usize;
+        let m = trim(format!("{:.*}", digits, v / 10f64.powi(e)));
+        return Rich::plain(&format!("{}×10", minus(&m))).push(&minus(&e.to_string()), Shift::Super);
+    }
+    let decimals = if step.exp < 0 { (-step.exp) as usize } else { 0 };
+    Rich::plain(&minus(&trim(format!("{v:.decimals$}"))))
 }
 
 /// `-0` → `0`, `-` → `−` (U+2212).
@@ -254,8 +252,8 @@ mod tests {
         // Less than a decade: linear ticks inside (70/6 ≈ 11.7 → step 20).
         let t = log10(20.0, 90.0, 6);
         assert_eq!(majors(&t), vec![20.0, 40.0, 60.0, 80.0]);
-        // [0.04, 0.24] with at most 3 labels: 0.2/3 → step 0.1 gives only 0.1, 0.2; 0.2/5 = 0.04
-        // → step 0.05 gives 0.05 … 0.2.
+        // [0.04, 0.24] with at most 3 labels: 0.2/3 → step 0.1 gives only 0.1, 0.2; target 4:
+        // 0.2/4 = 0.05 → step 0.05 gives 0.05 … 0.2.
         let t = log10(0.04, 0.24, 3);
         assert_eq!(labels(&t), vec!["0.05", "0.1", "0.15", "0.2"]);
         // One decade tick only: 1, 2, 5 × 10^k.

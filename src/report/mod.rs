@@ -263,6 +263,42 @@ mod tests {
     }
 
     #[test]
+    fn a_figure_with_a_pdf_is_included_in_latex_and_embedded_in_html() {
+        let mut d = Document::new("f");
+        d.blocks.push(Block::Figure {
+            caption: "50% of K_ab".into(),
+            svg: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>".into(),
+            file: Some("rg_flow.svg".into()),
+            pdf_file: Some("rg_flow.pdf".into()),
+        });
+        let r = Report {
+            document: d,
+            data: serde_json::json!({"schema": "test/1"}),
+        };
+        let tex = r.render(Format::Latex);
+        assert!(tex.contains(
+            "\\begin{figure}[htbp]\\centering\\includegraphics[width=\\linewidth,height=0.45\\textheight,keepaspectratio]{rg_flow.pdf}\\caption{50\\% of K\\_"
+        ), "{tex}");
+        assert!(tex.contains("\\end{figure}") && !tex.contains("see the HTML report"));
+        assert!(r.render(Format::Markdown).contains("](rg_flow.svg)"));
+        assert!(r.render(Format::Html).contains("<figure><svg"));
+        // Without a PDF, LaTeX keeps the note.
+        let mut d = Document::new("f");
+        d.blocks.push(Block::Figure {
+            caption: "c".into(),
+            svg: String::new(),
+            file: Some("x.svg".into()),
+            pdf_file: None,
+        });
+        let tex = Report {
+            document: d,
+            data: serde_json::json!({}),
+        }
+        .render(Format::Latex);
+        assert!(tex.contains("see the HTML report") && !tex.contains("includegraphics"));
+    }
+
+    #[test]
     fn every_format_renders_every_block() {
         let r = Report {
             document: sample(),
