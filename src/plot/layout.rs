@@ -359,6 +359,22 @@ fn visible(s: &Series, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> bool {
     }
 }
 
+/// Whether a panel has anything to draw: a finite point (positive on a log axis), an arrow or a
+/// heat-map cell.
+fn drawable(p: &Panel) -> bool {
+    let ok = |x: f64, y: f64| {
+        x.is_finite()
+            && y.is_finite()
+            && (p.x.scale != Scale::Log || x > 0.0)
+            && (p.y.scale != Scale::Log || y > 0.0)
+    };
+    p.series.iter().any(|s| match &s.kind {
+        Kind::Arrows { arrows, .. } => !arrows.is_empty(),
+        Kind::HeatMap { values, .. } => values.iter().any(|r| !r.is_empty()),
+        _ => s.points.iter().any(|&(x, y)| ok(x, y)),
+    })
+}
+
 /// The visible range of a panel's axes.
 fn panel_ranges(p: &Panel) -> ((f64, f64), (f64, f64)) {
     let (xs, ys, pad) = panel_data(p);
@@ -547,7 +563,7 @@ fn panel(
     own_legend: bool,
 ) -> Area {
     let (xs, ys, pad) = panel_data(p);
-    let has_data = !xs.is_empty();
+    let has_data = drawable(p);
     let (x0, x1) = axis_range(&p.x, &xs, pad);
     let (y0, y1) = axis_range(&p.y, &ys, pad);
     let x_label = Rich::markup(&p.x.label);
@@ -694,7 +710,11 @@ fn panel(
         items.push(text(
             area.x + area.w / 2.0,
             area.y + area.h / 2.0,
-            Rich::plain("no data"),
+            Rich::plain(if p.y.scale == Scale::Log || p.x.scale == Scale::Log {
+                "no data (nothing positive on the log axis)"
+            } else {
+                "no data"
+            }),
             LABEL_SIZE,
             Anchor::Middle,
         ));
