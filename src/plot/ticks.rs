@@ -29,7 +29,7 @@ impl Step {
 
     /// `k × step`, computed as an integer times a power of ten so `3 × 0.2` is `0.6`.
     fn times(self, k: i64) -> f64 {
-        let m = (k * self.mantissa) as f64;
+        let m = k.saturating_mul(self.mantissa) as f64;
         if self.exp >= 0 {
             m * 10f64.powi(self.exp)
         } else {

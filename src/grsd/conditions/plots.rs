@@ -30,10 +30,13 @@ fn heat_map(k: &nalgebra::DMatrix<f64>, alpha_min: i64) -> Figure {
         Axis::linear("target shell α").integer(),
     )
     .with(Series::heat_map(values, (origin, origin), (1.0, 1.0), scale));
-    let mut fig = Figure::new("Fitted closure rates", vec![panel], 1);
     // Square cells, so the matrix reads as a matrix.
+    let panel = Panel {
+        aspect: Some(1.0),
+        ..panel
+    };
+    let mut fig = Figure::new("Fitted closure rates", vec![panel], 1);
     fig.cell = (380.0, 340.0);
-    fig.panels[0].aspect = Some(1.0);
     fig.colour_bar = Some(ColourBar {
         label: "K_αβ".into(),
         scale,
