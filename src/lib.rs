@@ -41,6 +41,7 @@ pub mod expr;
 pub mod grsd;
 pub mod input;
 pub mod numeric;
+pub mod plot;
 pub mod proof;
 pub mod report;
 pub mod rg;

@@ -221,8 +221,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
-        /// Write the report here (atomically; missing folders are created); SVG plots are
-        /// written next to it. `-`: standard output, without the plots.
+        /// Write the report here (atomically; missing folders are created); SVG and PDF plots
+        /// are written next to it. `-`: standard output, without the plots.
         #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
@@ -724,8 +724,8 @@ fn run(cli: Cli) -> Result<()> {
                         .parent()
                         .filter(|d| !d.as_os_str().is_empty())
                         .unwrap_or(std::path::Path::new("."));
-                    for (file, _, svg) in &result.plots {
-                        renorm::atomic_write::write_atomic(&dir.join(file), svg.as_bytes())?;
+                    for f in &result.plots {
+                        f.write(dir)?;
                     }
                 }
                 None => report_out::emit(&rendered)?,

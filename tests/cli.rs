@@ -385,6 +385,9 @@ fn train_and_conditions_from_the_command_line() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(dir.join("coupling_heatmap.svg").exists() && dir.join("shell_energies.svg").exists());
+    // The same figures as PDF, for LaTeX.
+    let pdf = std::fs::read(dir.join("coupling_heatmap.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.4") && dir.join("shell_energies.pdf").exists());
     let out = renorm(&["conditions", run.to_str().unwrap(), "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(json["schema"], "renorm.conditions/1");

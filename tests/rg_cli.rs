@@ -211,6 +211,8 @@ fn at_u_zero_every_prediction_is_the_gp_and_sampling_agrees() {
     }
     let svg = std::fs::read_to_string(out.join("figure.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("sampling"));
+    let pdf = std::fs::read_to_string(out.join("figure.pdf")).unwrap();
+    assert!(pdf.starts_with("%PDF-1.4") && pdf.trim_end().ends_with("%%EOF"));
 }
 
 #[test]
@@ -264,6 +266,11 @@ fn classify_flow_transfer_and_scaling_run_from_the_command_line() {
         std::fs::read_to_string(flow_dir.join("flow.svg"))
             .unwrap()
             .starts_with("<svg")
+    );
+    assert!(
+        std::fs::read_to_string(flow_dir.join("flow.pdf"))
+            .unwrap()
+            .starts_with("%PDF-1.4")
     );
     let fixed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(flow_dir.join("fixed_points.json")).unwrap()).unwrap();

@@ -369,8 +369,8 @@ pub fn run(out: &Path) -> Result<String> {
         "demo_run.npz",
         &crate::conditions::ConditionsSpec::default(),
     );
-    for (file, _, svg) in &conditions.plots {
-        crate::atomic_write::write_atomic(&out.join(file), svg.as_bytes())?;
+    for f in &conditions.plots {
+        f.write(out)?;
     }
     let mut conditions_section = crate::conditions::document(&conditions);
     conditions_section.title = "Sufficient conditions on a small training run (renorm conditions)".into();

@@ -382,6 +382,12 @@ fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
     write_atomic(&dir.join(file), text.as_bytes())
 }
 
+/// Writes `STEM.svg` and `STEM.pdf` of one figure into `dir`.
+fn write_figure(dir: &Path, stem: &str, figure: &renorm::plot::Figure) -> Result<()> {
+    write_in(dir, &format!("{stem}.svg"), &figure.to_svg())?;
+    write_in(dir, &format!("{stem}.pdf"), &figure.to_pdf())
+}
+
 /// Significant digits of the default `τ_end` beyond the digits the flow is integrated to.
 const TAU_END_EXTRA_DIGITS: u32 = 10;
 
@@ -675,11 +681,11 @@ pub fn run(command: RgCommand) -> Result<()> {
                 truncation,
                 ..rg::flow_plot::FlowFigure::default()
             };
-            let svg = rg::flow_plot::flow_figure_svg(&params, &figure, Some(&traj)).map_err(|e| match e {
+            let plot = rg::flow_plot::flow_figure(&params, &figure, Some(&traj)).map_err(|e| match e {
                 rg::flow_plot::PlotError::Config(message) => Error::invalid("rg flow plot", message),
                 rg::flow_plot::PlotError::Flow(e) => Error::from_flow("rg flow plot", e),
             })?;
-            write_in(&out, "flow.svg", &svg)?;
+            write_figure(&out, "flow", &plot)?;
             let mut nullclines = String::from("tau,nullcline,u,rho\n");
             for tau in &figure.taus {
                 for (which, pts) in [
@@ -742,7 +748,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             }
             emit(None, &text)?;
             note(format_args!(
-                "wrote {}/trajectory.{{json,csv}}, nullclines.csv, fixed_points.json and flow.svg",
+                "wrote {}/trajectory.{{json,csv}}, nullclines.csv, fixed_points.json and flow.{{svg,pdf}}",
                 out.display()
             ));
             Ok(())
@@ -836,14 +842,10 @@ pub fn run(command: RgCommand) -> Result<()> {
                 "scaling.json",
                 &json(contract::RG_SCALING, &ScalingDoc { points: &pts })?,
             )?;
-            write_in(
-                &out,
-                "figure.svg",
-                &rg::scaling::figure("neural scaling law", &pts),
-            )?;
+            write_figure(&out, "figure", &rg::scaling::figure("neural scaling law", &pts))?;
             emit(None, &md)?;
             note(format_args!(
-                "wrote {}/scaling.{{md,json}} and figure.svg",
+                "wrote {}/scaling.{{md,json}} and figure.{{svg,pdf}}",
                 out.display()
             ));
             Ok(())
@@ -903,10 +905,10 @@ pub fn run(command: RgCommand) -> Result<()> {
             } else {
                 m.title.clone()
             };
-            write_in(&out, "figure.svg", &table.figure(&title))?;
+            write_figure(&out, "figure", &table.figure(&title))?;
             emit(None, &md)?;
             note(format_args!(
-                "wrote {}/table.{{md,csv,json}} and figure.svg",
+                "wrote {}/table.{{md,csv,json}} and figure.{{svg,pdf}}",
                 out.display()
             ));
             if let Some(advice) = table
@@ -972,10 +974,10 @@ pub fn run(command: RgCommand) -> Result<()> {
                 "transfer.json",
                 &json(contract::RG_TRANSFER, &summary(Some(&validation)))?,
             )?;
-            write_in(&out, "figure.svg", &validation.figure("hyperparameter transfer"))?;
+            write_figure(&out, "figure", &validation.figure("hyperparameter transfer"))?;
             emit(None, &md)?;
             note(format_args!(
-                "wrote {}/transfer.{{md,json}} and figure.svg",
+                "wrote {}/transfer.{{md,json}} and figure.{{svg,pdf}}",
                 out.display()
             ));
             for s in &validation.systems {

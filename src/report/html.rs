@@ -89,10 +89,15 @@ pub(super) fn render(doc: &Document) -> String {
                 body += "</ol>\n";
             }
             Block::Figure { caption, svg, .. } => {
-                body += &format!(
-                    "<figure>{svg}<figcaption>{}</figcaption></figure>\n",
-                    escape(caption)
-                );
+                let caption: String = super::caption_pieces(caption)
+                    .iter()
+                    .map(|p| match p {
+                        super::CaptionPiece::Plain(t) => escape(t),
+                        super::CaptionPiece::Sub(t) => format!("<sub>{}</sub>", escape(t)),
+                        super::CaptionPiece::Sup(t) => format!("<sup>{}</sup>", escape(t)),
+                    })
+                    .collect();
+                body += &format!("<figure>{svg}<figcaption>{caption}</figcaption></figure>\n");
             }
             Block::Code(c) => body += &format!("<pre>{}</pre>\n", escape(c)),
         }

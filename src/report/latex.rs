@@ -8,7 +8,7 @@
 //! The table of contents needs a second `pdflatex` pass (the first writes `report.toc`); the
 //! document says so in its first line, and `latexmk -pdf` does it automatically.
 
-use super::latex_text::{escape_code, escape_text, escape_verbatim};
+use super::latex_text::{escape_caption, escape_code, escape_text, escape_verbatim};
 use super::{Block, Document, Inline};
 
 /// Longest line of a preformatted block at `\small` monospace on the text width; longer lines
@@ -253,6 +253,19 @@ pub(super) fn render(doc: &Document) -> String {
                 }
                 s += "\\end{enumerate}\n";
             }
+            Block::Figure {
+                caption,
+                pdf_file: Some(pdf),
+                ..
+            } if safe_file_name(pdf) => {
+                // The file name goes in verbatim: \includegraphics reads it as a path, so TeX
+                // escapes like `\_` would break it; only plain names qualify.
+                s += &format!(
+                    "\\begin{{figure}}[htbp]\\centering\\includegraphics[width=\\linewidth,height=0.6\\textheight,keepaspectratio]{{{}}}\\caption{{{}}}\\end{{figure}}\n\n",
+                    pdf,
+                    escape_caption(caption)
+                );
+            }
             Block::Figure { caption, file, .. } => {
                 let where_ = file
                     .as_ref()
@@ -268,6 +281,16 @@ pub(super) fn render(doc: &Document) -> String {
     }
     s += "\\end{document}\n";
     s
+}
+
+/// A file name `\includegraphics` reads as is: ASCII letters, digits, `_`, `-`, one `.`
+/// before the extension, not starting with `-`.
+fn safe_file_name(f: &str) -> bool {
+    !f.is_empty()
+        && !f.starts_with(['-', '.'])
+        && f.matches('.').count() == 1
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 #[cfg(test)]

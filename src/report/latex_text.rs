@@ -287,6 +287,27 @@ pub(crate) fn escape_verbatim(s: &str) -> String {
     escape(s, Mode::Verbatim)
 }
 
+/// A figure caption: its `_`/`^` markup (shared with the plot layer) set as sub- and
+/// superscripts, the rest as prose.
+pub(crate) fn escape_caption(s: &str) -> String {
+    use super::CaptionPiece;
+    super::caption_pieces(s)
+        .iter()
+        .map(|p| match p {
+            CaptionPiece::Plain(t) => escape_text(t),
+            CaptionPiece::Sub(t) | CaptionPiece::Sup(t) => {
+                let mark = if matches!(p, CaptionPiece::Sub(_)) {
+                    "_"
+                } else {
+                    "^"
+                };
+                let body: String = t.chars().map(math_char).collect();
+                format!("\\ensuremath{{{mark}{{{body}}}}}")
+            }
+        })
+        .collect()
+}
+
 /// A short label (`F`, `v`, `G`) in math mode.
 pub(crate) fn math_text(label: &str) -> String {
     let mut chars = label.chars();

@@ -56,7 +56,8 @@ pub enum Block {
     },
     /// A numbered list.
     List(Vec<Vec<Inline>>),
-    /// An SVG figure (embedded in HTML; referenced by file name in Markdown; noted in LaTeX).
+    /// A figure: SVG embedded in HTML, referenced by file name in Markdown, the PDF included in
+    /// LaTeX (or noted, without a PDF).
     Figure {
         /// Caption.
         caption: String,
@@ -64,6 +65,8 @@ pub enum Block {
         svg: String,
         /// File name of the SVG next to the report, if written.
         file: Option<String>,
+        /// File name of the PDF of the same figure next to the report, if written.
+        pdf_file: Option<String>,
     },
     /// Preformatted text.
     Code(String),
@@ -91,6 +94,75 @@ pub fn code(s: impl Into<String>) -> Inline {
 /// Strong text.
 pub fn strong(s: impl Into<String>) -> Inline {
     Inline::Strong(s.into())
+}
+
+/// A piece of a figure caption: captions share the plot layer's label markup, where `K_αβ`
+/// and `E_α(t)` mean subscripts and `x^{2}` a superscript.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CaptionPiece {
+    /// Ordinary text.
+    Plain(String),
+    /// A subscript.
+    Sub(String),
+    /// A superscript.
+    Sup(String),
+}
+
+/// Splits a caption at its `_`/`^` markup. A marker only counts between two non-space
+/// characters (`a_b`, not `a _ b` or `snake_`); the script is a `{…}` group or a run of
+/// letters and digits.
+pub(crate) fn caption_pieces(s: &str) -> Vec<CaptionPiece> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut pieces = Vec::new();
+    let mut plain = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let marker = (c == '_' || c == '^')
+            && i > 0
+            && !chars[i - 1].is_whitespace()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric() || *n == '{');
+        if !marker {
+            plain.push(c);
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        let script: String = if chars[j] == '{' {
+            let end = chars[j..].iter().position(|&x| x == '}').map(|p| j + p);
+            match end {
+                Some(end) => {
+                    let t = chars[j + 1..end].iter().collect();
+                    j = end + 1;
+                    t
+                }
+                None => {
+                    plain.push(c);
+                    i += 1;
+                    continue;
+                }
+            }
+        } else {
+            let start = j;
+            while j < chars.len() && chars[j].is_alphanumeric() {
+                j += 1;
+            }
+            chars[start..j].iter().collect()
+        };
+        if !plain.is_empty() {
+            pieces.push(CaptionPiece::Plain(std::mem::take(&mut plain)));
+        }
+        pieces.push(if c == '_' {
+            CaptionPiece::Sub(script)
+        } else {
+            CaptionPiece::Sup(script)
+        });
+        i = j;
+    }
+    if !plain.is_empty() {
+        pieces.push(CaptionPiece::Plain(plain));
+    }
+    pieces
 }
 
 /// A formula written as text (`lhs == rhs` or a single expression) as inlines: each side that
@@ -328,8 +400,28 @@ mod tests {
             caption: "plot".into(),
             svg: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>".into(),
             file: Some("plot.svg".into()),
+            pdf_file: None,
         });
         d
+    }
+
+    #[test]
+    fn captions_split_at_their_script_markup() {
+        use CaptionPiece::*;
+        assert_eq!(
+            caption_pieces("rates K_αβ (from β), E_α(t), x^{2}, power_law, a _ b"),
+            vec![
+                Plain("rates K".into()),
+                Sub("αβ".into()),
+                Plain(" (from β), E".into()),
+                Sub("α".into()),
+                Plain("(t), x".into()),
+                Sup("2".into()),
+                Plain(", power".into()),
+                Sub("law".into()),
+                Plain(", a _ b".into()),
+            ]
+        );
     }
 
     #[test]
@@ -359,6 +451,42 @@ mod tests {
             "{v:?}"
         );
         assert!(matches!(&formula_inlines("C*lam^b")[..], [Inline::Math(_)]));
+    }
+
+    #[test]
+    fn a_figure_with_a_pdf_is_included_in_latex_and_embedded_in_html() {
+        let mut d = Document::new("f");
+        d.blocks.push(Block::Figure {
+            caption: "50% of K_ab".into(),
+            svg: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>".into(),
+            file: Some("rg_flow.svg".into()),
+            pdf_file: Some("rg_flow.pdf".into()),
+        });
+        let r = Report {
+            document: d,
+            data: serde_json::json!({"schema": "test/1"}),
+        };
+        let tex = r.render(Format::Latex);
+        assert!(tex.contains(
+            "\\begin{figure}[htbp]\\centering\\includegraphics[width=\\linewidth,height=0.6\\textheight,keepaspectratio]{rg_flow.pdf}\\caption{50\\% of K\\ensuremath{_{ab}}"
+        ), "{tex}");
+        assert!(tex.contains("\\end{figure}") && !tex.contains("see the HTML report"));
+        assert!(r.render(Format::Markdown).contains("](rg_flow.svg)"));
+        assert!(r.render(Format::Html).contains("<figure><svg"));
+        // Without a PDF, LaTeX keeps the note.
+        let mut d = Document::new("f");
+        d.blocks.push(Block::Figure {
+            caption: "c".into(),
+            svg: String::new(),
+            file: Some("x.svg".into()),
+            pdf_file: None,
+        });
+        let tex = Report {
+            document: d,
+            data: serde_json::json!({}),
+        }
+        .render(Format::Latex);
+        assert!(tex.contains("see the HTML report") && !tex.contains("includegraphics"));
     }
 
     #[test]

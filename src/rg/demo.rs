@@ -120,8 +120,12 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         ..super::sample::SamplerConfig::paper(1)
     };
     let table = super::experiments::predictions_vs_sampling(&model, &config, Precision::from_digits(20))?;
-    let svg = table.figure(&model.title);
-    crate::atomic_write::write_atomic(&out.join("rg_fig3.svg"), svg.as_bytes())?;
+    let fig3 = crate::plot::FigureFile {
+        stem: "rg_fig3".into(),
+        caption: "Mean discrepancy and variance per mode: sampling, GP, first order, RG.".into(),
+        figure: table.figure(&model.title),
+    };
+    fig3.write(out)?;
     doc.paragraph(vec![text(format!(
         "{} — a short run (2 chains × 2·10⁶ steps, δt = 10⁻⁴); the full-length run is in \
          EXPERIMENTS.md. Loss per sample: GP {:.6}, first order {:.6}, RG {:.6}, sampled {}.",
@@ -180,11 +184,7 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
             })
             .collect(),
     );
-    doc.blocks.push(Block::Figure {
-        caption: "Mean discrepancy and variance per mode: sampling, GP, first order, RG.".into(),
-        svg,
-        file: Some("rg_fig3.svg".into()),
-    });
+    doc.blocks.push(fig3.block());
     for a in &agreement {
         summary += &format!(
             "  {:<12} {:<8} {}/{} modes within 3 SE of sampling ({} too short to compare)\n",
@@ -251,20 +251,19 @@ pub fn section(out: &Path) -> Result<(Document, String, serde_json::Value, Vec<S
         &opts,
     )
     .map_err(|e| Error::internal("built-in flow", e))?;
-    let svg =
-        super::flow_plot::flow_figure_svg(&params, &super::flow_plot::FlowFigure::default(), Some(&traj))
-            .map_err(|e| Error::internal("built-in flow plot", e))?;
-    crate::atomic_write::write_atomic(&out.join("rg_flow.svg"), svg.as_bytes())?;
-    doc.blocks.push(Block::Figure {
+    let flow_fig = crate::plot::FigureFile {
+        stem: "rg_flow".into(),
         caption: format!(
             "{}: normalized flow field, r-nullcline dashed, trajectory in red.",
             flow_model.title
         ),
-        svg,
-        file: Some("rg_flow.svg".into()),
-    });
+        figure: super::flow_plot::flow_figure(&params, &super::flow_plot::FlowFigure::default(), Some(&traj))
+            .map_err(|e| Error::internal("built-in flow plot", e))?,
+    };
+    flow_fig.write(out)?;
+    doc.blocks.push(flow_fig.block());
     summary += &format!(
-        "  flow: {} accepted steps to 12 digits; figures rg_fig3.svg, rg_flow.svg\n",
+        "  flow: {} accepted steps to 12 digits; figures rg_fig3.{{svg,pdf}}, rg_flow.{{svg,pdf}}\n",
         traj.stats.accepted
     );
 

@@ -214,54 +214,51 @@ impl TransferValidation {
 
     /// A Fig.-4-style figure: rescaled profiles of the three systems against system 1's RG
     /// prediction, and their residuals.
-    pub fn figure(&self, title: &str) -> String {
-        use super::svg::{Panel, Series, figure};
-        let colors = ["#1f5fbf", "#2ca02c", "#d62728"];
-        let mut top = Vec::new();
-        let mut bottom = Vec::new();
+    pub fn figure(&self, title: &str) -> crate::plot::Figure {
+        use crate::plot::{Axis, Figure, Marker, Panel, Rgb, Series};
+        let styles = [
+            (Rgb::BLUE, Marker::Circle),
+            (Rgb::GREEN, Marker::Square),
+            (Rgb::RED, Marker::Triangle),
+        ];
+        let mut top = Panel::new(
+            "rescaled ⟨Δ⟩ on system 1's modes",
+            Axis::log("mode k (system 1)"),
+            Axis::log("⟨Δ_k⟩"),
+        );
+        let mut bottom = Panel::new(
+            "sampling − RG prediction (system 1)",
+            Axis::log("mode k (system 1)"),
+            Axis::linear("difference in ⟨Δ_k⟩"),
+        );
+        bottom.hline = Some(0.0);
         if let Some(first) = self.systems.first() {
-            top.push(Series::line(
+            top.series.push(Series::line(
                 "RG prediction, system 1",
-                "black",
-                "",
+                Rgb::BLACK,
                 first.points.iter().map(|p| (p[0], p[3])).collect(),
             ));
         }
-        for (s, c) in self.systems.iter().zip(colors) {
-            top.push(Series::dots(
+        for (i, s) in self.systems.iter().enumerate() {
+            let (c, m) = styles[i % styles.len()];
+            top.series.push(Series::scatter(
                 &s.name,
                 c,
+                m,
                 s.points.iter().map(|p| (p[0], p[1])).collect(),
                 s.points.iter().map(|p| p[2]).collect(),
             ));
-            bottom.push(Series::dots(
+            bottom.series.push(Series::scatter(
                 &s.name,
                 c,
+                m,
                 s.points.iter().map(|p| (p[0], p[1] - p[3])).collect(),
                 s.points.iter().map(|p| p[2]).collect(),
             ));
         }
-        let panels = [
-            Panel {
-                title: "rescaled ⟨Δ⟩ on system 1's modes".into(),
-                x_label: "k (system 1)".into(),
-                y_label: "⟨Δ⟩".into(),
-                log_x: true,
-                log_y: true,
-                series: top,
-                hline: None,
-            },
-            Panel {
-                title: "sampling − RG prediction (system 1)".into(),
-                x_label: "k (system 1)".into(),
-                y_label: "difference".into(),
-                log_x: true,
-                log_y: false,
-                series: bottom,
-                hline: Some(0.0),
-            },
-        ];
-        figure(title, &panels, 1)
+        let mut fig = Figure::new(title, vec![top, bottom], 1);
+        fig.cell = (520.0, 320.0);
+        fig
     }
 }
 

@@ -40,7 +40,6 @@ pub mod model;
 pub mod predict;
 pub mod sample;
 pub mod scaling;
-pub mod svg;
 pub mod theory;
 pub mod transfer;
 pub mod validity;

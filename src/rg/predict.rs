@@ -424,19 +424,11 @@ fn flag_note(d: &Autocorrelation) -> String {
 }
 
 impl Table {
-    /// A Fig.-3-style figure: mean discrepancy and variance per mode (sampling dots with SE,
+    /// A Fig.-3-style figure: mean discrepancy and variance per mode (sampling markers with SE,
     /// GP, first order, RG) with the residuals of sampling against RG and first order below.
-    pub fn figure(&self, title: &str) -> String {
-        use super::svg::{Panel, Series, figure};
+    pub fn figure(&self, title: &str) -> crate::plot::Figure {
+        use crate::plot::{Axis, Dash, Figure, Marker, Panel, Rgb, Series};
         let k = |r: &Row| r.k as f64;
-        let line = |label: &str, color: &str, dash: &str, pick: &dyn Fn(&Row) -> f64| {
-            Series::line(
-                label,
-                color,
-                dash,
-                self.rows.iter().map(|r| (k(r), pick(r))).collect(),
-            )
-        };
         let mut panels = Vec::new();
         for (q, name) in [(0usize, "⟨Δ_k⟩"), (2, "⟨Δ_k²⟩_c")] {
             let m = if q == 0 { 0 } else { 1 };
@@ -447,16 +439,20 @@ impl Table {
                     r.variance[method]
                 }
             };
+            let curve = |method: usize| -> Vec<(f64, f64)> {
+                self.rows.iter().map(|r| (k(r), pick(r, method))).collect()
+            };
             let mut series = vec![
-                line("GP", "#f08c00", "", &|r| pick(r, 0)),
-                line("first order", "black", "5,4", &|r| pick(r, 1)),
-                line("RG", "#1f5fbf", "", &|r| pick(r, 2)),
+                Series::line("GP", Rgb::ORANGE, curve(0)),
+                Series::dashed("first order", Rgb::BLACK, Dash::Dashed, curve(1)),
+                Series::line("RG", Rgb::BLUE, curve(2)),
             ];
             let sampled: Vec<&Row> = self.rows.iter().filter(|r| r.sampled.is_some()).collect();
             if !sampled.is_empty() {
-                series.push(Series::dots(
-                    "sampling",
-                    "#d62728",
+                series.push(Series::scatter(
+                    "sampling (± SE)",
+                    Rgb::RED,
+                    Marker::Circle,
                     sampled
                         .iter()
                         .map(|r| (k(r), r.sampled.map_or(f64::NAN, |s| s[q])))
@@ -467,15 +463,13 @@ impl Table {
                         .collect(),
                 ));
             }
-            panels.push(Panel {
-                title: format!("{name} per mode"),
-                x_label: "mode k".into(),
-                y_label: name.into(),
-                log_x: true,
-                log_y: true,
-                series,
-                hline: None,
-            });
+            let mut panel = Panel::new(
+                &format!("{} per mode", if q == 0 { "mean" } else { "variance" }),
+                Axis::log("mode k"),
+                Axis::log(name),
+            );
+            panel.series = series;
+            panels.push(panel);
             if !sampled.is_empty() {
                 let resid = |method: usize| -> Vec<(f64, f64)> {
                     sampled
@@ -487,22 +481,40 @@ impl Table {
                     .iter()
                     .map(|r| r.sampled.map_or(0.0, |s| s[q + 1]))
                     .collect();
-                panels.push(Panel {
-                    title: format!("sampling − prediction, {name}"),
-                    x_label: "mode k".into(),
-                    y_label: "difference".into(),
-                    log_x: true,
-                    log_y: false,
-                    series: vec![
-                        Series::dots("sampling − RG", "#1f5fbf", resid(2), errs.clone()),
-                        Series::dots("sampling − first order", "#555", resid(1), Vec::new()),
-                        Series::dots("sampling − GP", "#f08c00", resid(0), Vec::new()),
-                    ],
-                    hline: Some(0.0),
-                });
+                let mut panel = Panel::new(
+                    "sampling − prediction",
+                    Axis::log("mode k"),
+                    Axis::linear(&format!("difference in {name}")),
+                );
+                panel.series = vec![
+                    Series::scatter(
+                        "sampling − RG (± SE)",
+                        Rgb::BLUE,
+                        Marker::Circle,
+                        resid(2),
+                        errs.clone(),
+                    ),
+                    Series::scatter(
+                        "sampling − first order",
+                        Rgb::GREY,
+                        Marker::Square,
+                        resid(1),
+                        Vec::new(),
+                    ),
+                    Series::scatter(
+                        "sampling − GP",
+                        Rgb::ORANGE,
+                        Marker::Triangle,
+                        resid(0),
+                        Vec::new(),
+                    ),
+                ];
+                panel.hline = Some(0.0);
+                panels.push(panel);
             }
         }
-        // Order as in the paper: a (mean) above its residual, b (variance) above its residual.
+        // Order as in the paper: a (mean) above its residual, b (variance) above its residual;
+        // two columns: mean | variance.
         let ordered: Vec<Panel> = if panels.len() == 4 {
             vec![
                 panels[0].clone(),
@@ -513,7 +525,9 @@ impl Table {
         } else {
             panels
         };
-        figure(title, &ordered, 2)
+        let mut fig = Figure::new(title, ordered, 2);
+        fig.cell = (400.0, 310.0);
+        fig
     }
 }
 

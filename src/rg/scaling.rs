@@ -227,47 +227,47 @@ pub fn warnings(points: &[Point]) -> Vec<String> {
 }
 
 /// A Fig.-5-style figure: loss per sample against `P`, and the relative non-Gaussian correction.
-pub fn figure(title: &str, points: &[Point]) -> String {
-    use super::svg::{Panel, Series, figure};
+pub fn figure(title: &str, points: &[Point]) -> crate::plot::Figure {
+    use crate::plot::{Axis, Dash, Figure, Panel, Rgb, Series};
     let p = |pt: &Point| pt.samples.parse::<f64>().unwrap_or(f64::NAN);
-    let series = |label: &str, color: &str, dash: &str, pick: &dyn Fn(&Point) -> f64| {
-        Series::line(
-            label,
-            color,
-            dash,
-            points.iter().map(|pt| (p(pt), pick(pt))).collect(),
-        )
+    let curve = |pick: &dyn Fn(&Point) -> f64| -> Vec<(f64, f64)> {
+        points.iter().map(|pt| (p(pt), pick(pt))).collect()
     };
-    let panels = [
-        Panel {
-            title: "⟨L⟩/P against P".into(),
-            x_label: "P".into(),
-            y_label: "⟨L⟩/P".into(),
-            log_x: true,
-            log_y: true,
-            series: vec![
-                series("U = 0, discrete", "#1f5fbf", "", &|pt| {
-                    pt.gp_discrete.parse().unwrap_or(f64::NAN)
-                }),
-                series("U = 0, continuum", "#1f5fbf", "5,4", &|pt| pt.gp_continuum),
-                series("U ≠ 0, discrete (RG)", "#d62728", "", &|pt| pt.rg_discrete),
-                series("U ≠ 0, continuum", "#d62728", "5,4", &|pt| pt.rg_continuum),
-            ],
-            hline: None,
-        },
-        Panel {
-            title: "non-Gaussian correction".into(),
-            x_label: "P".into(),
-            y_label: "|RG − GP|/GP".into(),
-            log_x: true,
-            log_y: true,
-            series: vec![series("|(L_U − L_0)/L_0|", "black", "", &|pt| {
-                pt.relative_correction.abs()
-            })],
-            hline: None,
-        },
+    let mut loss = Panel::new("loss per sample", Axis::log("samples P"), Axis::log("⟨L⟩/P"));
+    loss.series = vec![
+        Series::line(
+            "U = 0, discrete",
+            Rgb::BLUE,
+            curve(&|pt| pt.gp_discrete.parse().unwrap_or(f64::NAN)),
+        ),
+        Series::dashed(
+            "U = 0, continuum",
+            Rgb::BLUE,
+            Dash::Dashed,
+            curve(&|pt| pt.gp_continuum),
+        ),
+        Series::line("U ≠ 0, discrete (RG)", Rgb::RED, curve(&|pt| pt.rg_discrete)),
+        Series::dashed(
+            "U ≠ 0, continuum",
+            Rgb::RED,
+            Dash::Dashed,
+            curve(&|pt| pt.rg_continuum),
+        ),
     ];
-    figure(title, &panels, 2)
+    let mut corr = Panel::new(
+        "non-Gaussian correction",
+        Axis::log("samples P"),
+        Axis::log("|L_U − L_0|/L_0"),
+    );
+    corr.series = vec![Series::line(
+        "|(L_U − L_0)/L_0| (RG)",
+        Rgb::BLACK,
+        curve(&|pt| pt.relative_correction.abs()),
+    )];
+    corr.legend = false;
+    let mut fig = Figure::new(title, vec![loss, corr], 2);
+    fig.cell = (400.0, 310.0);
+    fig
 }
 
 #[cfg(test)]

@@ -289,9 +289,9 @@ pub struct ConditionsReport {
     pub trail: Vec<Step>,
     /// Why the engine stopped.
     pub stop_reason: StopReason,
-    /// SVG plots: (file name, caption, svg).
+    /// Figures, written as `STEM.svg` and `STEM.pdf` next to a report.
     #[serde(skip)]
-    pub plots: Vec<(String, String, String)>,
+    pub plots: Vec<crate::plot::FigureFile>,
 }
 
 fn status_of(truth: Truth) -> &'static str {
@@ -1077,12 +1077,8 @@ pub fn document(r: &ConditionsReport) -> Document {
             "Proposition 1 exponent implied by the fit: b = 1 + γ = {b:.4}."
         ))]);
     }
-    for (file, caption, svg) in &r.plots {
-        d.blocks.push(Block::Figure {
-            caption: caption.clone(),
-            svg: svg.clone(),
-            file: Some(file.clone()),
-        });
+    for f in &r.plots {
+        d.blocks.push(f.block());
     }
     d
 }

@@ -1,175 +1,154 @@
-//! Small self-contained SVG plots (no plotting dependency): the coupling heat map on a log
-//! scale, the shell energies over time, and the LSI fit.
+//! The conditions figures, on the crate's one plotting layer ([`crate::plot`]): the coupling
+//! heat map with a colour bar, the shell energies over time with a legend, and the LSI fit.
 
+use crate::plot::{Axis, ColourBar, ColourScale, Dash, Figure, FigureFile, Marker, Panel, Rgb, Series};
 use crate::shells::{Closure, LsiFit, ShellAnalysis};
 
-const W: f64 = 420.0;
-const H: f64 = 300.0;
-const PAD: f64 = 40.0;
-
-fn frame(title: &str, body: &str) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" \
-         font-family=\"sans-serif\" font-size=\"11\"><rect width=\"{W}\" height=\"{H}\" fill=\"white\"/>\
-         <text x=\"{}\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">{title}</text>{body}</svg>",
-        W / 2.0
-    )
+/// An integer with a true minus sign.
+fn minus(v: i64) -> String {
+    v.to_string().replace('-', "−")
 }
 
-fn heat_map(k: &nalgebra::DMatrix<f64>, alpha_min: i64) -> String {
-    let n = k.nrows().max(1);
-    let cell = (W - 2.0 * PAD).min(H - 2.0 * PAD) / n as f64;
-    let logs: Vec<f64> = k.iter().filter(|v| **v > 0.0).map(|v| v.log10()).collect();
-    let (lo, hi) = logs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-        (a.min(*v), b.max(*v))
+/// Four decimals with a true minus sign.
+fn minus_f(v: f64) -> String {
+    format!("{v:.4}").replace('-', "−")
+}
+
+fn heat_map(k: &nalgebra::DMatrix<f64>, alpha_min: i64) -> Figure {
+    let values: Vec<Vec<Option<f64>>> = (0..k.nrows())
+        .map(|a| {
+            (0..k.ncols())
+                .map(|b| Some(k[(a, b)]).filter(|v| *v > 0.0 && v.is_finite()))
+                .collect()
+        })
+        .collect();
+    let scale = ColourScale::fit(values.iter().flatten().flatten().copied(), true);
+    let origin = alpha_min as f64 - 0.5;
+    let panel = Panel::new(
+        "K_αβ: energy from shell β into shell α",
+        Axis::linear("source shell β").integer(),
+        Axis::linear("target shell α").integer(),
+    )
+    .with(Series::heat_map(values, (origin, origin), (1.0, 1.0), scale));
+    // Square cells, so the matrix reads as a matrix.
+    let panel = Panel {
+        aspect: Some(1.0),
+        ..panel
+    };
+    let mut fig = Figure::new("Fitted closure rates", vec![panel], 1);
+    fig.cell = (380.0, 340.0);
+    fig.colour_bar = Some(ColourBar {
+        label: "K_αβ".into(),
+        scale,
     });
-    let mut body = String::new();
-    for a in 0..k.nrows() {
-        for b in 0..k.ncols() {
-            let v = k[(a, b)];
-            let fill = if v > 0.0 && hi > lo {
-                let x = (v.log10() - lo) / (hi - lo);
-                format!(
-                    "rgb({},{},{})",
-                    (255.0 * x) as u8,
-                    (80.0 + 100.0 * (1.0 - x)) as u8,
-                    (255.0 * (1.0 - x)) as u8
-                )
-            } else if v > 0.0 {
-                "rgb(255,80,0)".into()
-            } else {
-                "#eee".into()
-            };
-            body += &format!(
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.1}\" height=\"{cell:.1}\" fill=\"{fill}\"/>",
-                PAD + b as f64 * cell,
-                PAD + a as f64 * cell
-            );
+    fig.notes
+        .push("Grey cells: no positive fitted rate (K ≤ 0 or not identified).".into());
+    fig
+}
+
+fn shell_energies(analysis: &ShellAnalysis) -> Figure {
+    let times: Vec<f64> = analysis.snapshots.iter().map(|s| s.t).collect();
+    let mut panel = Panel::new("", Axis::linear("time t"), Axis::log("shell energy E_α(t)"));
+    for a in 0..analysis.shells {
+        let pts: Vec<(f64, f64)> = times
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < analysis.energy_series.nrows() && a < analysis.energy_series.ncols())
+            .map(|(i, t)| (*t, analysis.energy_series[(i, a)]))
+            .collect();
+        // Ten colours, then the same colours dashed, so no two shells look alike.
+        let dash = if (a / 10) % 2 == 0 {
+            Dash::Solid
+        } else {
+            Dash::Dashed
+        };
+        panel.series.push(Series::dashed(
+            &format!("shell {}", minus(a as i64 + analysis.alpha_min)),
+            Rgb::palette(a),
+            dash,
+            pts,
+        ));
+    }
+    let mut fig = Figure::new("Shell energies", vec![panel], 1);
+    fig.cell = (480.0, 340.0);
+    fig
+}
+
+fn lsi_fit(analysis: &ShellAnalysis, closure: &Closure, fit: &LsiFit, h: f64) -> Figure {
+    let mut measured = Vec::new();
+    for a in 0..closure.k.nrows() {
+        for b in 0..closure.k.ncols() {
+            let v = closure.k[(a, b)];
+            if a != b && v > 0.0 {
+                let d = a as i64 - b as i64;
+                let alpha = a as i64 + analysis.alpha_min;
+                let model = fit.gamma * h * alpha as f64 + fit.kappa.get(&d).copied().unwrap_or(0.0);
+                measured.push((model, v.ln()));
+            }
         }
     }
-    body += &format!(
-        "<text x=\"{PAD}\" y=\"{:.1}\">β → (source shell, from {alpha_min})</text><text x=\"8\" y=\"{:.1}\" transform=\"rotate(-90 8 {:.1})\">α (target)</text>",
-        PAD + n as f64 * cell + 14.0,
-        PAD + 60.0,
-        PAD + 60.0
-    );
-    if hi > lo {
-        body += &format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\">log10 K ∈ [{lo:.2}, {hi:.2}] (blue → red)</text>",
-            PAD,
-            H - 6.0
-        );
-    }
-    frame("coupling K_αβ (log scale)", &body)
-}
-
-fn line_chart(title: &str, series: &[Vec<(f64, f64)>], x_label: &str, y_label: &str) -> String {
-    let pts: Vec<&(f64, f64)> = series
+    let (lo, hi) = measured
         .iter()
-        .flatten()
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .collect();
-    if pts.is_empty() {
-        return frame(title, "<text x=\"40\" y=\"150\">no data</text>");
-    }
-    let (xmin, xmax) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-        (a.min(p.0), b.max(p.0))
-    });
-    let (ymin, ymax) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-        (a.min(p.1), b.max(p.1))
-    });
-    let sx = |x: f64| PAD + (x - xmin) / (xmax - xmin).max(f64::MIN_POSITIVE) * (W - 2.0 * PAD);
-    let sy = |y: f64| H - PAD - (y - ymin) / (ymax - ymin).max(f64::MIN_POSITIVE) * (H - 2.0 * PAD);
-    let colors = [
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    ];
-    let mut body = format!(
-        "<line x1=\"{PAD}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"black\"/><line x1=\"{PAD}\" y1=\"{PAD}\" x2=\"{PAD}\" y2=\"{:.1}\" stroke=\"black\"/>",
-        H - PAD,
-        W - PAD,
-        H - PAD,
-        H - PAD
-    );
-    for (i, s) in series.iter().enumerate() {
-        let path: Vec<String> = s
-            .iter()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
-            .collect();
-        body += &format!(
-            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>",
-            colors[i % colors.len()],
-            path.join(" ")
-        );
-    }
-    body += &format!(
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{x_label} [{xmin:.3e}, {xmax:.3e}]</text>\
-         <text x=\"10\" y=\"{:.1}\" transform=\"rotate(-90 10 {:.1})\" text-anchor=\"middle\">{y_label} [{ymin:.3e}, {ymax:.3e}]</text>",
-        W / 2.0,
-        H - 10.0,
-        H / 2.0,
-        H / 2.0
-    );
-    frame(title, &body)
+        .flat_map(|(x, y)| [*x, *y])
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    let diagonal = if lo.is_finite() && hi > lo {
+        vec![(lo, lo), (hi, hi)]
+    } else {
+        Vec::new()
+    };
+    let panel = Panel::new(
+        &format!("γ = {}, δ_{{LSI}} = {}", minus_f(fit.gamma), minus_f(fit.defect)),
+        Axis::linear("model γhα + κ(α−β)"),
+        Axis::linear("measured ln K_αβ"),
+    )
+    .with(Series::line(
+        "exact log-shift invariance (y = x)",
+        Rgb::GREY,
+        diagonal,
+    ))
+    .with(Series::scatter(
+        "fitted pairs (α, β)",
+        Rgb::BLUE,
+        Marker::Circle,
+        measured,
+        Vec::new(),
+    ));
+    let mut fig = Figure::new("LSI fit", vec![panel], 1);
+    fig.cell = (440.0, 340.0);
+    fig
 }
 
-/// All plots: `(file name, caption, svg)`.
+/// All conditions figures.
 pub(super) fn all(
     analysis: &ShellAnalysis,
     closure: &Closure,
     lsi: Option<&LsiFit>,
     h: f64,
-) -> Vec<(String, String, String)> {
-    let mut out = vec![(
-        "coupling_heatmap.svg".to_string(),
-        "Fitted closure rates K_αβ (energy from shell β into α), log scale".to_string(),
-        heat_map(&closure.k, analysis.alpha_min),
-    )];
-    let times: Vec<f64> = analysis.snapshots.iter().map(|s| s.t).collect();
-    let series: Vec<Vec<(f64, f64)>> = (0..analysis.shells)
-        .map(|a| {
-            times
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| analysis.energy_series[(*i, a)] > 0.0)
-                .map(|(i, t)| (*t, analysis.energy_series[(i, a)].log10()))
-                .collect()
-        })
-        .collect();
-    out.push((
-        "shell_energies.svg".into(),
-        "Shell energies E_α(t) (log10), one line per shell".into(),
-        line_chart("shell energies E_α(t)", &series, "t", "log10 E"),
-    ));
+) -> Vec<FigureFile> {
+    let mut out = vec![
+        FigureFile {
+            stem: "coupling_heatmap".into(),
+            caption: "Fitted closure rates K_αβ (energy from shell β into α), colour on a log scale".into(),
+            figure: heat_map(&closure.k, analysis.alpha_min),
+        },
+        FigureFile {
+            stem: "shell_energies".into(),
+            caption: "Shell energies E_α(t) on a log scale, one line per shell".into(),
+            figure: shell_energies(analysis),
+        },
+    ];
     if let Some(fit) = lsi {
-        let mut measured = Vec::new();
-        let mut predicted = Vec::new();
-        for a in 0..closure.k.nrows() {
-            for b in 0..closure.k.ncols() {
-                let v = closure.k[(a, b)];
-                if a != b && v > 0.0 {
-                    let d = a as i64 - b as i64;
-                    let alpha = a as i64 + analysis.alpha_min;
-                    let model = fit.gamma * h * alpha as f64 + fit.kappa.get(&d).copied().unwrap_or(0.0);
-                    measured.push((model, v.ln()));
-                    predicted.push((model, model));
-                }
-            }
-        }
-        predicted.sort_by(|p, q| p.0.total_cmp(&q.0));
-        out.push((
-            "lsi_fit.svg".into(),
-            format!(
+        out.push(FigureFile {
+            stem: "lsi_fit".into(),
+            caption: format!(
                 "LSI fit: ln K against γhα + κ(α−β); γ = {:.4}, δ_LSI = {:.4}",
                 fit.gamma, fit.defect
             ),
-            line_chart(
-                "LSI fit (diagonal: exact log-shift invariance)",
-                &[measured, predicted],
-                "model",
-                "ln K",
-            ),
-        ));
+            figure: lsi_fit(analysis, closure, fit, h),
+        });
     }
     out
 }
