@@ -126,7 +126,8 @@ fn every_format_renders() {
         assert!(!render(&r, f).unwrap().is_empty());
     }
     let tex = render(&r, render::Format::Latex).unwrap();
-    assert!(tex.starts_with("\\documentclass") && tex.trim_end().ends_with("\\end{document}"));
+    // The document opens with a comment saying how to compile it, then the class.
+    assert!(tex.contains("\n\\documentclass") && tex.trim_end().ends_with("\\end{document}"));
     assert!(tex.is_ascii(), "pdflatex-safe output");
 }
 
