@@ -264,11 +264,11 @@ fn c1_names_the_criterion_that_decided_it() {
         "{text}"
     );
     let rendered = report(&r).unwrap();
-    // LaTeX spells Π as `$\Pi$`.
+    // LaTeX spells Π as `\ensuremath{\Pi}`.
     for (format, name) in [
         (Format::Markdown, "slope of ln Π vs depth"),
         (Format::Html, "slope of ln Π vs depth"),
-        (Format::Latex, "slope of ln $\\Pi$ vs depth"),
+        (Format::Latex, "slope of ln \\ensuremath{\\Pi} vs depth"),
     ] {
         let doc = rendered.render(format);
         assert!(doc.contains(name), "{format:?}: {doc}");
