@@ -24,6 +24,10 @@ use rayon::prelude::*;
 /// with it every rounding — does not depend on the machine or the thread count.
 pub(crate) const GRAM_TILE: usize = 128;
 
+/// One parameter block's share of the Gram matrix: `(A, B, c, a)` stands for `(AᵀA) ∘ (c·BᵀB + a)`,
+/// or `c·AᵀA` when `B` is `None`.
+type GramTerm<'a> = (&'a DMatrix<f64>, Option<&'a DMatrix<f64>>, f64, f64);
+
 /// All trainable parameters (every one of them is trained).
 ///
 /// Flat order (the column order of the Jacobian `J`): `W_in` (`n × d`, column-major), then for each
@@ -307,7 +311,7 @@ impl Model {
         let h_last = fwd.h.last().expect("h_L is present"); // invariant: forward pushes h_0
         // (left factor, right factor or none, scale of the right Gram, constant added to it):
         // term = (AᵀA) ∘ (c·BᵀB + a), or c·AᵀA when there is no right factor.
-        let mut terms: Vec<(&DMatrix<f64>, Option<&DMatrix<f64>>, f64, f64)> = Vec::new();
+        let mut terms: Vec<GramTerm<'_>> = Vec::new();
         terms.push((h_last, None, 1.0 / n, 0.0));
         terms.push((&bwd.gh0, Some(x), 1.0 / d, 0.0));
         for (g, h) in bwd.gz.iter().zip(&fwd.h) {

@@ -573,13 +573,14 @@ fn adaptive_spacing_meets_the_target_and_reports_it() {
     // Each interval is the largest whole number of steps within the target at its start (or the
     // rest of the run).
     for k in 0..run_a.times.len() - 1 {
-        let steps_taken = ((run_a.times[k + 1] - run_a.times[k]) / 2e-3).round();
+        // Whole step counts, recovered exactly from the times (step · η).
+        let steps_taken = ((run_a.times[k + 1] - run_a.times[k]) / 2e-3).round() as u64;
         let rate = match k {
             0 => summary.lambda_max[0],
             _ => summary.lambda_max[k] * (summary.lambda_max[k] / summary.lambda_max[k - 1]).max(1.0),
         };
-        let allowed = (target / (rate * 2e-3)).floor().max(1.0);
-        let rest = (300.0 - run_a.times[k] / 2e-3).round();
+        let allowed = (target / (rate * 2e-3)).floor().max(1.0) as u64;
+        let rest = 300 - (run_a.times[k] / 2e-3).round() as u64;
         assert!(
             steps_taken == allowed || steps_taken == rest,
             "{k}: {steps_taken} {allowed} {rest}"
