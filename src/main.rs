@@ -487,6 +487,17 @@ fn train_with_progress(
     }
 }
 
+/// A warning (printed even with --quiet) when adaptive spacing missed its λ_max·Δt target.
+fn warn_lambda_dt(summary: &renorm::train::TrainSummary) {
+    if let (Some(false), Some(target)) = (summary.target_met(), summary.lambda_dt_target) {
+        eprintln!(
+            "warning: λ_max·Δt reached {:.4}, above the target {target}: raise --checkpoints (the \
+             budget) or, if one step is already too coarse (η·λ_max = {:.4}), lower --lr",
+            summary.max_lambda_dt, summary.max_lambda_step
+        );
+    }
+}
+
 /// Applies `--engine`, else `RENORM_ENGINE` (`on`/`off`); any other value is a usage error.
 fn set_engine(flag: Option<EngineSwitch>) -> Result<()> {
     let mode = match flag {
@@ -697,6 +708,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let (run, summary) = train_with_progress(&config)?;
             note(format_args!("trained: {}", summary.line()));
+            warn_lambda_dt(&summary);
             if cli_io::is_dash(&output) {
                 return report_out::emit_bytes(&renorm::rundata::npz_bytes(&run, "<stdout>")?);
             }
@@ -829,6 +841,7 @@ fn run(cli: Cli) -> Result<()> {
                 ));
                 let (run, summary) = train_with_progress(config)?;
                 note(format_args!("  {}", summary.line()));
+                warn_lambda_dt(&summary);
                 Ok(run)
             };
             if let Some(shard) = shard {

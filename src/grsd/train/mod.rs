@@ -490,7 +490,7 @@ impl TrainSummary {
         let target = match (self.lambda_dt_target, self.target_met()) {
             (Some(x), Some(true)) => format!(" (target {x}, met)"),
             (Some(x), _) => {
-                format!(" (target {x}, NOT met: budget or one-step floor, see `renorm train --help`)")
+                format!(" (target {x}, NOT met: checkpoint budget too small or one step too coarse)")
             }
             (None, _) => " (evenly spaced; --max-lambda-dt sets a target)".to_string(),
         };
