@@ -246,7 +246,8 @@ enum Command {
     Experiment {
         /// Experiment name (lsi), or `merge` to combine shard files.
         name: String,
-        /// `merge` only: the shard files (`renorm.experiment.shard/1`) to combine.
+        /// `merge` only: the shard files (`renorm.experiment.shard/1`) to combine. The grid comes
+        /// from the shards; merge ignores the grid flags.
         files: Vec<PathBuf>,
         /// Depths, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "4,8,16,32")]

@@ -588,13 +588,13 @@ pub fn merge_shards(shards: &[(String, ShardResult)]) -> Result<Vec<LsiRow>> {
             ));
         }
     }
-    let archs = first
-        .grid
-        .archs
-        .iter()
-        .map(|a| a.parse::<Arch>())
-        .collect::<std::result::Result<Vec<Arch>, String>>()
-        .map_err(|e| Error::invalid(format!("{first_name}: grid.archs"), e))?;
+    // The architecture names must be ones the grid can hold (the rows carry an `Arch`).
+    if let Some(bad) = first.grid.archs.iter().find(|a| a.parse::<Arch>().is_err()) {
+        return Err(Error::invalid(
+            format!("{first_name}: grid.archs"),
+            format!("unknown architecture `{bad}` (expected `plain` or `residual`)"),
+        ));
+    }
     let grid = first.grid.points();
     let mut seen: Vec<Option<(&str, RunMeasurements)>> = vec![None; grid.len()];
     let mut shard_seen: Vec<Option<&str>> = vec![None; first.shard.count];
@@ -656,14 +656,8 @@ pub fn merge_shards(shards: &[(String, ShardResult)]) -> Result<Vec<LsiRow>> {
     }
     let configs: Vec<TrainConfig> = grid
         .iter()
-        .zip(
-            archs
-                .iter()
-                .cycle()
-                .flat_map(|&a| std::iter::repeat_n(a, first.grid.seeds as usize)),
-        )
-        .map(|((_, depth, width, seed), arch)| TrainConfig {
-            arch,
+        .map(|(arch, depth, width, seed)| TrainConfig {
+            arch: arch.parse().unwrap_or_default(), // invariant: every name was checked above
             depth: *depth,
             width: *width,
             seed: *seed,
@@ -890,6 +884,11 @@ mod tests {
         let mut relabelled = shards.clone();
         relabelled[0].1.points[0].seed = 9;
         refuse(relabelled, "but the grid has");
+        let mut unknown_arch = shards.clone();
+        for (_, s) in &mut unknown_arch {
+            s.grid.archs[1] = "conv".into();
+        }
+        refuse(unknown_arch, "unknown architecture `conv`");
         let mut garbled = shards.clone();
         garbled[0].1.points[0].measurements.c1 = Some("NaN".into());
         refuse(garbled, "measurement `c1`");

@@ -185,6 +185,7 @@ pub struct TrainConfig {
     /// Constant step size `η` (> 0, finite); checkpoint times are `step · η`.
     pub learning_rate: f64,
     /// Number of checkpoints `T`, `2 ≤ T ≤ steps + 1`; the first is step 0, the last is `steps`.
+    /// With `lambda_dt_target` this is the budget: at most `T` are written.
     pub checkpoints: usize,
     /// Seed for parameters, inputs and teacher.
     pub seed: u64,
@@ -264,8 +265,8 @@ impl From<TrainError> for Error {
 }
 
 impl TrainConfig {
-    /// Checks every field's range (and that the sizes fit in memory arithmetic), with a message
-    /// naming the field.
+    /// Checks every field's range, that the sizes fit in memory arithmetic and that the output at
+    /// `T = checkpoints` stays within [`MAX_OUTPUT_BYTES`], with a message naming the field.
     pub fn validate(&self) -> Result<(), TrainError> {
         let invalid = |field, message: String| Err(TrainError::InvalidConfig { field, message });
         if self.depth < 1 {
