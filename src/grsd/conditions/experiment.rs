@@ -477,15 +477,6 @@ pub struct ShardResult {
     pub points: Vec<ShardPoint>,
 }
 
-/// What [`ShardResult::from_json`] reads: the result and its `schema` field.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LabelledShard {
-    schema: String,
-    #[serde(flatten)]
-    body: ShardResult,
-}
-
 impl ShardResult {
     /// The document as pretty JSON with a final newline.
     pub fn to_json(&self) -> Result<String> {
@@ -494,19 +485,22 @@ impl ShardResult {
 
     /// Parses a shard document; `origin` names it in errors ([`Error::InvalidInput`]).
     pub fn from_json(text: &str, origin: &str) -> Result<ShardResult> {
-        let value: serde_json::Value =
+        let mut value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| Error::invalid(origin, format!("not JSON: {e}")))?;
-        let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
+        let schema = value
+            .as_object_mut()
+            .and_then(|o| o.remove("schema"))
+            .and_then(|s| s.as_str().map(str::to_owned))
+            .unwrap_or_default();
         if schema != SHARD_SCHEMA {
             return Err(Error::invalid(
                 origin,
                 format!("not an experiment shard: `schema` is `{schema}`, expected `{SHARD_SCHEMA}`"),
             ));
         }
-        let labelled: LabelledShard = serde_json::from_value(value)
-            .map_err(|e| Error::invalid(origin, format!("does not match {SHARD_SCHEMA}: {e}")))?;
-        debug_assert_eq!(labelled.schema, SHARD_SCHEMA);
-        Ok(labelled.body)
+        // The rest must be exactly a ShardResult (unknown keys are refused).
+        serde_json::from_value(value)
+            .map_err(|e| Error::invalid(origin, format!("does not match {SHARD_SCHEMA}: {e}")))
     }
 }
 
@@ -894,6 +888,10 @@ mod tests {
         refuse(garbled, "measurement `c1`");
         let err = ShardResult::from_json("{\"schema\": \"renorm.check/2\"}", "x.json").unwrap_err();
         assert!(err.to_string().contains("not an experiment shard"), "{err}");
+        let mut extra: serde_json::Value = serde_json::from_str(&shards[0].1.to_json().unwrap()).unwrap();
+        extra["points"][0]["note"] = serde_json::Value::from("x");
+        let err = ShardResult::from_json(&extra.to_string(), "x.json").unwrap_err();
+        assert!(err.to_string().contains("unknown field `note`"), "{err}");
         let err = ShardResult::from_json("[1", "x.json").unwrap_err();
         assert!(err.to_string().contains("not JSON"), "{err}");
     }
