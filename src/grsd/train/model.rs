@@ -24,6 +24,26 @@ use rayon::prelude::*;
 /// with it every rounding — does not depend on the machine or the thread count.
 pub(crate) const GRAM_TILE: usize = 128;
 
+/// Samples per chunk of the parallel forward and backward passes. Fixed, so that the chunking
+/// does not depend on the thread count; large enough that each chunk is a proper matrix product.
+pub(crate) const SAMPLE_CHUNK: usize = 256;
+
+/// The `n × N` matrix whose columns `starts[k] …` are `get(parts[k])`.
+fn join_columns<T>(
+    parts: &[T],
+    starts: &[usize],
+    samples: usize,
+    get: impl Fn(&T) -> &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let rows = parts.first().map_or(0, |p| get(p).nrows());
+    let mut out = DMatrix::zeros(rows, samples);
+    for (part, &c) in parts.iter().zip(starts) {
+        let m = get(part);
+        out.columns_mut(c, m.ncols()).copy_from(m);
+    }
+    out
+}
+
 /// One parameter block's share of the Gram matrix: `(A, B, c, a)` stands for `(AᵀA) ∘ (c·BᵀB + a)`,
 /// or `c·AᵀA` when `B` is `None`.
 type GramTerm<'a> = (&'a DMatrix<f64>, Option<&'a DMatrix<f64>>, f64, f64);
@@ -161,7 +181,35 @@ impl Model {
     }
 
     /// Forward pass on the inputs `x` (`d × N`, samples as columns).
+    ///
+    /// Samples are independent, so above [`SAMPLE_CHUNK`] samples the pass runs on fixed chunks of
+    /// that many columns in parallel and the chunks are joined; the chunking depends only on `N`,
+    /// so the result is the same bits with any number of threads.
     pub fn forward(&self, x: &DMatrix<f64>) -> Forward {
+        let samples = x.ncols();
+        if samples <= SAMPLE_CHUNK {
+            return self.forward_serial(x);
+        }
+        let starts: Vec<usize> = (0..samples).step_by(SAMPLE_CHUNK).collect();
+        let parts: Vec<Forward> = starts
+            .par_iter()
+            .map(|&c| self.forward_serial(&x.columns(c, SAMPLE_CHUNK.min(samples - c)).into_owned()))
+            .collect();
+        let h = (0..=self.depth())
+            .map(|l| join_columns(&parts, &starts, samples, |f| &f.h[l]))
+            .collect();
+        let dtanh = (0..self.depth())
+            .map(|l| join_columns(&parts, &starts, samples, |f| &f.dtanh[l]))
+            .collect();
+        let mut out = DVector::zeros(samples);
+        for (part, &c) in parts.iter().zip(&starts) {
+            out.rows_mut(c, part.out.len()).copy_from(&part.out);
+        }
+        Forward { h, dtanh, out }
+    }
+
+    /// [`Model::forward`] on all columns at once.
+    pub(super) fn forward_serial(&self, x: &DMatrix<f64>) -> Forward {
         let p = &self.params;
         let (n, samples) = (self.width(), x.ncols());
         let inv_sqrt_n = 1.0 / (n as f64).sqrt();
@@ -194,8 +242,36 @@ impl Model {
         Forward { h, dtanh, out }
     }
 
-    /// Backward pass seeded with output adjoint `r` (length `N`).
+    /// Backward pass seeded with output adjoint `r` (length `N`); chunked over samples like
+    /// [`Model::forward`].
     pub fn backward(&self, fwd: &Forward, r: &DVector<f64>) -> Backward {
+        let samples = r.len();
+        if samples <= SAMPLE_CHUNK {
+            return self.backward_serial(&fwd.dtanh, r);
+        }
+        let starts: Vec<usize> = (0..samples).step_by(SAMPLE_CHUNK).collect();
+        let parts: Vec<Backward> = starts
+            .par_iter()
+            .map(|&c| {
+                let len = SAMPLE_CHUNK.min(samples - c);
+                let dtanh: Vec<DMatrix<f64>> =
+                    fwd.dtanh.iter().map(|d| d.columns(c, len).into_owned()).collect();
+                self.backward_serial(&dtanh, &r.rows(c, len).into_owned())
+            })
+            .collect();
+        let gz = (0..self.depth())
+            .map(|l| join_columns(&parts, &starts, samples, |b| &b.gz[l]))
+            .collect();
+        let gh0 = join_columns(&parts, &starts, samples, |b| &b.gh0);
+        Backward {
+            gz,
+            gh0,
+            r: r.clone(),
+        }
+    }
+
+    /// [`Model::backward`] on all columns at once, from the `tanh'` values of the forward pass.
+    pub(super) fn backward_serial(&self, dtanh: &[DMatrix<f64>], r: &DVector<f64>) -> Backward {
         let p = &self.params;
         let inv_sqrt_n = 1.0 / (self.width() as f64).sqrt();
         let branch = self.branch_scale();
@@ -203,7 +279,7 @@ impl Model {
         let mut gh = &p.w_out * r.transpose() * inv_sqrt_n;
         let mut gz = vec![DMatrix::zeros(0, 0); self.depth()];
         for l in (0..self.depth()).rev() {
-            let mut g = gh.component_mul(&fwd.dtanh[l]);
+            let mut g = gh.component_mul(&dtanh[l]);
             let prev = match self.arch {
                 Arch::Plain => {
                     let mut prev = DMatrix::zeros(gh.nrows(), gh.ncols());

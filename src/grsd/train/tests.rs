@@ -624,13 +624,14 @@ fn budget_rule_never_runs_out_of_checkpoints() {
 
 #[test]
 fn bit_identical_with_one_and_two_threads() {
-    // 150 samples: two Gram tiles per side, so the parallel tiling is exercised.
+    // 300 samples: three Gram tiles per side and two sample chunks, so the parallel tiling and
+    // the chunked passes are exercised.
     let cfg = TrainConfig {
         arch: Arch::Plain,
         depth: 3,
         width: 6,
         input_dim: 3,
-        samples: 150,
+        samples: 300,
         steps: 6,
         learning_rate: 1e-3,
         checkpoints: 3,
@@ -713,4 +714,37 @@ fn metadata_names_its_schema_and_the_achieved_value() {
     assert_eq!(v["lambda_max"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["max_lambda_dt"].as_f64(), Some(summary.max_lambda_dt));
     assert_eq!(v["spacing"], "even");
+}
+
+/// Above `SAMPLE_CHUNK` samples the passes run on chunks; they agree with the one-batch passes.
+#[test]
+fn chunked_passes_match_the_whole_batch() {
+    for arch in ARCHS {
+        let cfg = config(arch, 3, 8, 300);
+        let (data, model) = setup(&cfg);
+        let fwd = model.forward(&data.x);
+        let whole = model.forward_serial(&data.x);
+        for (a, b) in fwd
+            .h
+            .iter()
+            .zip(&whole.h)
+            .chain(fwd.dtanh.iter().zip(&whole.dtanh))
+        {
+            assert_eq!(a.shape(), (8, 300));
+            assert!(rel_mat(a, b) < 1e-14, "{arch}: {:e}", rel_mat(a, b));
+        }
+        assert!((&fwd.out - &whole.out).norm() <= 1e-14 * whole.out.norm());
+        let e = &fwd.out - &data.y;
+        let chunked = model.backward(&fwd, &e);
+        let serial = model.backward_serial(&whole.dtanh, &e);
+        for (a, b) in chunked
+            .gz
+            .iter()
+            .zip(&serial.gz)
+            .chain([(&chunked.gh0, &serial.gh0)])
+        {
+            assert_eq!(a.shape(), (8, 300));
+            assert!(rel_mat(a, b) < 1e-14, "{arch}: {:e}", rel_mat(a, b));
+        }
+    }
 }
