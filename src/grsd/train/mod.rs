@@ -98,8 +98,8 @@
 //!
 //! Everything is a function of the config: random numbers come from `ChaCha8Rng` seeded with `seed`,
 //! one ChaCha stream per purpose (parameters, inputs, teacher), so e.g. changing the width does not
-//! change the data. Work that runs in parallel (rayon: Gram tiles, per-layer gradients and layer
-//! norms) is split at fixed boundaries that do not depend on the number of threads, and each piece
+//! change the data. Work that runs in parallel (rayon: chunks of 256 samples in the forward and
+//! backward passes, Gram tiles, per-layer gradients and layer norms) is split at fixed boundaries that do not depend on the number of threads, and each piece
 //! is computed by one thread in a fixed order, so a run is bit-identical with any thread count
 //! (`RAYON_NUM_THREADS`); the tests compare 1 and 2 threads.
 
