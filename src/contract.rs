@@ -41,8 +41,13 @@ pub const RG_SCALING: &str = "renorm.rg.scaling/1";
 /// `validation` is `null` without sampling).
 pub const RG_TRANSFER: &str = "renorm.rg.transfer/1";
 
+/// `renorm experiment lsi --shard i/n`: a shard's partial result.
+pub const EXPERIMENT_SHARD: &str = crate::grsd::conditions::experiment::SHARD_SCHEMA;
+/// `renorm train`: `<output>.meta.json` next to the run.
+pub const TRAIN_META: &str = crate::train::META_SCHEMA;
+
 /// Every schema identifier `renorm` emits, for tests and tools that enumerate the contract.
-pub const ALL: [&str; 15] = [
+pub const ALL: [&str; 17] = [
     CHECK,
     PROVE,
     CONDITIONS,
@@ -58,6 +63,8 @@ pub const ALL: [&str; 15] = [
     RG_CLASSIFY,
     RG_SCALING,
     RG_TRANSFER,
+    EXPERIMENT_SHARD,
+    TRAIN_META,
 ];
 
 /// The schema file of an identifier, relative to the repository root:

@@ -206,7 +206,16 @@ enum Command {
         /// Also store per-sample Jacobians (large).
         #[arg(long)]
         save_jacobian: bool,
+        /// Space checkpoints adaptively so that λ_max·Δt stays at most this (λ_max: the top
+        /// eigenvalue of the Gram matrix M, the fastest rate of ė = −M e in flow time t = step·η);
+        /// --checkpoints is then the budget, spent densely where the dynamics is fastest and
+        /// coarser late if it runs short. Without it checkpoints are evenly spaced. The achieved
+        /// maximum is printed and stored in <output>.meta.json either way.
+        #[arg(long, value_name = "X")]
+        max_lambda_dt: Option<f64>,
         /// Output file (missing folders are created; `-`: the .npz bytes on standard output).
+        /// The run metadata (config, λ_max per checkpoint, achieved λ_max·Δt) goes to
+        /// <output>.meta.json next to it (not written with `-`).
         #[arg(long, visible_alias = "out", default_value = "run.npz")]
         output: PathBuf,
     },
@@ -232,24 +241,49 @@ enum Command {
         #[command(subcommand)]
         command: cli::rg::RgCommand,
     },
-    /// Run a built-in experiment (`lsi`: plain vs residual networks across depths).
+    /// Run a built-in experiment (`lsi`: plain vs residual networks across depths and widths), a
+    /// slice of it (`--shard i/n`), or merge slices (`merge SHARD.json…`).
     Experiment {
-        /// Experiment name (lsi).
+        /// Experiment name (lsi), or `merge` to combine shard files.
         name: String,
+        /// `merge` only: the shard files (`renorm.experiment.shard/1`) to combine. The grid comes
+        /// from the shards; merge ignores the grid flags.
+        files: Vec<PathBuf>,
         /// Depths, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "4,8,16,32")]
         depths: Vec<usize>,
         /// Seeds per configuration.
         #[arg(long, default_value_t = 3)]
         seeds: u64,
-        /// Width.
-        #[arg(long, default_value_t = 64)]
-        width: usize,
+        /// Widths, comma-separated (`--width` is accepted too).
+        #[arg(long, alias = "width", value_delimiter = ',', default_value = "64")]
+        widths: Vec<usize>,
         /// Steps.
         #[arg(long, default_value_t = 2000)]
         steps: usize,
+        /// Training samples N per run.
+        #[arg(long, default_value_t = 64)]
+        samples: usize,
+        /// Input dimension.
+        #[arg(long, default_value_t = 8)]
+        input_dim: usize,
+        /// Constant learning rate.
+        #[arg(long, default_value = "0.001")]
+        lr: f64,
+        /// Checkpoints per run (the budget, with --max-lambda-dt).
+        #[arg(long, default_value_t = 50)]
+        checkpoints: usize,
+        /// Adaptive checkpoint spacing with λ_max·Δt at most this (see `renorm train --help`).
+        #[arg(long, value_name = "X")]
+        max_lambda_dt: Option<f64>,
+        /// Run only the i-th of n deterministic slices of the (depth, width, arch, seed) grid
+        /// (grid point k belongs to shard k mod n + 1) and write a partial result
+        /// (renorm.experiment.shard/1 JSON) to --output (standard output without it);
+        /// `renorm experiment merge` combines the shards into the table.
+        #[arg(long, value_name = "i/n")]
+        shard: Option<String>,
         /// Also write the Markdown table to this file (missing folders are created; `-`: only
-        /// standard output).
+        /// standard output); with --shard, the shard's JSON.
         #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
     },
@@ -436,7 +470,9 @@ fn read_formula_file(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-fn train_with_progress(config: &renorm::train::TrainConfig) -> Result<renorm::rundata::RunData> {
+fn train_with_progress(
+    config: &renorm::train::TrainConfig,
+) -> Result<(renorm::rundata::RunData, renorm::train::TrainSummary)> {
     if cli_io::progress_wanted() {
         let bar = indicatif::ProgressBar::new(config.steps as u64);
         bar.set_style(
@@ -444,44 +480,23 @@ fn train_with_progress(config: &renorm::train::TrainConfig) -> Result<renorm::ru
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let tick = |done: usize, _total: usize| bar.set_position(done as u64);
-        let run = renorm::train::train(config, Some(&tick));
+        let run = renorm::train::train_with_summary(config, Some(&tick));
         bar.finish_and_clear();
         run
     } else {
-        renorm::train::train(config, None)
+        renorm::train::train_with_summary(config, None)
     }
 }
 
-/// One cell of the LSI table: mean ± standard deviation over the seeds where the quantity was
-/// measured, with the count when some seeds could not be measured.
-fn seed_cell(values: &renorm::conditions::experiment::SeedValues) -> String {
-    let (measured, seeds) = (values.measured(), values.seeds());
-    match values.mean_sd() {
-        None => format!("n/a (0/{seeds})"),
-        Some((m, sd)) if measured == seeds => format!("{m:.3} ± {sd:.3}"),
-        Some((m, sd)) => format!("{m:.3} ± {sd:.3} ({measured}/{seeds})"),
+/// A warning (printed even with --quiet) when adaptive spacing missed its λ_max·Δt target.
+fn warn_lambda_dt(summary: &renorm::train::TrainSummary) {
+    if let (Some(false), Some(target)) = (summary.target_met(), summary.lambda_dt_target) {
+        eprintln!(
+            "warning: λ_max·Δt reached {:.4}, above the target {target}: raise --checkpoints (the \
+             budget) or, if one step is already too coarse (η·λ_max = {:.4}), lower --lr",
+            summary.max_lambda_dt, summary.max_lambda_step
+        );
     }
-}
-
-/// The LSI experiment's rows as the Markdown table the command prints.
-fn lsi_table(rows: &[renorm::conditions::experiment::LsiRow]) -> String {
-    let mut table = String::from(
-        "| arch | depth | δ_LSI | γ | closure ρ (max over h, 2h, 4h) | C1 Π | C2 η | C3 δ_M | Lemma 1 residual |\n|---|---|---|---|---|---|---|---|---|\n",
-    );
-    for r in rows {
-        let cells = [
-            &r.delta_lsi,
-            &r.gamma,
-            &r.closure,
-            &r.c1,
-            &r.c2,
-            &r.c3,
-            &r.lemma1_residual,
-        ]
-        .map(seed_cell);
-        table += &format!("| {} | {} | {} |\n", r.arch, r.depth, cells.join(" | "));
-    }
-    table
 }
 
 /// Applies `--engine`, else `RENORM_ENGINE` (`on`/`off`); any other value is a usage error.
@@ -674,6 +689,7 @@ fn run(cli: Cli) -> Result<()> {
             checkpoints,
             seed,
             save_jacobian,
+            max_lambda_dt,
             output,
         } => {
             let config = renorm::train::TrainConfig {
@@ -689,12 +705,21 @@ fn run(cli: Cli) -> Result<()> {
                 checkpoints,
                 seed,
                 save_jacobian,
+                lambda_dt_target: max_lambda_dt,
             };
-            let run = train_with_progress(&config)?;
+            let (run, summary) = train_with_progress(&config)?;
+            note(format_args!("trained: {}", summary.line()));
+            warn_lambda_dt(&summary);
             if cli_io::is_dash(&output) {
                 return report_out::emit_bytes(&renorm::rundata::npz_bytes(&run, "<stdout>")?);
             }
             renorm::rundata::write_npz(&output, &run)?;
+            let mut meta = output.clone().into_os_string();
+            meta.push(".meta.json");
+            renorm::atomic_write::write_atomic(
+                Path::new(&meta),
+                renorm::train::metadata_json(&config, &run, &summary)?.as_bytes(),
+            )?;
             report_out::emit(&format!("{}\n", output.display()))
         }
         Command::Conditions {
@@ -747,39 +772,94 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Experiment {
             name,
+            files,
             depths,
             seeds,
-            width,
+            widths,
             steps,
+            samples,
+            input_dim,
+            lr,
+            checkpoints,
+            max_lambda_dt,
+            shard,
             output,
         } => {
+            use renorm::conditions::experiment as exp;
+            let write_table = |table: &str, output: Option<PathBuf>| -> Result<()> {
+                report_out::emit(table)?;
+                match output {
+                    Some(path) if !cli_io::is_dash(&path) => {
+                        renorm::atomic_write::write_atomic(&path, table.as_bytes())
+                    }
+                    // `-`: the table already went to standard output.
+                    _ => Ok(()),
+                }
+            };
+            if name == "merge" {
+                if files.is_empty() {
+                    return Err(Error::Usage("experiment merge needs shard files".into()));
+                }
+                if shard.is_some() {
+                    return Err(Error::Usage("experiment merge takes no --shard".into()));
+                }
+                let mut shards = Vec::new();
+                for path in &files {
+                    let (text, origin) = cli_io::read_document(path)?;
+                    shards.push((origin.clone(), exp::ShardResult::from_json(&text, &origin)?));
+                }
+                let rows = exp::merge_shards(&shards)?;
+                return write_table(&exp::markdown_table(&rows), output);
+            }
             if name != "lsi" {
                 return Err(Error::Usage(format!(
-                    "unknown experiment `{name}` (available: lsi)"
+                    "unknown experiment `{name}` (available: lsi, and merge to combine shards)"
                 )));
             }
-            let experiment = renorm::conditions::experiment::LsiExperiment {
-                depths,
-                seeds,
-                width,
-                steps,
-            };
-            let rows = renorm::conditions::experiment::run_lsi(&experiment, |config| {
-                note(format_args!(
-                    "training {} depth {} seed {}",
-                    config.arch, config.depth, config.seed
+            if !files.is_empty() {
+                return Err(Error::Usage(
+                    "experiment lsi takes no file arguments (shard files go to `experiment merge`)".into(),
                 ));
-                train_with_progress(config)
-            })?;
-            let table = lsi_table(&rows);
-            report_out::emit(&table)?;
-            match output {
-                Some(path) if !cli_io::is_dash(&path) => {
-                    renorm::atomic_write::write_atomic(&path, table.as_bytes())
-                }
-                // `-`: the table already went to standard output.
-                _ => Ok(()),
             }
+            let experiment = exp::LsiExperiment {
+                depths,
+                widths,
+                seeds,
+                base: renorm::train::TrainConfig {
+                    steps,
+                    samples,
+                    input_dim,
+                    learning_rate: lr,
+                    checkpoints,
+                    lambda_dt_target: max_lambda_dt,
+                    ..renorm::train::TrainConfig::default()
+                },
+            };
+            let train = |config: &renorm::train::TrainConfig| {
+                note(format_args!(
+                    "training {} depth {} width {} seed {}",
+                    config.arch, config.depth, config.width, config.seed
+                ));
+                let (run, summary) = train_with_progress(config)?;
+                note(format_args!("  {}", summary.line()));
+                warn_lambda_dt(&summary);
+                Ok(run)
+            };
+            if let Some(shard) = shard {
+                let shard: exp::Shard = shard.parse().map_err(Error::Usage)?;
+                let result = exp::run_shard(&experiment, shard, train)?;
+                let json = result.to_json()?;
+                return match output {
+                    Some(path) if !cli_io::is_dash(&path) => {
+                        renorm::atomic_write::write_atomic(&path, json.as_bytes())?;
+                        note(format_args!("wrote {}", path.display()));
+                        Ok(())
+                    }
+                    _ => report_out::emit(&json),
+                };
+            }
+            let rows = exp::run_lsi(&experiment, train)?;
+            write_table(&exp::markdown_table(&rows), output)
         }
         Command::Parse {
             expr,

@@ -18,6 +18,7 @@ fn small(arch: Arch, lr: f64, steps: usize) -> TrainConfig {
         checkpoints: steps + 1,
         seed: 5,
         save_jacobian: false,
+        lambda_dt_target: None,
     }
 }
 

@@ -344,6 +344,39 @@ fn collect() -> Collected {
         &[(&demo.join("report.json"), "demo.json")],
     );
 
+    // Training and sharded-experiment outputs, kept out of the run folder: `renorm report` does
+    // not bundle run metadata or partial results (the merged table is the experiment's result).
+    let train_npz = dir.join("train").join("run.npz");
+    let out = renorm(&[
+        "train",
+        "--depth",
+        "1",
+        "--width",
+        "4",
+        "--samples",
+        "6",
+        "--input-dim",
+        "2",
+        "--steps",
+        "10",
+        "--checkpoints",
+        "4",
+        "--max-lambda-dt",
+        "0.1",
+        "--output",
+        s(&train_npz),
+    ]);
+    succeeded(&out, "train");
+    docs.push(Doc {
+        what: "train: run.npz.meta.json".into(),
+        json: file_json(&dir.join("train").join("run.npz.meta.json")),
+    });
+    let shard_args = tiny_experiment(&["--shard", "1/2"]);
+    docs.push(Doc {
+        what: "experiment lsi --shard 1/2".into(),
+        json: stdout_json(&shard_args.iter().map(String::as_str).collect::<Vec<_>>()),
+    });
+
     // The bundle of everything above: it must recognise every file (checked below).
     let bundle = dir.join("bundle.json");
     let out = renorm(&["report", s(&run), "--format", "json", "--output", s(&bundle)]);
@@ -537,4 +570,84 @@ fn schema_files_name_their_identifier() {
         let required = schema["required"].as_array().expect("a required list");
         assert!(required.contains(&Value::from("schema")), "{file}");
     }
+}
+
+/// `renorm experiment lsi` on a 4-point grid of tiny runs, with `extra` arguments.
+fn tiny_experiment(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "experiment",
+        "lsi",
+        "--depths",
+        "1",
+        "--widths",
+        "3,4",
+        "--seeds",
+        "1",
+        "--steps",
+        "10",
+        "--samples",
+        "8",
+        "--input-dim",
+        "2",
+        "--checkpoints",
+        "5",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+/// Shards written by the binary, merged by the binary, give the unsharded table byte for byte;
+/// an incomplete or duplicated set is refused with exit code 2.
+#[test]
+fn experiment_shards_merge_to_the_unsharded_table() {
+    let dir = std::env::temp_dir().join(format!("renorm-shards-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |args: Vec<String>| renorm(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let whole = run(tiny_experiment(&[]));
+    succeeded(&whole, "experiment lsi");
+    let mut shards = Vec::new();
+    for i in 1..=3 {
+        let path = dir.join(format!("shard-{i}.json"));
+        let out = run(tiny_experiment(&[
+            "--shard",
+            &format!("{i}/3"),
+            "--output",
+            s(&path),
+        ]));
+        succeeded(&out, "experiment lsi --shard");
+        shards.push(path);
+    }
+    let table = dir.join("table.md");
+    let mut merge: Vec<&str> = vec!["experiment", "merge"];
+    merge.extend(shards.iter().map(|p| s(p)));
+    merge.extend(["--output", s(&table)]);
+    let merged = renorm(&merge);
+    succeeded(&merged, "experiment merge");
+    assert_eq!(
+        String::from_utf8_lossy(&merged.stdout),
+        String::from_utf8_lossy(&whole.stdout)
+    );
+    assert_eq!(std::fs::read(&table).expect("table written"), whole.stdout);
+    for bad in [
+        vec!["experiment", "merge", s(&shards[0]), s(&shards[1])],
+        vec![
+            "experiment",
+            "merge",
+            s(&shards[0]),
+            s(&shards[1]),
+            s(&shards[2]),
+            s(&shards[1]),
+        ],
+    ] {
+        let out = renorm(&bad);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -360,6 +360,7 @@ pub fn run(out: &Path) -> Result<String> {
         checkpoints: 51,
         seed: 1,
         save_jacobian: false,
+        lambda_dt_target: None,
     };
     let run_path = out.join("demo_run.npz");
     crate::rundata::write_npz(&run_path, &crate::train::train(&run_config, None)?)?;

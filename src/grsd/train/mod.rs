@@ -40,12 +40,16 @@
 //!
 //! # What is recorded
 //!
-//! At `checkpoints` steps, evenly spaced from 0 to `steps` inclusive (rounded to integers):
+//! At the checkpoint steps (see *Checkpoint spacing* below; by default `checkpoints` steps evenly
+//! spaced from 0 to `steps` inclusive, rounded to integers):
 //!
 //! * `times`: `step · η`;
 //! * `residual`: `e = f − y` at the current parameters;
 //! * `gram`: `M = J Jᵀ` (`N × N`) from the exact per-sample Jacobians `J_i = ∂f(x_i)/∂θ`, assembled
-//!   blockwise without forming `J` (exactly symmetric: it is symmetrized to remove rounding);
+//!   blockwise without forming `J`: blocked over parameters (one term per layer, inner dimension
+//!   `n` instead of `P`) and over samples (tiles of 128 × 128, computed in parallel), so memory
+//!   beyond the result is `O(L·n·N)` — the activations and adjoints — never `O(N·P)`. Exactly
+//!   symmetric (mirrored tiles, symmetrized diagonal tiles);
 //! * `layer_jacobian_norms` (`T × L`): for hidden layer `k`, `max_i ‖D_k(x_i)‖_op` with
 //!   `D_k = ∂h_{k+1}/∂h_k` = `diag(tanh'(z_k)) W_k / sqrt(n)` (plain) or
 //!   `I + diag(tanh'(z_k)) W_k / (sqrt(n) sqrt(L))` (residual). The **maximum** over samples is taken
@@ -55,11 +59,49 @@
 //!   width 64, `d = 8`, `N = 64` it is `P = 133 696` columns, 68 MB per checkpoint, 3.4 GB for 50
 //!   checkpoints (all held in memory).
 //!
+//! # Output size
+//!
+//! The run is held in memory until it is written: `8·T·(N² + N)` bytes, plus `8·T·N·P` with
+//! `save_jacobian` (and the `.npz` writer builds the archive in memory once more). [`TrainConfig::validate`]
+//! refuses, before anything is trained, a config whose output at `T = checkpoints` would exceed
+//! [`MAX_OUTPUT_BYTES`] (4 GiB): e.g. `N = 2048` allows at most 127 checkpoints, `N = 4096` 31.
+//!
+//! # Checkpoint spacing
+//!
+//! The residual obeys `ė = −M e` in gradient-flow time `t = step·η` (the loss is `½‖e‖²` with no
+//! `1/N`, and the update is `η ∇L`), so the mode of `M` with eigenvalue `λ` relaxes at rate `λ` per
+//! unit of `t` — `η·λ` per step — and the fastest mode at rate `λ_max = λ_max(M)`. Finite
+//! differences between checkpoints `Δt` apart resolve that mode only if `λ_max·Δt` is small. Each
+//! checkpoint records `λ_max(M(t_k))` (Lanczos, see `spectral.rs`), and the run's
+//! [`TrainSummary`] reports `max_k Δt_k · max(λ_max(t_k), λ_max(t_{k+1}))`, the **achieved
+//! `λ_max·Δt`**.
+//!
+//! With `lambda_dt_target = None` the `checkpoints` checkpoints are evenly spaced (as before).
+//! With `Some(x)`, spacing is adaptive and `checkpoints` becomes the budget (the most that may be
+//! written): after the checkpoint at step `s` with top eigenvalue `λ` (times its growth factor
+//! over the previous interval, if it grew: the achieved value uses the larger end of each
+//! interval), the next one is at
+//!
+//! ```text
+//! s + max( max(1, ⌊x / (λ·η)⌋),  ⌈(steps − s) / (checkpoints left)⌉ )     (capped at steps)
+//! ```
+//!
+//! i.e. as dense as the target asks, unless the remaining budget would then not reach the last
+//! step; the second term never runs out of checkpoints, because it keeps
+//! `(steps − s) / (checkpoints left)` non-increasing. With enough budget every interval meets the
+//! target; with too little, the early intervals (where the fast modes still carry residual) meet
+//! it and the late ones are coarser — the fast modes have decayed by `e^{−λ_max t}` by then. The
+//! summary says which happened (the achieved maximum against the target). The step count `1`
+//! floor means a target below `η·λ_max` cannot be met (one step is the finest resolution).
+//!
 //! # Determinism
 //!
 //! Everything is a function of the config: random numbers come from `ChaCha8Rng` seeded with `seed`,
 //! one ChaCha stream per purpose (parameters, inputs, teacher), so e.g. changing the width does not
-//! change the data. All arithmetic is single-threaded.
+//! change the data. Work that runs in parallel (rayon: chunks of 256 samples in the forward and
+//! backward passes, Gram tiles, per-layer gradients and layer norms) is split at fixed boundaries that do not depend on the number of threads, and each piece
+//! is computed by one thread in a fixed order, so a run is bit-identical with any thread count
+//! (`RAYON_NUM_THREADS`); the tests compare 1 and 2 threads.
 
 mod data;
 mod model;
@@ -143,16 +185,29 @@ pub struct TrainConfig {
     /// Constant step size `η` (> 0, finite); checkpoint times are `step · η`.
     pub learning_rate: f64,
     /// Number of checkpoints `T`, `2 ≤ T ≤ steps + 1`; the first is step 0, the last is `steps`.
+    /// With `lambda_dt_target` this is the budget: at most `T` are written.
     pub checkpoints: usize,
     /// Seed for parameters, inputs and teacher.
     pub seed: u64,
     /// Whether to keep the full per-sample Jacobian `J` (`N × P`) at each checkpoint (large).
     pub save_jacobian: bool,
+    /// `None`: `checkpoints` evenly spaced checkpoints. `Some(x)` (`x > 0`): adaptive spacing
+    /// aiming at `λ_max·Δt ≤ x`, with `checkpoints` as the budget (see the
+    /// [module documentation](self#checkpoint-spacing)).
+    pub lambda_dt_target: Option<f64>,
 }
+
+/// The largest run [`TrainConfig::validate`] accepts: `8·T·(N² + N)` bytes of Gram matrices and
+/// residuals (plus `8·T·N·P` of Jacobians with `save_jacobian`) at `T = checkpoints`: 4 GiB.
+///
+/// The run is held in memory and serialized in memory before it is written, so the peak is about
+/// twice this; the cap keeps that within a large workstation or a cluster node.
+pub const MAX_OUTPUT_BYTES: u64 = 4 << 30;
 
 impl Default for TrainConfig {
     /// Depth 8, width 32, `d = 8`, 64 samples, 2000 steps at `η = 1e-3` (a small constant step:
-    /// the gradient-flow regime), 50 checkpoints, seed 0, plain layers, no saved Jacobian.
+    /// the gradient-flow regime), 50 evenly spaced checkpoints, seed 0, plain layers, no saved
+    /// Jacobian.
     fn default() -> TrainConfig {
         TrainConfig {
             arch: Arch::Plain,
@@ -165,6 +220,7 @@ impl Default for TrainConfig {
             checkpoints: 50,
             seed: 0,
             save_jacobian: false,
+            lambda_dt_target: None,
         }
     }
 }
@@ -209,8 +265,8 @@ impl From<TrainError> for Error {
 }
 
 impl TrainConfig {
-    /// Checks every field's range (and that the sizes fit in memory arithmetic), with a message
-    /// naming the field.
+    /// Checks every field's range, that the sizes fit in memory arithmetic and that the output at
+    /// `T = checkpoints` stays within [`MAX_OUTPUT_BYTES`], with a message naming the field.
     pub fn validate(&self) -> Result<(), TrainError> {
         let invalid = |field, message: String| Err(TrainError::InvalidConfig { field, message });
         if self.depth < 1 {
@@ -282,7 +338,59 @@ impl TrainConfig {
         {
             return invalid("save_jacobian", "the Jacobians are too large to store".into());
         }
+        if let Some(x) = self.lambda_dt_target
+            && !(x.is_finite() && x > 0.0)
+        {
+            return invalid(
+                "lambda_dt_target",
+                format!("must be positive and finite (got {x})"),
+            );
+        }
+        let gib = |bytes: u128| bytes as f64 / f64::from(1u32 << 30);
+        let cap = u128::from(MAX_OUTPUT_BYTES);
+        let (n, t) = (self.samples as u128, self.checkpoints as u128);
+        let base = 8 * t * (n * n + n);
+        if base > cap {
+            let most = cap / (8 * (n * n + n));
+            return invalid(
+                "checkpoints",
+                format!(
+                    "{} checkpoints of {} samples need {:.2} GiB of Gram matrices, above the {:.0} GiB cap \
+                     (MAX_OUTPUT_BYTES); use at most {most} checkpoints (with --max-lambda-dt the \
+                     budget is spent where the dynamics is fastest) or fewer samples",
+                    self.checkpoints,
+                    self.samples,
+                    gib(base),
+                    gib(cap)
+                ),
+            );
+        }
+        if self.save_jacobian {
+            let jac = 8 * t * n * p.unwrap_or(usize::MAX) as u128;
+            if base + jac > cap {
+                return invalid(
+                    "save_jacobian",
+                    format!(
+                        "the run with Jacobians needs {:.2} GiB, above the {:.0} GiB cap (MAX_OUTPUT_BYTES); \
+                         drop --save-jacobian or use fewer checkpoints, samples or parameters",
+                        gib(base + jac),
+                        gib(cap)
+                    ),
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// Bytes of the run's arrays at the full `checkpoints` count (what [`MAX_OUTPUT_BYTES`]
+    /// bounds), or `None` if the count overflows.
+    pub fn output_bytes(&self) -> Option<u64> {
+        let (n, t) = (self.samples as u128, self.checkpoints as u128);
+        let mut bytes = 8 * t * (n * n + n);
+        if self.save_jacobian {
+            bytes += 8 * t * n * self.parameter_count()? as u128;
+        }
+        u64::try_from(bytes).ok()
     }
 
     /// The number of trained parameters `P = n·d + L·(n² + n) + n`, or `None` if it overflows.
@@ -301,6 +409,100 @@ impl TrainConfig {
 fn checkpoint_step(k: usize, steps: usize, checkpoints: usize) -> usize {
     let intervals = (checkpoints - 1) as u128;
     ((k as u128 * steps as u128 + intervals / 2) / intervals) as usize
+}
+
+/// The rate the adaptive spacing plans the next interval with: `λ_max` now, times its growth
+/// over the last interval if it grew (`λ_k · max(1, λ_k / λ_{k−1})`). The achieved value takes the
+/// larger `λ_max` of an interval's two ends, so planning with the current value alone would
+/// overshoot the target whenever `λ_max` rises; extrapolating the last growth keeps the slowly
+/// drifting kernel (condition C3) within it.
+fn planning_rate(previous: Option<f64>, current: f64) -> f64 {
+    match previous {
+        Some(p) if p > 0.0 && current > p => current * (current / p),
+        _ => current,
+    }
+}
+
+/// The step of the checkpoint after the `recorded`-th one (which was at `step`, with planning
+/// rate `lambda_max`, see [`planning_rate`]), or `None` if that was the last.
+fn next_checkpoint(config: &TrainConfig, recorded: usize, step: usize, lambda_max: f64) -> Option<usize> {
+    if step >= config.steps || recorded >= config.checkpoints {
+        return None;
+    }
+    match config.lambda_dt_target {
+        None => Some(checkpoint_step(recorded, config.steps, config.checkpoints)),
+        Some(target) => {
+            let remaining = config.steps - step;
+            let left = config.checkpoints - recorded;
+            // Δt = target / λ_max in flow time, i.e. target / (λ_max η) steps; at least one step.
+            // A zero or non-finite rate (a degenerate kernel) sets no limit.
+            let dense = target / (lambda_max * config.learning_rate);
+            let dense = if dense.is_finite() && dense < remaining as f64 {
+                (dense.floor() as usize).max(1)
+            } else {
+                remaining
+            };
+            let budget = remaining.div_ceil(left);
+            Some((step + dense.max(budget)).min(config.steps))
+        }
+    }
+}
+
+/// What a run achieved besides its data: the top Gram eigenvalue at each checkpoint and how well
+/// the checkpoints resolve it (see the [module documentation](self#checkpoint-spacing)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSummary {
+    /// `λ_max(M(t_k))` at each checkpoint (flow-time rate of the fastest mode).
+    pub lambda_max: Vec<f64>,
+    /// `max_k (t_{k+1} − t_k) · max(λ_max(t_k), λ_max(t_{k+1}))`: the achieved `λ_max·Δt`.
+    pub max_lambda_dt: f64,
+    /// The target the spacing aimed at (`None`: evenly spaced checkpoints).
+    pub lambda_dt_target: Option<f64>,
+    /// `η · max_k λ_max(t_k)`: the per-step rate of the fastest mode (gradient descent is stable
+    /// only below 2 and follows the flow only well below 1).
+    pub max_lambda_step: f64,
+}
+
+impl TrainSummary {
+    /// The summary of a run with checkpoint `times` and top eigenvalues `lambda_max`.
+    fn new(times: &[f64], lambda_max: Vec<f64>, config: &TrainConfig) -> TrainSummary {
+        let max_lambda_dt = times
+            .windows(2)
+            .zip(lambda_max.windows(2))
+            .map(|(t, l)| (t[1] - t[0]) * l[0].max(l[1]))
+            .fold(0.0, f64::max);
+        let max_lambda_step = config.learning_rate * lambda_max.iter().copied().fold(0.0, f64::max);
+        TrainSummary {
+            lambda_max,
+            max_lambda_dt,
+            lambda_dt_target: config.lambda_dt_target,
+            max_lambda_step,
+        }
+    }
+
+    /// Whether the achieved `λ_max·Δt` meets the target (`None` without a target).
+    pub fn target_met(&self) -> Option<bool> {
+        self.lambda_dt_target.map(|x| self.max_lambda_dt <= x)
+    }
+
+    /// One line for a run's stderr summary, e.g.
+    /// `12 checkpoints; max λ_max·Δt = 0.098 (target 0.1, met); λ_max ≤ 86.1, η·λ_max ≤ 0.086`.
+    pub fn line(&self) -> String {
+        let target = match (self.lambda_dt_target, self.target_met()) {
+            (Some(x), Some(true)) => format!(" (target {x}, met)"),
+            (Some(x), _) => {
+                format!(" (target {x}, NOT met: checkpoint budget too small or one step too coarse)")
+            }
+            (None, _) => " (evenly spaced; --max-lambda-dt sets a target)".to_string(),
+        };
+        let top = self.lambda_max.iter().copied().fold(0.0, f64::max);
+        format!(
+            "{} checkpoints; max λ_max·Δt = {:.4}{target}; λ_max ≤ {top:.4}, η·λ_max ≤ {:.4}",
+            self.lambda_max.len(),
+            self.max_lambda_dt,
+            self.max_lambda_step
+        )
+    }
 }
 
 /// All checkpoint steps (tests only: the trainer computes them one at a time).
@@ -340,11 +542,22 @@ fn setup(config: &TrainConfig) -> (Dataset, Model) {
 /// trainer itself prints nothing. Fails with [`Error::InvalidInput`] on an invalid config and with
 /// [`Error::Numeric`] when training diverges (the message names the step).
 pub fn train(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> crate::error::Result<RunData> {
+    Ok(run(config, progress)?.0)
+}
+
+/// [`train`], also returning the [`TrainSummary`] (top eigenvalues, achieved `λ_max·Δt`).
+pub fn train_with_summary(
+    config: &TrainConfig,
+    progress: Option<&dyn Fn(usize, usize)>,
+) -> crate::error::Result<(RunData, TrainSummary)> {
     Ok(run(config, progress)?)
 }
 
-/// [`train`] with the trainer's own error type.
-fn run(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> Result<RunData, TrainError> {
+/// [`train_with_summary`] with the trainer's own error type.
+fn run(
+    config: &TrainConfig,
+    progress: Option<&dyn Fn(usize, usize)>,
+) -> Result<(RunData, TrainSummary), TrainError> {
     config.validate()?;
     let (data, mut model) = setup(config);
     let lr = config.learning_rate;
@@ -356,6 +569,8 @@ fn run(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> Result<
     let mut residual = Vec::new();
     let mut norms: Vec<f64> = Vec::new();
     let mut jacobian = config.save_jacobian.then(Vec::new);
+    let mut lambda_max = Vec::new();
+    let mut next = Some(0);
 
     for step in 0..=config.steps {
         let fwd = model.forward(&data.x);
@@ -369,8 +584,7 @@ fn run(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> Result<
         if !loss.is_finite() {
             return Err(diverged(loss));
         }
-        let row = times.len();
-        if row < config.checkpoints && checkpoint_step(row, config.steps, config.checkpoints) == step {
+        if next == Some(step) {
             let unit = model.backward(&fwd, &ones);
             let m = model.gram(&data.x, &fwd, &unit);
             let layer_norms = model.layer_norms(&fwd);
@@ -381,10 +595,14 @@ fn run(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> Result<
             if let Some(js) = jacobian.as_mut() {
                 js.push(model.jacobian(&data.x, &fwd, &unit));
             }
+            let top = spectral::largest_eigenvalue(&m);
             norms.extend_from_slice(&layer_norms);
             times.push(step as f64 * lr);
             gram.push(m);
             residual.push(e.clone());
+            let rate = planning_rate(lambda_max.last().copied(), top);
+            lambda_max.push(top);
+            next = next_checkpoint(config, times.len(), step, rate);
         }
         if step < config.steps {
             let adj = model.backward(&fwd, &e);
@@ -396,11 +614,50 @@ fn run(config: &TrainConfig, progress: Option<&dyn Fn(usize, usize)>) -> Result<
         }
     }
     let layer_jacobian_norms = Some(DMatrix::from_row_slice(times.len(), config.depth, &norms));
-    Ok(RunData {
+    let summary = TrainSummary::new(&times, lambda_max, config);
+    let run = RunData {
         times,
         gram,
         residual,
         layer_jacobian_norms,
         jacobian,
-    })
+    };
+    Ok((run, summary))
+}
+
+/// Schema identifier of the run metadata `renorm train` writes next to the run
+/// (`<output>.meta.json`, `schemas/train.meta.schema.json`).
+pub const META_SCHEMA: &str = "renorm.train.meta/1";
+
+/// The run metadata (config, checkpoint times, top eigenvalues, achieved `λ_max·Δt`) as the JSON
+/// document [`META_SCHEMA`], pretty-printed with a final newline.
+pub fn metadata_json(
+    config: &TrainConfig,
+    run: &RunData,
+    summary: &TrainSummary,
+) -> crate::error::Result<String> {
+    let body = serde_json::json!({
+        "config": {
+            "arch": config.arch.name(),
+            "depth": config.depth,
+            "width": config.width,
+            "input_dim": config.input_dim,
+            "samples": config.samples,
+            "steps": config.steps,
+            "learning_rate": config.learning_rate,
+            "checkpoints": config.checkpoints,
+            "seed": config.seed,
+            "save_jacobian": config.save_jacobian,
+            "lambda_dt_target": config.lambda_dt_target,
+        },
+        "parameters": config.parameter_count(),
+        "spacing": if config.lambda_dt_target.is_some() { "adaptive" } else { "even" },
+        "checkpoints_written": run.times.len(),
+        "times": run.times,
+        "lambda_max": summary.lambda_max,
+        "max_lambda_dt": summary.max_lambda_dt,
+        "max_lambda_step": summary.max_lambda_step,
+        "target_met": summary.target_met(),
+    });
+    crate::contract::to_json(META_SCHEMA, &body)
 }

@@ -17,6 +17,36 @@ use super::spectral::layer_operator_norms;
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+/// Samples per side of a Gram tile: 128 × 128 `f64` tiles (128 KiB each, three live per task)
+/// fit in a core's L2 cache next to the `n × 128` operand panels. Fixed, so that the tiling — and
+/// with it every rounding — does not depend on the machine or the thread count.
+pub(crate) const GRAM_TILE: usize = 128;
+
+/// Samples per chunk of the parallel forward and backward passes. Fixed, so that the chunking
+/// does not depend on the thread count; large enough that each chunk is a proper matrix product.
+pub(crate) const SAMPLE_CHUNK: usize = 256;
+
+/// The `n × N` matrix whose columns `starts[k] …` are `get(parts[k])`.
+fn join_columns<T>(
+    parts: &[T],
+    starts: &[usize],
+    samples: usize,
+    get: impl Fn(&T) -> &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let rows = parts.first().map_or(0, |p| get(p).nrows());
+    let mut out = DMatrix::zeros(rows, samples);
+    for (part, &c) in parts.iter().zip(starts) {
+        let m = get(part);
+        out.columns_mut(c, m.ncols()).copy_from(m);
+    }
+    out
+}
+
+/// One parameter block's share of the Gram matrix: `(A, B, c, a)` stands for `(AᵀA) ∘ (c·BᵀB + a)`,
+/// or `c·AᵀA` when `B` is `None`.
+type GramTerm<'a> = (&'a DMatrix<f64>, Option<&'a DMatrix<f64>>, f64, f64);
 
 /// All trainable parameters (every one of them is trained).
 ///
@@ -151,7 +181,35 @@ impl Model {
     }
 
     /// Forward pass on the inputs `x` (`d × N`, samples as columns).
+    ///
+    /// Samples are independent, so above [`SAMPLE_CHUNK`] samples the pass runs on fixed chunks of
+    /// that many columns in parallel and the chunks are joined; the chunking depends only on `N`,
+    /// so the result is the same bits with any number of threads.
     pub fn forward(&self, x: &DMatrix<f64>) -> Forward {
+        let samples = x.ncols();
+        if samples <= SAMPLE_CHUNK {
+            return self.forward_serial(x);
+        }
+        let starts: Vec<usize> = (0..samples).step_by(SAMPLE_CHUNK).collect();
+        let parts: Vec<Forward> = starts
+            .par_iter()
+            .map(|&c| self.forward_serial(&x.columns(c, SAMPLE_CHUNK.min(samples - c)).into_owned()))
+            .collect();
+        let h = (0..=self.depth())
+            .map(|l| join_columns(&parts, &starts, samples, |f| &f.h[l]))
+            .collect();
+        let dtanh = (0..self.depth())
+            .map(|l| join_columns(&parts, &starts, samples, |f| &f.dtanh[l]))
+            .collect();
+        let mut out = DVector::zeros(samples);
+        for (part, &c) in parts.iter().zip(&starts) {
+            out.rows_mut(c, part.out.len()).copy_from(&part.out);
+        }
+        Forward { h, dtanh, out }
+    }
+
+    /// [`Model::forward`] on all columns at once.
+    pub(super) fn forward_serial(&self, x: &DMatrix<f64>) -> Forward {
         let p = &self.params;
         let (n, samples) = (self.width(), x.ncols());
         let inv_sqrt_n = 1.0 / (n as f64).sqrt();
@@ -184,8 +242,36 @@ impl Model {
         Forward { h, dtanh, out }
     }
 
-    /// Backward pass seeded with output adjoint `r` (length `N`).
+    /// Backward pass seeded with output adjoint `r` (length `N`); chunked over samples like
+    /// [`Model::forward`].
     pub fn backward(&self, fwd: &Forward, r: &DVector<f64>) -> Backward {
+        let samples = r.len();
+        if samples <= SAMPLE_CHUNK {
+            return self.backward_serial(&fwd.dtanh, r);
+        }
+        let starts: Vec<usize> = (0..samples).step_by(SAMPLE_CHUNK).collect();
+        let parts: Vec<Backward> = starts
+            .par_iter()
+            .map(|&c| {
+                let len = SAMPLE_CHUNK.min(samples - c);
+                let dtanh: Vec<DMatrix<f64>> =
+                    fwd.dtanh.iter().map(|d| d.columns(c, len).into_owned()).collect();
+                self.backward_serial(&dtanh, &r.rows(c, len).into_owned())
+            })
+            .collect();
+        let gz = (0..self.depth())
+            .map(|l| join_columns(&parts, &starts, samples, |b| &b.gz[l]))
+            .collect();
+        let gh0 = join_columns(&parts, &starts, samples, |b| &b.gh0);
+        Backward {
+            gz,
+            gh0,
+            r: r.clone(),
+        }
+    }
+
+    /// [`Model::backward`] on all columns at once, from the `tanh'` values of the forward pass.
+    pub(super) fn backward_serial(&self, dtanh: &[DMatrix<f64>], r: &DVector<f64>) -> Backward {
         let p = &self.params;
         let inv_sqrt_n = 1.0 / (self.width() as f64).sqrt();
         let branch = self.branch_scale();
@@ -193,7 +279,7 @@ impl Model {
         let mut gh = &p.w_out * r.transpose() * inv_sqrt_n;
         let mut gz = vec![DMatrix::zeros(0, 0); self.depth()];
         for l in (0..self.depth()).rev() {
-            let mut g = gh.component_mul(&fwd.dtanh[l]);
+            let mut g = gh.component_mul(&dtanh[l]);
             let prev = match self.arch {
                 Arch::Plain => {
                     let mut prev = DMatrix::zeros(gh.nrows(), gh.ncols());
@@ -225,14 +311,18 @@ impl Model {
         let inv_sqrt_n = 1.0 / (n as f64).sqrt();
         let mut w_in = DMatrix::zeros(n, d);
         w_in.gemm(1.0 / (d as f64).sqrt(), &bwd.gh0, &x.transpose(), 0.0);
-        let mut w = Vec::with_capacity(self.depth());
-        let mut b = Vec::with_capacity(self.depth());
-        for (g, h) in bwd.gz.iter().zip(&fwd.h) {
-            let mut gw = DMatrix::zeros(n, n);
-            gw.gemm(inv_sqrt_n, g, &h.transpose(), 0.0);
-            w.push(gw);
-            b.push(g.column_sum());
-        }
+        // Layers are independent (one task each, each computed exactly as serially), so the
+        // gradient is the same bits with any number of threads.
+        let (w, b): (Vec<DMatrix<f64>>, Vec<DVector<f64>>) = bwd
+            .gz
+            .par_iter()
+            .zip(fwd.h.par_iter())
+            .map(|(g, h)| {
+                let mut gw = DMatrix::zeros(n, n);
+                gw.gemm(inv_sqrt_n, g, &h.transpose(), 0.0);
+                (gw, g.column_sum())
+            })
+            .unzip();
         let w_out = fwd.h.last().expect("h_L is present") * &bwd.r * inv_sqrt_n;
         Params { w_in, w, b, w_out }
     }
@@ -269,24 +359,88 @@ impl Model {
         jac
     }
 
-    /// `M = J Jᵀ` (`N × N`) from a backward pass seeded with ones, without forming `J`.
-    ///
-    /// A weight block contributes `(g_iᵀ g_j)(u_iᵀ u_j)·scale²` (`g` the adjoint at the layer's output,
-    /// `u` its input), a bias block `g_iᵀ g_j`: a few `N × n × N` products per layer instead of an
-    /// `N × P × N` one. The tests check it against the explicit `J Jᵀ`.
+    /// `M = J Jᵀ` (`N × N`) from a backward pass seeded with ones, without forming `J`, in tiles of
+    /// [`GRAM_TILE`] samples (see [`Model::gram_tiled`]).
     pub fn gram(&self, x: &DMatrix<f64>, fwd: &Forward, bwd: &Backward) -> DMatrix<f64> {
+        self.gram_tiled(x, fwd, bwd, GRAM_TILE)
+    }
+
+    /// `M = J Jᵀ` blocked over parameters and over samples.
+    ///
+    /// **Parameters.** `J`'s columns split into the blocks of [`Params`]; a weight block
+    /// contributes `(g_iᵀ g_j)(u_iᵀ u_j)·scale²` to `M_ij` (`g` the adjoint at the layer's output,
+    /// `u` its input), a bias block `g_iᵀ g_j`. So `M = Σ_blocks (GᵀG) ∘ (c·UᵀU + a)`: products
+    /// with inner dimension `n` instead of one with inner dimension `P ≈ L n²`, and `J` (`N × P`)
+    /// is never formed — only the factors `G`, `U` (`n × N` per layer) that the passes hold
+    /// anyway.
+    ///
+    /// **Samples.** `M` is assembled from `tile × tile` blocks `M_IJ = Σ (G_Iᵀ G_J) ∘ (…)`, `I ≤ J`,
+    /// so no `N × N` temporary besides the result exists, each tile's operands stay in cache, and
+    /// the tiles are computed in parallel (rayon). Each tile is computed by one thread with a fixed
+    /// operation order and the tiling depends only on `tile`, never on the thread count, so the
+    /// result is bit-identical with any number of threads. Tiles above the diagonal are mirrored
+    /// and diagonal tiles symmetrized, so `M` is exactly symmetric. The tests check it against the
+    /// explicit `J Jᵀ`.
+    pub fn gram_tiled(&self, x: &DMatrix<f64>, fwd: &Forward, bwd: &Backward, tile: usize) -> DMatrix<f64> {
+        let samples = x.ncols();
         let (n, d) = (self.width() as f64, x.nrows() as f64);
-        let inner = |m: &DMatrix<f64>| m.transpose() * m;
-        let h_last = fwd.h.last().expect("h_L is present");
-        let mut gram = inner(h_last) / n;
-        gram += inner(&bwd.gh0).component_mul(&inner(x)) / d;
+        let h_last = fwd.h.last().expect("h_L is present"); // invariant: forward pushes h_0
+        // (left factor, right factor or none, scale of the right Gram, constant added to it):
+        // term = (AᵀA) ∘ (c·BᵀB + a), or c·AᵀA when there is no right factor.
+        let mut terms: Vec<GramTerm<'_>> = Vec::new();
+        terms.push((h_last, None, 1.0 / n, 0.0));
+        terms.push((&bwd.gh0, Some(x), 1.0 / d, 0.0));
         for (g, h) in bwd.gz.iter().zip(&fwd.h) {
-            let mut hh = inner(h) / n;
-            hh.add_scalar_mut(1.0);
-            gram += inner(g).component_mul(&hh);
+            terms.push((g, Some(h), 1.0 / n, 1.0));
         }
-        // The blocked product may round (i, j) and (j, i) differently; M is symmetric by definition.
-        (&gram + gram.transpose()) * 0.5
+        // Owned transposes (N × k) so that a tile's left operand is a unit-row-stride view (see the
+        // module documentation on nalgebra's strided `gemm`).
+        let transposed: Vec<(DMatrix<f64>, Option<DMatrix<f64>>)> = terms
+            .iter()
+            .map(|(a, b, _, _)| (a.transpose(), b.map(|b| b.transpose())))
+            .collect();
+        let tile = tile.max(1);
+        let starts: Vec<usize> = (0..samples).step_by(tile).collect();
+        let pairs: Vec<(usize, usize)> = (0..starts.len())
+            .flat_map(|i| (i..starts.len()).map(move |j| (i, j)))
+            .collect();
+        let len = |k: usize| tile.min(samples - starts[k]);
+        let blocks: Vec<DMatrix<f64>> = pairs
+            .par_iter()
+            .map(|&(bi, bj)| {
+                let (i0, j0, ni, nj) = (starts[bi], starts[bj], len(bi), len(bj));
+                let mut acc = DMatrix::zeros(ni, nj);
+                let mut left = DMatrix::zeros(ni, nj);
+                let mut right = DMatrix::zeros(ni, nj);
+                for ((a, b, c, add), (at, bt)) in terms.iter().zip(&transposed) {
+                    left.gemm(1.0, &at.rows(i0, ni), &a.columns(j0, nj), 0.0);
+                    match (b, bt) {
+                        (Some(b), Some(bt)) => {
+                            right.gemm(*c, &bt.rows(i0, ni), &b.columns(j0, nj), 0.0);
+                            right.add_scalar_mut(*add);
+                            left.component_mul_assign(&right);
+                            acc += &left;
+                        }
+                        _ => acc.zip_apply(&left, |av, lv| *av += c * lv),
+                    }
+                }
+                acc
+            })
+            .collect();
+        let mut gram = DMatrix::zeros(samples, samples);
+        for (&(bi, bj), block) in pairs.iter().zip(&blocks) {
+            let (i0, j0) = (starts[bi], starts[bj]);
+            if bi == bj {
+                // A diagonal tile may round (i, j) and (j, i) differently; M is symmetric.
+                let sym = (block + block.transpose()) * 0.5;
+                gram.view_mut((i0, j0), sym.shape()).copy_from(&sym);
+            } else {
+                gram.view_mut((i0, j0), block.shape()).copy_from(block);
+                gram.view_mut((j0, i0), (block.ncols(), block.nrows()))
+                    .copy_from(&block.transpose());
+            }
+        }
+        gram
     }
 
     /// `max_i ‖∂h_{k+1}/∂h_k (x_i)‖_op` for each hidden layer `k` (length `L`).
@@ -296,10 +450,11 @@ impl Model {
             Arch::Plain => (false, inv_sqrt_n),
             Arch::Residual => (true, inv_sqrt_n * self.branch_scale()),
         };
+        // Layers are independent: one per task, each computed exactly as it would be serially.
         self.params
             .w
-            .iter()
-            .zip(&fwd.dtanh)
+            .par_iter()
+            .zip(fwd.dtanh.par_iter())
             .map(|(w, s)| {
                 layer_operator_norms(w, s, identity, c, &self.lanczos_start)
                     .into_iter()

@@ -4,6 +4,7 @@
 use super::model::Model;
 use super::spectral::largest_tridiagonal_eigenvalue;
 use super::*;
+use crate::rundata::RunData;
 use std::cell::Cell;
 
 const ARCHS: [Arch; 2] = [Arch::Plain, Arch::Residual];
@@ -20,6 +21,7 @@ fn config(arch: Arch, depth: usize, width: usize, samples: usize) -> TrainConfig
         checkpoints: 2,
         seed: 7,
         save_jacobian: false,
+        lambda_dt_target: None,
     }
 }
 
@@ -166,6 +168,7 @@ fn gram_is_symmetric_psd_and_loss_decreases() {
             checkpoints: 9,
             seed: 3,
             save_jacobian: false,
+            lambda_dt_target: None,
         };
         let run = train(&cfg, None).unwrap();
         assert_eq!(run.times.len(), 9);
@@ -199,6 +202,7 @@ fn same_seed_same_run_different_seed_different_run() {
         checkpoints: 5,
         seed: 11,
         save_jacobian: true,
+        lambda_dt_target: None,
     };
     let a = train(&cfg, None).unwrap();
     let b = train(&cfg, None).unwrap();
@@ -237,6 +241,7 @@ fn residual_follows_gradient_flow_to_first_order() {
             checkpoints: 5,
             seed: 5,
             save_jacobian: false,
+            lambda_dt_target: None,
         };
         let run = train(&cfg, None).unwrap();
         let mut worst = 0.0_f64;
@@ -463,4 +468,283 @@ fn default_config_is_the_documented_one() {
     );
     assert!(rel(d.learning_rate, 1e-3) < 1e-15);
     assert!(d.validate().is_ok());
+}
+
+/// The naive `J Jᵀ` (explicit Jacobian, nalgebra's product) against the tiled, factored Gram for
+/// tilings that split the samples unevenly, into single samples and not at all.
+#[test]
+fn tiled_gram_equals_naive_j_jt_for_every_tiling() {
+    for arch in ARCHS {
+        let cfg = config(arch, 3, 8, 11);
+        let (data, model) = setup(&cfg);
+        let fwd = model.forward(&data.x);
+        let unit = model.backward(&fwd, &DVector::from_element(cfg.samples, 1.0));
+        let jac = model.jacobian(&data.x, &fwd, &unit);
+        // Naive J Jᵀ, entry by entry (independent of any blocking).
+        let naive = DMatrix::from_fn(cfg.samples, cfg.samples, |i, j| jac.row(i).dot(&jac.row(j)));
+        for tile in [1, 3, 4, 11, 128] {
+            let m = model.gram_tiled(&data.x, &fwd, &unit, tile);
+            let err = rel_mat(&m, &naive);
+            assert!(err < 1e-12, "{arch} tile {tile}: {err:e}");
+            assert_eq!(m, m.transpose(), "{arch} tile {tile}: exactly symmetric");
+        }
+    }
+}
+
+#[test]
+fn lanczos_top_eigenvalue_matches_dense_eigen() {
+    let cfg = config(Arch::Residual, 2, 8, 40);
+    let (data, model) = setup(&cfg);
+    let fwd = model.forward(&data.x);
+    let unit = model.backward(&fwd, &DVector::from_element(cfg.samples, 1.0));
+    let m = model.gram(&data.x, &fwd, &unit);
+    let want = m.clone().symmetric_eigenvalues().max();
+    let got = spectral::largest_eigenvalue(&m);
+    assert!(rel(got, want) < 1e-10, "{got} vs {want}");
+    // A diagonal matrix with a known top value, and a rank-one one.
+    let d = DMatrix::from_diagonal(&DVector::from_fn(30, |i, _| 1.0 + i as f64));
+    assert!(rel(spectral::largest_eigenvalue(&d), 30.0) < 1e-12);
+    let v = DVector::from_fn(9, |i, _| (i as f64 - 4.0) / 3.0);
+    let r1 = &v * v.transpose();
+    assert!(rel(spectral::largest_eigenvalue(&r1), v.norm_squared()) < 1e-12);
+}
+
+/// `max λ_max·Δt` recomputed from the written run alone (dense eigenvalues of each `gram[k]`).
+fn achieved_lambda_dt(run: &RunData) -> f64 {
+    let top: Vec<f64> = run
+        .gram
+        .iter()
+        .map(|m| m.clone().symmetric_eigenvalues().max())
+        .collect();
+    (0..run.times.len() - 1)
+        .map(|k| (run.times[k + 1] - run.times[k]) * top[k].max(top[k + 1]))
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn adaptive_spacing_meets_the_target_and_reports_it() {
+    let base = TrainConfig {
+        arch: Arch::Residual,
+        depth: 2,
+        width: 8,
+        input_dim: 3,
+        samples: 12,
+        steps: 300,
+        learning_rate: 2e-3,
+        checkpoints: 301,
+        seed: 4,
+        save_jacobian: false,
+        lambda_dt_target: None,
+    };
+    // Evenly spaced: the summary reports what the data shows.
+    let (even, even_summary) = run(&base, None).unwrap();
+    assert_eq!(even.times.len(), 301);
+    let even_achieved = achieved_lambda_dt(&even);
+    assert!(rel(even_summary.max_lambda_dt, even_achieved) < 1e-9);
+    assert_eq!(even_summary.target_met(), None);
+    // Coarse evenly spaced checkpoints miss a target that adaptive spacing meets with far fewer.
+    let target = 0.1;
+    let coarse = TrainConfig {
+        checkpoints: 4,
+        ..base.clone()
+    };
+    let (_, coarse_summary) = run(&coarse, None).unwrap();
+    assert!(coarse_summary.max_lambda_dt > target, "{coarse_summary:?}");
+    let adaptive = TrainConfig {
+        lambda_dt_target: Some(target),
+        ..base.clone()
+    };
+    let (run_a, summary) = run(&adaptive, None).unwrap();
+    let achieved = achieved_lambda_dt(&run_a);
+    println!(
+        "adaptive: {} checkpoints, achieved {achieved:.4} (summary {:.4}); even: {even_achieved:.4}",
+        run_a.times.len(),
+        summary.max_lambda_dt
+    );
+    assert!(rel(summary.max_lambda_dt, achieved) < 1e-9);
+    assert!(achieved <= target, "{achieved}");
+    assert_eq!(summary.target_met(), Some(true));
+    assert!(run_a.times.len() < 301, "{}", run_a.times.len());
+    assert!(
+        rel(*run_a.times.last().unwrap(), 300.0 * 2e-3) < 1e-15,
+        "ends at the last step"
+    );
+    assert!(run_a.times.windows(2).all(|w| w[1] > w[0]));
+    // Each interval is the largest whole number of steps within the target at its start (or the
+    // rest of the run).
+    for k in 0..run_a.times.len() - 1 {
+        // Whole step counts, recovered exactly from the times (step · η).
+        let steps_taken = ((run_a.times[k + 1] - run_a.times[k]) / 2e-3).round() as u64;
+        let rate = match k {
+            0 => summary.lambda_max[0],
+            _ => summary.lambda_max[k] * (summary.lambda_max[k] / summary.lambda_max[k - 1]).max(1.0),
+        };
+        let allowed = (target / (rate * 2e-3)).floor().max(1.0) as u64;
+        let rest = 300 - (run_a.times[k] / 2e-3).round() as u64;
+        assert!(
+            steps_taken == allowed || steps_taken == rest,
+            "{k}: {steps_taken} {allowed} {rest}"
+        );
+    }
+    // A small budget: all of it is used, the run still ends at the last step, and the miss is
+    // reported.
+    let tight = TrainConfig {
+        checkpoints: 5,
+        lambda_dt_target: Some(1e-3),
+        ..base.clone()
+    };
+    let (run_t, summary_t) = run(&tight, None).unwrap();
+    assert_eq!(run_t.times.len(), 5);
+    assert!(rel(*run_t.times.last().unwrap(), 0.6) < 1e-15);
+    assert_eq!(summary_t.target_met(), Some(false));
+    assert!(summary_t.line().contains("NOT met"), "{}", summary_t.line());
+}
+
+#[test]
+fn budget_rule_never_runs_out_of_checkpoints() {
+    // Whatever the eigenvalue, `checkpoints` checkpoints always reach the last step.
+    for (steps, budget) in [(10, 2), (10, 3), (1000, 7), (97, 96), (5, 6)] {
+        for lambda in [0.0, 1e-9, 1.0, 1e9, f64::INFINITY] {
+            let cfg = TrainConfig {
+                steps,
+                checkpoints: budget,
+                lambda_dt_target: Some(0.1),
+                ..TrainConfig::default()
+            };
+            let mut at = vec![0];
+            while let Some(next) = next_checkpoint(&cfg, at.len(), *at.last().unwrap(), lambda) {
+                assert!(next > *at.last().unwrap());
+                at.push(next);
+            }
+            assert!(at.len() <= budget, "{steps} {budget} {lambda}: {at:?}");
+            assert_eq!(*at.last().unwrap(), steps, "{steps} {budget} {lambda}: {at:?}");
+        }
+    }
+}
+
+#[test]
+fn bit_identical_with_one_and_two_threads() {
+    // 300 samples: three Gram tiles per side and two sample chunks, so the parallel tiling and
+    // the chunked passes are exercised.
+    let cfg = TrainConfig {
+        arch: Arch::Plain,
+        depth: 3,
+        width: 6,
+        input_dim: 3,
+        samples: 300,
+        steps: 6,
+        learning_rate: 1e-3,
+        checkpoints: 3,
+        seed: 2,
+        save_jacobian: false,
+        lambda_dt_target: None,
+    };
+    let bytes = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let run = pool.install(|| train(&cfg, None)).unwrap();
+        crate::rundata::npz_bytes(&run, "test").unwrap()
+    };
+    let one = bytes(1);
+    assert_eq!(one, bytes(2));
+    assert_eq!(one, bytes(1), "and repeatable");
+}
+
+#[test]
+fn output_cap_is_checked_before_training() {
+    let big = |samples, checkpoints| TrainConfig {
+        samples,
+        steps: 1000,
+        checkpoints,
+        ..TrainConfig::default()
+    };
+    // 8·T·(N² + N) ≤ 4 GiB: N = 2048 allows 127 checkpoints, not 128.
+    assert!(big(2048, 127).validate().is_ok());
+    assert_eq!(
+        big(2048, 127).output_bytes(),
+        Some(8 * 127 * (2048 * 2048 + 2048))
+    );
+    match big(2048, 128).validate() {
+        Err(TrainError::InvalidConfig { field, message }) => {
+            assert_eq!(field, "checkpoints");
+            assert!(message.contains("at most 127 checkpoints"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // With Jacobians: P = 133 248 at width 128, so 8·100·256·P ≈ 27 GB.
+    let with_jacobian = TrainConfig {
+        save_jacobian: true,
+        width: 128,
+        ..big(256, 100)
+    };
+    assert!(
+        TrainConfig {
+            save_jacobian: false,
+            ..with_jacobian.clone()
+        }
+        .validate()
+        .is_ok()
+    );
+    match with_jacobian.validate() {
+        Err(TrainError::InvalidConfig { field, .. }) => assert_eq!(field, "save_jacobian"),
+        other => panic!("{other:?}"),
+    }
+    for bad in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+        let cfg = TrainConfig {
+            lambda_dt_target: Some(bad),
+            ..TrainConfig::default()
+        };
+        match cfg.validate() {
+            Err(TrainError::InvalidConfig { field, .. }) => assert_eq!(field, "lambda_dt_target"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn metadata_names_its_schema_and_the_achieved_value() {
+    let cfg = config(Arch::Plain, 1, 4, 3);
+    let (run_data, summary) = run(&cfg, None).unwrap();
+    let text = metadata_json(&cfg, &run_data, &summary).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["schema"], META_SCHEMA);
+    assert_eq!(v["checkpoints_written"], 2);
+    assert_eq!(v["lambda_max"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["max_lambda_dt"].as_f64(), Some(summary.max_lambda_dt));
+    assert_eq!(v["spacing"], "even");
+}
+
+/// Above `SAMPLE_CHUNK` samples the passes run on chunks; they agree with the one-batch passes.
+#[test]
+fn chunked_passes_match_the_whole_batch() {
+    for arch in ARCHS {
+        let cfg = config(arch, 3, 8, 300);
+        let (data, model) = setup(&cfg);
+        let fwd = model.forward(&data.x);
+        let whole = model.forward_serial(&data.x);
+        for (a, b) in fwd
+            .h
+            .iter()
+            .zip(&whole.h)
+            .chain(fwd.dtanh.iter().zip(&whole.dtanh))
+        {
+            assert_eq!(a.shape(), (8, 300));
+            assert!(rel_mat(a, b) < 1e-14, "{arch}: {:e}", rel_mat(a, b));
+        }
+        assert!((&fwd.out - &whole.out).norm() <= 1e-14 * whole.out.norm());
+        let e = &fwd.out - &data.y;
+        let chunked = model.backward(&fwd, &e);
+        let serial = model.backward_serial(&whole.dtanh, &e);
+        for (a, b) in chunked
+            .gz
+            .iter()
+            .zip(&serial.gz)
+            .chain([(&chunked.gh0, &serial.gh0)])
+        {
+            assert_eq!(a.shape(), (8, 300));
+            assert!(rel_mat(a, b) < 1e-14, "{arch}: {:e}", rel_mat(a, b));
+        }
+    }
 }
