@@ -8,18 +8,28 @@ always run.
 import importlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 import numpy as np
 import pytest
 
 
+_IMPORT_FAILURES: Dict[str, str] = {}
+
+
 def import_or_skip(name: str) -> Any:
-    """Import module ``name`` or skip the calling test, saying why."""
+    """Import module ``name`` or skip the calling test, saying why.
+
+    The first failure is remembered: torch refuses a second import attempt with a different,
+    less telling message.
+    """
+    if name in _IMPORT_FAILURES:
+        pytest.skip(_IMPORT_FAILURES[name])
     try:
         return importlib.import_module(name)
     except Exception as exc:  # noqa: BLE001 - any failure to import means "not available here"
-        pytest.skip(f"{name} is not importable: {type(exc).__name__}: {str(exc)[:200]}")
+        _IMPORT_FAILURES[name] = f"{name} is not importable: {type(exc).__name__}: {str(exc)[:200]}"
+        pytest.skip(_IMPORT_FAILURES[name])
 
 
 @pytest.fixture

@@ -111,7 +111,7 @@ def jacobian_from_fn(
         def one_sample(theta: Any, xi: Any) -> Any:
             return jnp.reshape(apply_fn(unravel(theta), xi[None]), (-1,))
 
-        per_sample = jax.jit(jax.vmap(jax.jacrev(one_sample), in_dims=(None, 0)))
+        per_sample = jax.jit(jax.vmap(jax.jacrev(one_sample), in_axes=(None, 0)))
         blocks = []
         for start in range(0, x.shape[0], block_size):
             jac = per_sample(flat, x[start : start + block_size])  # (b, K, P)

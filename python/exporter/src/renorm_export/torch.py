@@ -134,9 +134,10 @@ def jacobian_from_model(
     """
     _check_block(block_size)
     p64, fixed = _prepare(model, params)
-    with torch.no_grad():
-        jac = _jacobian64(model, p64, fixed, _inputs64(inputs), block_size)
-    return jac.cpu().numpy()
+    # No torch.no_grad() here: the parameters are detached, so no graph outside the transform is
+    # built anyway, and torch.func transforms are meant to run outside such contexts.
+    jac = _jacobian64(model, p64, fixed, _inputs64(inputs), block_size)
+    return jac.detach().cpu().numpy()
 
 
 def gram_from_model(
@@ -303,8 +304,8 @@ def record_run(
         with torch.no_grad():
             losses.append(float(loss(theta)))
         if step == next_mark:
+            jac = _jacobian64(model, theta, fixed, x, block_size).detach().cpu().numpy()
             with torch.no_grad():
-                jac = _jacobian64(model, theta, fixed, x, block_size).cpu().numpy()
                 residual = (forward(theta) - y).reshape(-1).cpu().numpy()
             gram = jac @ jac.T
             times.append(step * lr)
