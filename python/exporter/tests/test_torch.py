@@ -78,7 +78,8 @@ def test_tanh_net_jacobian_matches_finite_differences(torch, k):
     jac = jacobian_from_model(model, None, torch.tensor(x), block_size=3)
     params = _numpy_params(model)
     expected = _finite_difference_jacobian(_tanh_net_numpy, params, x, list(params))
-    assert jac.shape == (5 * k, 3 * 4 + 4 + 4 * k)
+    # Parameters: W1 (4×3), b1 (4), W2 (k×4), b2 (k).
+    assert jac.shape == (5 * k, 3 * 4 + 4 + 4 * k + k)
     assert np.max(np.abs(jac - expected)) < FD_TOL
 
 
