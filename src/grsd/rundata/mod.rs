@@ -46,6 +46,8 @@
 use nalgebra::{DMatrix, DVector};
 
 mod read;
+mod spectrum;
+mod stream;
 mod validate;
 mod write;
 
@@ -53,6 +55,9 @@ mod write;
 mod tests;
 
 pub use read::{read_npz, read_npz_bytes};
+pub use spectrum::Spectrum;
+pub(crate) use spectrum::view;
+pub use stream::{Checkpoint, RunHeader, stream_npz, stream_npz_bytes, stream_run};
 pub use write::{npz_bytes, write_npz};
 
 /// Relative tolerance of the symmetry check: `|M_ij − M_ji| ≤ SYMMETRY_RTOL · max|M|`.
