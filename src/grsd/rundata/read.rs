@@ -52,7 +52,13 @@ pub(super) struct Array {
 /// Reports an I/O error met while reading the archive. Corrupt or truncated data surfaces as an
 /// `io::Error` too; only errors that cannot come from the bytes themselves (permissions, a
 /// failing disk) are reported as [`Error::Io`] on `io_path`.
-pub(super) fn archive_error(origin: &str, what: &str, context: &str, e: io::Error, io_path: Option<&Path>) -> Error {
+pub(super) fn archive_error(
+    origin: &str,
+    what: &str,
+    context: &str,
+    e: io::Error,
+    io_path: Option<&Path>,
+) -> Error {
     use io::ErrorKind::{InvalidData, InvalidInput, Other, UnexpectedEof};
     match io_path {
         Some(path) if !matches!(e.kind(), InvalidData | InvalidInput | UnexpectedEof | Other) => {
@@ -242,9 +248,7 @@ pub(super) fn layout(
     let l = norms
         .map(|a| expect(a, "layer_jacobian_norms", "L"))
         .transpose()?;
-    let p = jacobian
-        .map(|a| expect(a, "jacobian", "P"))
-        .transpose()?;
+    let p = jacobian.map(|a| expect(a, "jacobian", "P")).transpose()?;
 
     Ok((t, n, l, p))
 }
@@ -350,7 +354,8 @@ pub(super) fn with_array<R: Read + Seek, T>(
     let result = {
         let file = NpyFile::with_header(header, &mut body);
         let dtype_error = |e: npyz::DTypeError| invalid(origin, name, format!("cannot read dtype: {e}"));
-        let truncated = move |e: io::Error| archive_error(origin, name, "array data truncated or corrupt", e, io_path);
+        let truncated =
+            move |e: io::Error| archive_error(origin, name, "array data truncated or corrupt", e, io_path);
         // Integers are converted only when the conversion is exact: a time stamp or a count
         // that `f64` cannot hold would otherwise change silently.
         let inexact = move |index: usize, text: String| {

@@ -47,6 +47,27 @@ impl Spectrum {
     }
 }
 
+impl Spectrum {
+    /// [`Spectrum::of`], falling back to `nalgebra`'s symmetric QR iteration (which iterates
+    /// until it converges) in the rare case that `faer` reports no convergence; for a
+    /// non-square `m`, the spectrum of its leading square block.
+    pub fn of_or_fallback(m: &DMatrix<f64>) -> Spectrum {
+        if let Ok(s) = Spectrum::of(m) {
+            return s;
+        }
+        let n = m.nrows().min(m.ncols());
+        let square = m.view((0, 0), (n, n));
+        let sym = (square + square.transpose()) * 0.5;
+        let eigen = nalgebra::SymmetricEigen::new(sym);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&i, &j| eigen.eigenvalues[i].total_cmp(&eigen.eigenvalues[j]));
+        Spectrum {
+            values: order.iter().map(|&i| eigen.eigenvalues[i]).collect(),
+            vectors: Mat::from_fn(n, n, |r, c| eigen.eigenvectors[(r, order[c])]),
+        }
+    }
+}
+
 /// A `faer` view of an `nalgebra` matrix (both column-major; no copy).
 pub(crate) fn view(m: &DMatrix<f64>) -> MatRef<'_, f64> {
     MatRef::from_column_major_slice(m.as_slice(), m.nrows(), m.ncols())

@@ -113,41 +113,59 @@ fn stream_archive<R: Read + Seek>(
     let times = whole("times", &times_shape)?.ok_or_else(|| missing("times"))?;
     let residual = whole("residual", &residual_shape)?.ok_or_else(|| missing("residual"))?;
     let norms = match (&norms_shape, l) {
-        (Some(s), Some(l)) => whole("layer_jacobian_norms", s)?.map(|a| DMatrix::from_row_slice(t, l, &a.data)),
+        (Some(s), Some(l)) => {
+            whole("layer_jacobian_norms", s)?.map(|a| DMatrix::from_row_slice(t, l, &a.data))
+        }
         _ => None,
     };
     let small = RunData {
         times: times.data,
         gram: Vec::new(),
-        residual: residual.data.chunks_exact(n).map(DVector::from_row_slice).collect(),
+        residual: residual
+            .data
+            .chunks_exact(n)
+            .map(DVector::from_row_slice)
+            .collect(),
         layer_jacobian_norms: norms,
         jacobian: None,
     };
     small.validate_except_gram(origin)?;
 
     if let (Some(declared), Some(p)) = (&jacobian_shape, p) {
-        with_array(&mut archive, "jacobian", origin, io_path, |shape, order, values| {
-            if shape != declared.as_slice() {
-                return Err(invalid(origin, "jacobian", "array changed while reading"));
-            }
-            for (flat, value) in values.enumerate() {
-                let value = value?;
-                if !value.is_finite() {
-                    // The C-order index of the element at `flat` in file order.
-                    let (a, b, c) = match order {
-                        Order::C => (flat / (n * p), flat / p % n, flat % p),
-                        Order::Fortran => (flat % t, flat / t % n, flat / (t * n)),
-                    };
-                    let kind = if value.is_nan() { "NaN" } else if value > 0.0 { "+inf" } else { "-inf" };
-                    return Err(invalid(
-                        origin,
-                        &format!("jacobian[{a}, {b}, {c}]"),
-                        format!("value is {kind}; every entry must be finite"),
-                    ));
+        with_array(
+            &mut archive,
+            "jacobian",
+            origin,
+            io_path,
+            |shape, order, values| {
+                if shape != declared.as_slice() {
+                    return Err(invalid(origin, "jacobian", "array changed while reading"));
                 }
-            }
-            Ok(())
-        })?;
+                for (flat, value) in values.enumerate() {
+                    let value = value?;
+                    if !value.is_finite() {
+                        // The C-order index of the element at `flat` in file order.
+                        let (a, b, c) = match order {
+                            Order::C => (flat / (n * p), flat / p % n, flat % p),
+                            Order::Fortran => (flat % t, flat / t % n, flat / (t * n)),
+                        };
+                        let kind = if value.is_nan() {
+                            "NaN"
+                        } else if value > 0.0 {
+                            "+inf"
+                        } else {
+                            "-inf"
+                        };
+                        return Err(invalid(
+                            origin,
+                            &format!("jacobian[{a}, {b}, {c}]"),
+                            format!("value is {kind}; every entry must be finite"),
+                        ));
+                    }
+                }
+                Ok(())
+            },
+        )?;
     }
 
     let header = RunHeader {
@@ -242,4 +260,3 @@ pub fn stream_run(
     }
     Ok(header)
 }
-

@@ -287,7 +287,9 @@ pub(super) fn spectrum(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<Spect
         invalid(
             origin,
             &format!("gram[{t}]"),
-            format!("the eigenvalues of gram[{t}] ({n} × {n}) did not converge; the matrix is ill-formed: {why}"),
+            format!(
+                "the eigenvalues of gram[{t}] ({n} × {n}) did not converge; the matrix is ill-formed: {why}"
+            ),
         )
     })
 }
@@ -298,7 +300,10 @@ pub(super) fn check_gram_finite(origin: &str, t: usize, m: &DMatrix<f64>) -> Res
         Some((i, j, x)) => Err(invalid(
             origin,
             &format!("gram[{t}, {i}, {j}]"),
-            format!("value is {}; every entry must be finite", nonfinite(x).unwrap_or("not finite")),
+            format!(
+                "value is {}; every entry must be finite",
+                nonfinite(x).unwrap_or("not finite")
+            ),
         )),
         None => Ok(()),
     }
