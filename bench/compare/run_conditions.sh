@@ -26,10 +26,16 @@ PY="$WORK/venv/bin/python"
 cargo build --release --quiet
 RENORM=target/release/renorm
 
-# measure LABEL CMD…: runs CMD under /usr/bin/time -v; sets SECONDS_TAKEN and RSS_MB.
+# measure [LOCK] CMD…: runs CMD under /usr/bin/time -v (inside the lock if one is given, so the
+# wait for the lock is not timed); sets SECONDS_TAKEN and RSS_MB.
 measure() {
     local log="$WORK/time.log"
-    /usr/bin/time -v -o "$log" "$@" > "$WORK/out.txt"
+    if [ "$1" = --lock ]; then
+        shift
+        flock "$LOCK" /usr/bin/time -v -o "$log" "$@" > "$WORK/out.txt"
+    else
+        /usr/bin/time -v -o "$log" "$@" > "$WORK/out.txt"
+    fi
     SECONDS_TAKEN=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$log")
     RSS_MB=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$log")
 }
@@ -40,7 +46,7 @@ printf '|---|---|---|---|---|---|---|\n'
 for N in $SIZES; do
     RUN="$WORK/run_N${N}_T${T}.npz"
     [ -f "$RUN" ] || "$PY" bench/compare/conditions_numpy.py generate "$N" "$T" "$RUN"
-    measure flock "$LOCK" "$RENORM" conditions "$RUN" --format json --no-progress
+    measure --lock "$RENORM" conditions "$RUN" --format json --no-progress
     grep -q '"schema": *"renorm.conditions/1"' "$WORK/out.txt" || { echo "renorm failed on $RUN" >&2; exit 1; }
     R_S=$SECONDS_TAKEN R_MB=$RSS_MB
     measure "$PY" bench/compare/conditions_numpy.py analyze "$RUN"
