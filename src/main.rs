@@ -470,6 +470,40 @@ fn read_formula_file(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
+/// `renorm conditions` on a run file, streamed one checkpoint at a time with a progress bar
+/// (unless `--no-progress`/`--quiet` or stderr is not a terminal); standard input is held in
+/// memory (it is bounded) and evaluated as before.
+fn conditions_with_progress(
+    run: &std::path::Path,
+    spec: &renorm::conditions::ConditionsSpec,
+) -> Result<renorm::conditions::ConditionsReport> {
+    if cli_io::is_dash(run) {
+        let data = cli_io::read_run(run)?;
+        return Ok(renorm::conditions::evaluate(
+            &data,
+            &cli_io::input_name(run),
+            spec,
+        ));
+    }
+    let name = cli_io::input_name(run);
+    if cli_io::progress_wanted() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} checkpoints ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let mut tick = |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let result = renorm::conditions::evaluate_npz(run, &name, spec, &mut tick);
+        bar.finish_and_clear();
+        result
+    } else {
+        renorm::conditions::evaluate_npz(run, &name, spec, &mut |_, _| {})
+    }
+}
+
 fn train_with_progress(
     config: &renorm::train::TrainConfig,
 ) -> Result<(renorm::rundata::RunData, renorm::train::TrainSummary)> {
@@ -729,7 +763,6 @@ fn run(cli: Cli) -> Result<()> {
             output,
         } => {
             cli_io::stdin_at_most_once([run.as_path()].into_iter().chain(spec.as_deref()))?;
-            let data = cli_io::read_run(&run)?;
             let spec = match spec {
                 Some(p) => {
                     let (text, name) = cli_io::read_document(&p)?;
@@ -737,7 +770,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => renorm::conditions::ConditionsSpec::default(),
             };
-            let result = renorm::conditions::evaluate(&data, &cli_io::input_name(&run), &spec);
+            let result = conditions_with_progress(&run, &spec)?;
             let rendered = match format {
                 ReportFormat::Text => renorm::conditions::text_report(&result),
                 f => renorm::conditions::report(&result)?.render(render_format(f)),

@@ -7,14 +7,17 @@
 
 pub mod experiment;
 mod plots;
+#[cfg(test)]
+mod stream_tests;
 
 use crate::error::{Error, Result};
 use crate::report::{Block, Document, Report, code, strong, text};
 use crate::rules::{Conclusion, Engine, Fact, Premise, Rule, Step, StopReason, Truth};
-use crate::rundata::RunData;
+use crate::rundata::{self, RunData, RunHeader};
 use crate::shells::{self, ShellAnalysis, ShellOptions, ShellState};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::path::Path;
 
 /// JSON schema identifier.
 pub const SCHEMA: &str = "renorm.conditions/1";
@@ -361,13 +364,10 @@ struct Incoherence {
 ///
 /// The orientation of a pair does not matter: `x_jk = −x_kj` (A is antisymmetric), so the
 /// ordered pair `(β, α)` has the same `z²`. `None` if there is no forward difference.
-fn incoherence(run: &RunData, analysis: &ShellAnalysis, steps_ahead: usize) -> Option<Incoherence> {
-    if run.times.len() <= steps_ahead {
-        return None;
-    }
+fn incoherence(analysis: &ShellAnalysis, steps_ahead: usize) -> Option<Incoherence> {
     let s = analysis.snapshots.first()?;
-    let m_dot = (&run.gram[steps_ahead] - &run.gram[0]) / (run.times[steps_ahead] - run.times[0]);
-    let rotated = s.phi.transpose() * m_dot * &s.phi; // (φ_j, Ṁ φ_k) = rotated[(j, k)]
+    // (φ_j, Ṁ φ_k) = rotated[(j, k)], Ṁ the forward difference over `steps_ahead` checkpoints.
+    let rotated = analysis.initial_rates.get(steps_ahead.checked_sub(1)?)?;
     let n = s.lambda.len();
     let shell_index = |k: usize| s.shell[k].map(|a| (a - analysis.alpha_min) as usize);
     let m = analysis.shells;
@@ -432,14 +432,6 @@ fn incoherence(run: &RunData, analysis: &ShellAnalysis, steps_ahead: usize) -> O
         out.eta = Some(weighted / out.mode_pairs_used as f64);
     }
     Some(out)
-}
-
-fn jacobian_drift(run: &RunData) -> f64 {
-    let base = run.gram[0].norm();
-    run.gram
-        .iter()
-        .map(|m| (m - &run.gram[0]).norm() / base)
-        .fold(0.0, f64::max)
 }
 
 fn locality(states: &[&ShellState]) -> Option<f64> {
@@ -621,16 +613,91 @@ fn rules() -> Vec<Rule> {
     out
 }
 
-/// Runs every measurement and rule on a run.
+/// Runs every measurement and rule on a run held in memory.
 pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> ConditionsReport {
-    let th = &spec.thresholds;
     let analysis = shells::analyze(run, &spec.shells);
+    let samples = run.residual.first().map_or(0, |r| r.len());
+    evaluate_analysis(
+        analysis,
+        &run.times,
+        run.layer_jacobian_norms.as_ref(),
+        samples,
+        origin,
+        spec,
+    )
+}
+
+/// Runs every measurement and rule on the run at `path`, streamed one checkpoint at a time
+/// ([`rundata::stream_npz`]): memory `O(N²)`, not `O(T · N²)`. `origin` names the run in the
+/// report; `progress(done, total)` is called after each checkpoint.
+///
+/// The report equals that of [`evaluate`] on [`rundata::read_npz`]`(path)`. Errors: those of
+/// [`rundata::stream_npz`] (the file cannot be read or is not a valid run).
+pub fn evaluate_npz(
+    path: &Path,
+    origin: &str,
+    spec: &ConditionsSpec,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ConditionsReport> {
+    let mut analyzer = shells::Analyzer::new(&spec.shells);
+    let header = rundata::stream_npz(path, |h, c| {
+        let index = c.index;
+        analyzer.push(c.t, c.gram, c.residual, c.spectrum);
+        progress(index + 1, h.times.len());
+        Ok(())
+    })?;
+    Ok(evaluate_streamed(analyzer, &header, origin, spec))
+}
+
+/// [`evaluate_npz`] on the bytes of an `.npz` archive (`origin` also names it in errors).
+pub fn evaluate_npz_bytes(
+    bytes: &[u8],
+    origin: &str,
+    spec: &ConditionsSpec,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ConditionsReport> {
+    let mut analyzer = shells::Analyzer::new(&spec.shells);
+    let header = rundata::stream_npz_bytes(bytes, origin, |h, c| {
+        let index = c.index;
+        analyzer.push(c.t, c.gram, c.residual, c.spectrum);
+        progress(index + 1, h.times.len());
+        Ok(())
+    })?;
+    Ok(evaluate_streamed(analyzer, &header, origin, spec))
+}
+
+fn evaluate_streamed(
+    analyzer: shells::Analyzer,
+    header: &RunHeader,
+    origin: &str,
+    spec: &ConditionsSpec,
+) -> ConditionsReport {
+    evaluate_analysis(
+        analyzer.finish(),
+        &header.times,
+        header.layer_jacobian_norms.as_ref(),
+        header.samples,
+        origin,
+        spec,
+    )
+}
+
+/// The measurements and rules on a completed shell analysis.
+fn evaluate_analysis(
+    analysis: ShellAnalysis,
+    times: &[f64],
+    layer_jacobian_norms: Option<&nalgebra::DMatrix<f64>>,
+    samples: usize,
+    origin: &str,
+    spec: &ConditionsSpec,
+) -> ConditionsReport {
+    let th = &spec.thresholds;
     let clean: Vec<&ShellState> = analysis.clean_states();
     let mut rules_out = std::collections::BTreeMap::new();
     let mut engine = Engine::new();
 
     // C1: Π ≤ C_prop and the slope of ln Π against depth ≤ c1_slope (docs/theory.md §2.8).
-    let (c1, c1_truth) = match &run.layer_jacobian_norms {
+    let (c1, c1_truth) = match layer_jacobian_norms {
         Some(norms) if norms.ncols() > 0 => {
             let (pi, slope, interval) = gradient_propagation(norms);
             condition(
@@ -665,8 +732,8 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
     rules_out.insert("C1".to_string(), c1);
 
     // C2: the size-aware coherence fraction η at t₀ (docs/theory.md §2.8).
-    let inc1 = incoherence(run, &analysis, 1);
-    let eta2 = incoherence(run, &analysis, 2).and_then(|i| i.eta);
+    let inc1 = incoherence(&analysis, 1);
+    let eta2 = incoherence(&analysis, 2).and_then(|i| i.eta);
     let (c2, c2_truth) = match inc1 {
         Some(inc) => {
             let mut excluded = vec![Exclusion {
@@ -730,7 +797,7 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
     rules_out.insert("C2".to_string(), c2);
 
     // C3: δ_M ≤ delta_m and locality far/near ≤ locality.
-    let delta_m = jacobian_drift(run);
+    let delta_m = analysis.gram_drift;
     let local = locality(&clean);
     let (c3, c3_truth) = condition(
         Some(delta_m),
@@ -900,12 +967,12 @@ pub fn evaluate(run: &RunData, origin: &str, spec: &ConditionsSpec) -> Condition
     ConditionsReport {
         schema: SCHEMA.into(),
         run: origin.into(),
-        checkpoints: run.times.len(),
-        samples: run.residual.first().map_or(0, |r| r.len()),
+        checkpoints: times.len(),
+        samples,
         shells: analysis.shells,
         spec: spec.clone(),
         rules: rules_out,
-        balance: analysis.balance(&run.times),
+        balance: analysis.balance(times),
         closure_residuals,
         drift: shells::drift(&fitted.k, spec.shells.h),
         exponent_b,

@@ -28,7 +28,8 @@
 //! - every entry is finite;
 //! - `times` is strictly increasing;
 //! - each `gram[t]` is symmetric: `|M_ij − M_ji| ≤` [`SYMMETRY_RTOL`]` · max|M|`;
-//! - each `gram[t]` is positive semidefinite: `λ_min ≥ −`[`PSD_RTOL`]` · max|λ|`;
+//! - each `gram[t]` is positive semidefinite: `λ_min ≥ −`[`PSD_RTOL`]` · max|λ|`, with the
+//!   eigenvalues of `(M + Mᵀ)/2` from [`Spectrum::of`] (`faer`'s symmetric eigensolver);
 //! - `layer_jacobian_norms` is non-negative.
 //!
 //! Each failure is an [`Error::InvalidInput`](crate::error::Error::InvalidInput) whose
@@ -36,6 +37,13 @@
 //! `run.npz: gram[3, 1, 2]`. No input makes the reader panic or allocate without bound:
 //! headers are size- and depth-limited and declared shapes are checked against
 //! [`MAX_ELEMENTS`] before anything is allocated.
+//!
+//! # Streaming
+//!
+//! [`stream_npz`] and [`stream_npz_bytes`] read the same files under the same rules, but hand
+//! the checkpoints over one at a time (each validated and decomposed once, [`Spectrum`]), so a
+//! run with thousands of samples is analysed in `O(N²)` memory rather than `O(T · N²)`; see
+//! [`stream_npz`] for what is read whole and in which order the rules are checked.
 //!
 //! # Writing
 //!
@@ -46,6 +54,8 @@
 use nalgebra::{DMatrix, DVector};
 
 mod read;
+mod spectrum;
+mod stream;
 mod validate;
 mod write;
 
@@ -53,6 +63,9 @@ mod write;
 mod tests;
 
 pub use read::{read_npz, read_npz_bytes};
+pub use spectrum::Spectrum;
+pub(crate) use spectrum::view;
+pub use stream::{Checkpoint, RunHeader, stream_npz, stream_npz_bytes, stream_run};
 pub use write::{npz_bytes, write_npz};
 
 /// Relative tolerance of the symmetry check: `|M_ij − M_ji| ≤ SYMMETRY_RTOL · max|M|`.

@@ -44,15 +44,21 @@ pub fn read_npz_bytes(bytes: &[u8], origin: &str) -> Result<RunData> {
 }
 
 /// One array as read: shape and elements in C order.
-struct Array {
-    shape: Vec<usize>,
-    data: Vec<f64>,
+pub(super) struct Array {
+    pub(super) shape: Vec<usize>,
+    pub(super) data: Vec<f64>,
 }
 
 /// Reports an I/O error met while reading the archive. Corrupt or truncated data surfaces as an
 /// `io::Error` too; only errors that cannot come from the bytes themselves (permissions, a
 /// failing disk) are reported as [`Error::Io`] on `io_path`.
-fn archive_error(origin: &str, what: &str, context: &str, e: io::Error, io_path: Option<&Path>) -> Error {
+pub(super) fn archive_error(
+    origin: &str,
+    what: &str,
+    context: &str,
+    e: io::Error,
+    io_path: Option<&Path>,
+) -> Error {
     use io::ErrorKind::{InvalidData, InvalidInput, Other, UnexpectedEof};
     match io_path {
         Some(path) if !matches!(e.kind(), InvalidData | InvalidInput | UnexpectedEof | Other) => {
@@ -63,7 +69,29 @@ fn archive_error(origin: &str, what: &str, context: &str, e: io::Error, io_path:
 }
 
 fn read_archive<R: Read + Seek>(reader: R, origin: &str, io_path: Option<&Path>) -> Result<RunData> {
-    let mut archive = NpzArchive::new(reader).map_err(|e| {
+    let mut archive = open_archive(reader, origin, io_path)?;
+    let mut read = |name: &str| read_array(&mut archive, name, origin, io_path);
+    // Presence was checked on opening; the fallback only keeps this free of `unwrap`.
+    let mut required =
+        |name: &str| read(name)?.ok_or_else(|| invalid(origin, name, "required array is missing"));
+    let times = required("times")?;
+    let gram = required("gram")?;
+    let residual = required("residual")?;
+    let norms = read("layer_jacobian_norms")?;
+    let jacobian = read("jacobian")?;
+
+    let run = assemble(origin, times, gram, residual, norms, jacobian)?;
+    run.validate(origin)?;
+    Ok(run)
+}
+
+/// Opens the archive and checks the required arrays are present.
+pub(super) fn open_archive<R: Read + Seek>(
+    reader: R,
+    origin: &str,
+    io_path: Option<&Path>,
+) -> Result<NpzArchive<R>> {
+    let archive = NpzArchive::new(reader).map_err(|e| {
         archive_error(
             origin,
             "",
@@ -107,19 +135,7 @@ fn read_archive<R: Read + Seek>(reader: R, origin: &str, io_path: Option<&Path>)
         ));
     }
 
-    let mut read = |name: &str| read_array(&mut archive, name, origin, io_path);
-    // Presence was checked above; the fallback only keeps this free of `unwrap`.
-    let mut required =
-        |name: &str| read(name)?.ok_or_else(|| invalid(origin, name, "required array is missing"));
-    let times = required("times")?;
-    let gram = required("gram")?;
-    let residual = required("residual")?;
-    let norms = read("layer_jacobian_norms")?;
-    let jacobian = read("jacobian")?;
-
-    let run = assemble(origin, times, gram, residual, norms, jacobian)?;
-    run.validate(origin)?;
-    Ok(run)
+    Ok(archive)
 }
 
 /// Checks the shapes against the layout and cuts the flat arrays into per-checkpoint matrices.
@@ -131,72 +147,14 @@ fn assemble(
     norms: Option<Array>,
     jacobian: Option<Array>,
 ) -> Result<RunData> {
-    let [t] = times.shape[..] else {
-        return Err(invalid(
-            origin,
-            "times",
-            format!("expected shape (T,), found {}", fmt_shape(&times.shape)),
-        ));
-    };
-    if t == 0 {
-        return Err(invalid(
-            origin,
-            "times",
-            "no checkpoints: expected shape (T,) with T ≥ 1, found (0,)",
-        ));
-    }
-
-    let n = match gram.shape[..] {
-        [gt, n, m] if gt == t && n == m && n >= 1 => n,
-        _ => {
-            let n = gram.shape.get(1).copied().filter(|&n| n >= 1);
-            let expected = match n {
-                Some(n) => format!("({t}, {n}, {n})"),
-                None => format!("({t}, N, N) with N ≥ 1"),
-            };
-            return Err(invalid(
-                origin,
-                "gram",
-                format!(
-                    "expected shape (T, N, N) = {expected} (T = {t} from `times`), found {}",
-                    fmt_shape(&gram.shape)
-                ),
-            ));
-        }
-    };
-
-    let expect = |array: &Array, name: &str, axis2: &str| -> Result<usize> {
-        match array.shape[..] {
-            [at, an] if axis2.is_empty() && at == t && an == n => Ok(0),
-            [at, l] if axis2 == "L" && at == t && l >= 1 => Ok(l),
-            [at, an, p] if axis2 == "P" && at == t && an == n && p >= 1 => Ok(p),
-            _ => {
-                let expected = match axis2 {
-                    "" => format!("(T, N) = ({t}, {n})"),
-                    "L" => format!("(T, L) = ({t}, L) with L ≥ 1"),
-                    _ => format!("(T, N, P) = ({t}, {n}, P) with P ≥ 1"),
-                };
-                Err(invalid(
-                    origin,
-                    name,
-                    format!(
-                        "expected shape {expected} (T = {t} from `times`, N = {n} from `gram`), found {}",
-                        fmt_shape(&array.shape)
-                    ),
-                ))
-            }
-        }
-    };
-    expect(&residual, "residual", "")?;
-    let l = norms
-        .as_ref()
-        .map(|a| expect(a, "layer_jacobian_norms", "L"))
-        .transpose()?;
-    let p = jacobian
-        .as_ref()
-        .map(|a| expect(a, "jacobian", "P"))
-        .transpose()?;
-
+    let (t, n, l, p) = layout(
+        origin,
+        &times.shape,
+        &gram.shape,
+        &residual.shape,
+        norms.as_ref().map(|a| a.shape.as_slice()),
+        jacobian.as_ref().map(|a| a.shape.as_slice()),
+    )?;
     // The shapes are now known to match the element counts, so every chunk below is full.
     Ok(RunData {
         times: times.data,
@@ -220,13 +178,119 @@ fn assemble(
     })
 }
 
+/// Checks the declared shapes against the layout: `(T, N, L, P)`, the last two for the
+/// optional arrays present.
+pub(super) fn layout(
+    origin: &str,
+    times: &[usize],
+    gram: &[usize],
+    residual: &[usize],
+    norms: Option<&[usize]>,
+    jacobian: Option<&[usize]>,
+) -> Result<(usize, usize, Option<usize>, Option<usize>)> {
+    let [t] = times[..] else {
+        return Err(invalid(
+            origin,
+            "times",
+            format!("expected shape (T,), found {}", fmt_shape(times)),
+        ));
+    };
+    if t == 0 {
+        return Err(invalid(
+            origin,
+            "times",
+            "no checkpoints: expected shape (T,) with T ≥ 1, found (0,)",
+        ));
+    }
+
+    let n = match gram[..] {
+        [gt, n, m] if gt == t && n == m && n >= 1 => n,
+        _ => {
+            let n = gram.get(1).copied().filter(|&n| n >= 1);
+            let expected = match n {
+                Some(n) => format!("({t}, {n}, {n})"),
+                None => format!("({t}, N, N) with N ≥ 1"),
+            };
+            return Err(invalid(
+                origin,
+                "gram",
+                format!(
+                    "expected shape (T, N, N) = {expected} (T = {t} from `times`), found {}",
+                    fmt_shape(gram)
+                ),
+            ));
+        }
+    };
+
+    let expect = |shape: &[usize], name: &str, axis2: &str| -> Result<usize> {
+        match shape[..] {
+            [at, an] if axis2.is_empty() && at == t && an == n => Ok(0),
+            [at, l] if axis2 == "L" && at == t && l >= 1 => Ok(l),
+            [at, an, p] if axis2 == "P" && at == t && an == n && p >= 1 => Ok(p),
+            _ => {
+                let expected = match axis2 {
+                    "" => format!("(T, N) = ({t}, {n})"),
+                    "L" => format!("(T, L) = ({t}, L) with L ≥ 1"),
+                    _ => format!("(T, N, P) = ({t}, {n}, P) with P ≥ 1"),
+                };
+                Err(invalid(
+                    origin,
+                    name,
+                    format!(
+                        "expected shape {expected} (T = {t} from `times`, N = {n} from `gram`), found {}",
+                        fmt_shape(shape)
+                    ),
+                ))
+            }
+        }
+    };
+    expect(residual, "residual", "")?;
+    let l = norms
+        .map(|a| expect(a, "layer_jacobian_norms", "L"))
+        .transpose()?;
+    let p = jacobian.map(|a| expect(a, "jacobian", "P")).transpose()?;
+
+    Ok((t, n, l, p))
+}
+
 /// Reads array `name` (if present) as `f64` in C order.
-fn read_array<R: Read + Seek>(
+pub(super) fn read_array<R: Read + Seek>(
     archive: &mut NpzArchive<R>,
     name: &str,
     origin: &str,
     io_path: Option<&Path>,
 ) -> Result<Option<Array>> {
+    with_array(archive, name, origin, io_path, |shape, order, values| {
+        // Never trust the count for the allocation: the Vec grows only as data actually arrives.
+        let count: usize = shape.iter().product();
+        let mut data = Vec::with_capacity(count.min(1 << 16));
+        for value in values {
+            data.push(value?);
+        }
+        if order == Order::Fortran {
+            data = fortran_to_c(shape, &data);
+        }
+        Ok(Array {
+            shape: shape.to_vec(),
+            data,
+        })
+    })
+}
+
+/// The elements of one array in file order, each converted exactly to `f64` or an error naming
+/// the array.
+pub(super) type Elements<'a> = dyn Iterator<Item = Result<f64>> + 'a;
+
+/// Opens array `name` (if present), vets its header and hands `visit` its shape, storage order
+/// and elements in file order. `visit` must consume every element (or fail); afterwards the
+/// entry is checked to end there, which also makes the zip reader verify its CRC.
+pub(super) fn with_array<R: Read + Seek, T>(
+    archive: &mut NpzArchive<R>,
+    name: &str,
+    origin: &str,
+    io_path: Option<&Path>,
+    visit: impl FnOnce(&[usize], Order, &mut Elements<'_>) -> Result<T>,
+) -> Result<Option<T>> {
     let fail = |context: &str, e: io::Error| archive_error(origin, name, context, e, io_path);
     let entry_name = npyz::npz::file_name_from_array_name(name);
     let mut entry = match archive.zip_archive().by_name(&entry_name) {
@@ -268,11 +332,10 @@ fn read_array<R: Read + Seek>(
     })?;
     let width = kind.width();
     let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect(); // d ≤ MAX_ELEMENTS
-    let count = count as usize;
 
     // A cheap early check against the size the zip directory declares; the actual read below
     // catches entries whose declared size lies.
-    let expected_size = prefix.bytes.len() as u64 + count as u64 * width;
+    let expected_size = prefix.bytes.len() as u64 + count * width;
     if declared_size != expected_size {
         return Err(invalid(
             origin,
@@ -288,46 +351,56 @@ fn read_array<R: Read + Seek>(
 
     let order = header.order();
     let mut body = BufReader::with_capacity(1 << 16, entry);
-    // Never trust the count for the allocation: the Vec grows only as data actually arrives.
-    let mut data = Vec::with_capacity(count.min(1 << 16));
-    let file = NpyFile::with_header(header, &mut body);
-    let truncated = |e| fail("array data truncated or corrupt", e);
-    let dtype_error = |e: npyz::DTypeError| invalid(origin, name, format!("cannot read dtype: {e}"));
-    // Integers are converted only when the conversion is exact: a time stamp or a count that
-    // `f64` cannot hold would otherwise change silently.
-    let inexact = |index: usize, text: String| {
-        invalid(
-            origin,
-            name,
-            format!(
-                "integer {text} at flat index {index} cannot be represented exactly as float64 \
-                 (|v| > 2^53); convert the array to float64 yourself if rounding is acceptable"
-            ),
-        )
-    };
-    macro_rules! read_as {
-        ($t:ty, $convert:expr) => {
-            for value in file.data::<$t>().map_err(dtype_error)? {
-                let value = value.map_err(truncated)?;
-                let index = data.len();
-                data.push($convert(value, index)?);
-            }
+    let result = {
+        let file = NpyFile::with_header(header, &mut body);
+        let dtype_error = |e: npyz::DTypeError| invalid(origin, name, format!("cannot read dtype: {e}"));
+        let truncated =
+            move |e: io::Error| archive_error(origin, name, "array data truncated or corrupt", e, io_path);
+        // Integers are converted only when the conversion is exact: a time stamp or a count
+        // that `f64` cannot hold would otherwise change silently.
+        let inexact = move |index: usize, text: String| {
+            invalid(
+                origin,
+                name,
+                format!(
+                    "integer {text} at flat index {index} cannot be represented exactly as float64 \
+                     (|v| > 2^53); convert the array to float64 yourself if rounding is acceptable"
+                ),
+            )
         };
-    }
-    match kind {
-        ElementKind::Float(8) => read_as!(f64, |v: f64, _| Ok::<f64, crate::error::Error>(v)),
-        ElementKind::Float(_) => read_as!(f32, |v: f32, _| Ok::<f64, crate::error::Error>(f64::from(v))),
-        ElementKind::Signed(1) => read_as!(i8, |v: i8, _| Ok::<f64, crate::error::Error>(f64::from(v))),
-        ElementKind::Signed(2) => read_as!(i16, |v: i16, _| Ok::<f64, crate::error::Error>(f64::from(v))),
-        ElementKind::Signed(4) => read_as!(i32, |v: i32, _| Ok::<f64, crate::error::Error>(f64::from(v))),
-        ElementKind::Signed(_) => read_as!(i64, |v: i64, i| exact_i64(v)
-            .ok_or_else(|| inexact(i, v.to_string()))),
-        ElementKind::Unsigned(1) => read_as!(u8, |v: u8, _| Ok::<f64, crate::error::Error>(f64::from(v))),
-        ElementKind::Unsigned(2) => read_as!(u16, |v: u16, _| Ok::<f64, crate::error::Error>(f64::from(v))),
-        ElementKind::Unsigned(4) => read_as!(u32, |v: u32, _| Ok::<f64, crate::error::Error>(f64::from(v))),
-        ElementKind::Unsigned(_) => read_as!(u64, |v: u64, i| exact_u64(v)
-            .ok_or_else(|| inexact(i, v.to_string()))),
-    }
+        macro_rules! widen {
+            ($t:ty) => {
+                Box::new(
+                    file.data::<$t>()
+                        .map_err(dtype_error)?
+                        .map(move |v| v.map(f64::from).map_err(truncated)),
+                )
+            };
+        }
+        let mut values: Box<Elements<'_>> = match kind {
+            ElementKind::Float(8) => widen!(f64),
+            ElementKind::Float(_) => widen!(f32),
+            ElementKind::Signed(1) => widen!(i8),
+            ElementKind::Signed(2) => widen!(i16),
+            ElementKind::Signed(4) => widen!(i32),
+            ElementKind::Signed(_) => Box::new(file.data::<i64>().map_err(dtype_error)?.enumerate().map(
+                move |(i, v)| {
+                    let v = v.map_err(truncated)?;
+                    exact_i64(v).ok_or_else(|| inexact(i, v.to_string()))
+                },
+            )),
+            ElementKind::Unsigned(1) => widen!(u8),
+            ElementKind::Unsigned(2) => widen!(u16),
+            ElementKind::Unsigned(4) => widen!(u32),
+            ElementKind::Unsigned(_) => Box::new(file.data::<u64>().map_err(dtype_error)?.enumerate().map(
+                move |(i, v)| {
+                    let v = v.map_err(truncated)?;
+                    exact_u64(v).ok_or_else(|| inexact(i, v.to_string()))
+                },
+            )),
+        };
+        visit(&shape, order, &mut *values)?
+    };
 
     // Reading to the end of the entry also makes the zip reader verify its CRC.
     let mut rest = [0u8; 1];
@@ -336,11 +409,32 @@ fn read_array<R: Read + Seek>(
         Ok(_) => return Err(invalid(origin, name, "unexpected bytes after the array data")),
         Err(e) => return Err(fail("array data corrupt", e)),
     }
+    Ok(Some(result))
+}
 
-    if order == Order::Fortran {
-        data = fortran_to_c(&shape, &data);
-    }
-    Ok(Some(Array { shape, data }))
+/// The shape array `name` declares (if present), from its header alone; the header is vetted
+/// in full when the array is read.
+pub(super) fn peek_shape<R: Read + Seek>(
+    archive: &mut NpzArchive<R>,
+    name: &str,
+    origin: &str,
+    io_path: Option<&Path>,
+) -> Result<Option<Vec<usize>>> {
+    let fail = |context: &str, e: io::Error| archive_error(origin, name, context, e, io_path);
+    let entry_name = npyz::npz::file_name_from_array_name(name);
+    let mut entry = match archive.zip_archive().by_name(&entry_name) {
+        Ok(entry) => entry,
+        Err(npyz::zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(npyz::zip::result::ZipError::Io(e)) => return Err(fail("cannot open archive entry", e)),
+        Err(e) => return Err(invalid(origin, name, format!("cannot open archive entry: {e}"))),
+    };
+    let prefix = read_header_prefix(&mut entry, origin, name, io_path)?;
+    let text = std::str::from_utf8(&prefix.bytes[prefix.text_start..])
+        .map_err(|_| invalid(origin, name, "corrupt .npy header: not UTF-8 text"))?;
+    let shape =
+        vet_header_text(text).map_err(|m| invalid(origin, name, format!("unsupported .npy header: {m}")))?;
+    element_count(&shape).map_err(|m| invalid(origin, name, m))?;
+    Ok(Some(shape.iter().map(|&d| d as usize).collect())) // d ≤ MAX_ELEMENTS
 }
 
 struct HeaderPrefix {
@@ -521,7 +615,7 @@ fn exact_u64(v: u64) -> Option<f64> {
 }
 
 /// Reorders column-major (Fortran) elements of an array of `shape` into row-major (C) order.
-fn fortran_to_c(shape: &[usize], data: &[f64]) -> Vec<f64> {
+pub(super) fn fortran_to_c(shape: &[usize], data: &[f64]) -> Vec<f64> {
     let mut strides = Vec::with_capacity(shape.len());
     let mut stride = 1;
     for &d in shape {

@@ -329,7 +329,18 @@ fn writer_reports_unwritable_paths() {
 fn read_modified(modify: impl FnOnce(&mut RunData)) -> (String, String) {
     let mut run = sample_run();
     modify(&mut run);
-    invalid(read_npz_bytes(&bytes_of(&run), "run.npz"))
+    invalid_bytes(&bytes_of(&run), "run.npz")
+}
+
+/// The error of [`read_npz_bytes`] on `bytes`, checked to be exactly the error of the streamed
+/// reader [`stream_npz_bytes`] (every input here has a single defect, so the order in which the
+/// two check the arrays cannot matter).
+#[track_caller]
+fn invalid_bytes(bytes: &[u8], origin: &str) -> (String, String) {
+    let whole = invalid(read_npz_bytes(bytes, origin));
+    let streamed = invalid(stream_npz_bytes(bytes, origin, |_, _| Ok(())).map(|_| sample_run()));
+    assert_eq!(whole, streamed, "read_npz_bytes and stream_npz_bytes disagree");
+    whole
 }
 
 #[test]
@@ -435,7 +446,7 @@ fn wrong_residual_shape_reports_expected_and_found() {
         ("gram", &[3, 2, 2], &gram),
         ("residual", &[3, 3], &[0.0; 9]),
     ]);
-    let (location, message) = invalid(read_npz_bytes(&bytes, "run.npz"));
+    let (location, message) = invalid_bytes(&bytes, "run.npz");
     assert_eq!(location, "run.npz: residual");
     assert!(
         message.contains("(T, N) = (3, 2)") && message.contains("found (3, 3)"),
@@ -505,7 +516,7 @@ fn wrong_gram_and_optional_shapes_are_located() {
         ),
     ];
     for (arrays, array, needle) in cases {
-        let (location, message) = invalid(read_npz_bytes(&npz_of(arrays), "run.npz"));
+        let (location, message) = invalid_bytes(&npz_of(arrays), "run.npz");
         assert_eq!(location, format!("run.npz: {array}"));
         assert!(message.contains(needle), "{message}");
     }
@@ -519,7 +530,7 @@ fn garbage_is_rejected() {
         &[0u8; 100],
         b"PK\x03\x04garbage",
     ] {
-        let (location, message) = invalid(read_npz_bytes(bytes, "junk.npz"));
+        let (location, message) = invalid_bytes(bytes, "junk.npz");
         assert_eq!(location, "junk.npz");
         assert!(message.contains("zip"), "{message}");
     }
@@ -529,7 +540,7 @@ fn garbage_is_rejected() {
         ("gram", vec![]),
         ("residual", vec![1; 64]),
     ]);
-    let (location, message) = invalid(read_npz_bytes(&bytes, "junk.npz"));
+    let (location, message) = invalid_bytes(&bytes, "junk.npz");
     assert_eq!(location, "junk.npz: times");
     assert!(
         message.contains(".npy") || message.contains("header"),
@@ -558,7 +569,7 @@ fn hostile_headers_are_rejected_before_allocating() {
         (complex, "<c16"),
     ] {
         let bytes = with_entry("times", npy_raw(header, &[0; 24]));
-        let (location, message) = invalid(read_npz_bytes(&bytes, "run.npz"));
+        let (location, message) = invalid_bytes(&bytes, "run.npz");
         assert_eq!(location, "run.npz: times", "{message}");
         assert!(message.contains(needle), "{needle:?} not in {message}");
     }
@@ -567,7 +578,7 @@ fn hostile_headers_are_rejected_before_allocating() {
     let mut v2 = b"\x93NUMPY\x02\x00".to_vec();
     v2.extend_from_slice(&u32::MAX.to_le_bytes());
     v2.extend_from_slice(b"{}");
-    let (location, message) = invalid(read_npz_bytes(&with_entry("gram", v2), "run.npz"));
+    let (location, message) = invalid_bytes(&with_entry("gram", v2), "run.npz");
     assert_eq!(location, "run.npz: gram");
     assert!(message.contains("exceeds the limit"), "{message}");
 }
@@ -578,10 +589,7 @@ fn truncated_or_padded_array_data_is_rejected() {
     let data: Vec<u8> = [0.0f64, 1.0, 2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
     read_npz_bytes(&with_entry("times", npy_raw(header, &data)), "run.npz").unwrap();
     for bad in [&data[..20], &[&data[..], &[0u8; 8]].concat()] {
-        let (location, message) = invalid(read_npz_bytes(
-            &with_entry("times", npy_raw(header, bad)),
-            "run.npz",
-        ));
+        let (location, message) = invalid_bytes(&with_entry("times", npy_raw(header, bad)), "run.npz");
         assert_eq!(location, "run.npz: times");
         assert!(message.contains("truncated or corrupt"), "{message}");
     }
@@ -591,7 +599,7 @@ fn truncated_or_padded_array_data_is_rejected() {
 fn every_truncation_of_a_real_file_is_invalid_input() {
     let bytes = std::fs::read(fixture("small_run.npz")).unwrap();
     for len in 0..bytes.len() {
-        let (location, _) = invalid(read_npz_bytes(&bytes[..len], "cut.npz"));
+        let (location, _) = invalid_bytes(&bytes[..len], "cut.npz");
         assert!(location.starts_with("cut.npz"), "{location}");
     }
 }
@@ -658,4 +666,84 @@ fn integer_arrays_are_converted_exactly_or_refused() {
         "complex.npz",
     ));
     assert!(message.contains("integer"), "{message}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming.
+// ---------------------------------------------------------------------------------------------
+
+/// The run as the streamed reader delivers it, reassembled (the Jacobians are checked, not
+/// kept, so they are taken from `expected`).
+fn reassemble(header: &RunHeader, grams: Vec<DMatrix<f64>>, jacobian: Option<Vec<DMatrix<f64>>>) -> RunData {
+    RunData {
+        times: header.times.clone(),
+        gram: grams,
+        residual: header.residual.clone(),
+        layer_jacobian_norms: header.layer_jacobian_norms.clone(),
+        jacobian,
+    }
+}
+
+#[test]
+fn streamed_checkpoints_equal_the_whole_read() {
+    for name in [
+        "small_run.npz",
+        "small_run_compressed.npz",
+        "small_run_fortran.npz",
+        "small_run_f32.npz",
+        "minimal_run.npz",
+        "int_times.npz",
+    ] {
+        let whole = read_npz(&fixture(name)).unwrap();
+        let mut grams = Vec::new();
+        let mut indices = Vec::new();
+        let header = stream_npz(&fixture(name), |h, c| {
+            assert_eq!(h.times.len(), whole.times.len());
+            // The spectrum handed over is the decomposition of this very matrix.
+            let again = Spectrum::of(&c.gram).unwrap();
+            assert_eq!(again.values, c.spectrum.values);
+            assert_eq!(c.t.to_bits(), whole.times[c.index].to_bits());
+            assert_eq!(c.residual, &whole.residual[c.index]);
+            indices.push(c.index);
+            grams.push(c.gram);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(indices, (0..whole.times.len()).collect::<Vec<_>>(), "{name}");
+        assert_eq!(header.samples, whole.gram[0].nrows(), "{name}");
+        assert_eq!(
+            header.jacobian_columns,
+            whole.jacobian.as_ref().map(|j| j[0].ncols()),
+            "{name}"
+        );
+        assert_eq!(
+            reassemble(&header, grams, whole.jacobian.clone()),
+            whole,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn streaming_stops_at_the_callers_error() {
+    let mut seen = 0;
+    let result = stream_npz(&fixture("small_run.npz"), |_, c| {
+        seen += 1;
+        if c.index == 1 {
+            Err(crate::error::Error::invalid("caller", "stop"))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(result.is_err());
+    assert_eq!(seen, 2);
+}
+
+#[test]
+fn streamed_file_errors_equal_the_whole_read() {
+    for name in ["bad_nan_gram.npz", "bad_missing_gram.npz"] {
+        let whole = invalid(read_npz(&fixture(name)));
+        let streamed = invalid(stream_npz(&fixture(name), |_, _| Ok(())).map(|_| sample_run()));
+        assert_eq!(whole, streamed, "{name}");
+    }
 }

@@ -1,6 +1,6 @@
 //! The checks every [`RunData`] must pass, each failure located at an array index.
 
-use super::{PSD_RTOL, RunData, SYMMETRY_RTOL};
+use super::{PSD_RTOL, RunData, SYMMETRY_RTOL, Spectrum};
 use crate::error::{Error, Result};
 use nalgebra::DMatrix;
 use std::num::FpCategory;
@@ -71,8 +71,21 @@ impl RunData {
             check_symmetric(origin, t, m)?;
         }
         for (t, m) in self.gram.iter().enumerate() {
-            check_psd(origin, t, m)?;
+            check_psd(origin, t, m.nrows(), &spectrum(origin, t, m)?.values)?;
         }
+        self.check_norms(origin)?;
+        Ok(())
+    }
+
+    /// Checks every array but `gram` (which a streamed reader checks checkpoint by checkpoint):
+    /// finite values, strictly increasing times, non-negative layer norms.
+    pub(super) fn validate_except_gram(&self, origin: &str) -> Result<()> {
+        self.check_finite(origin)?;
+        self.check_times(origin)?;
+        self.check_norms(origin)
+    }
+
+    fn check_norms(&self, origin: &str) -> Result<()> {
         if let Some(norms) = &self.layer_jacobian_norms
             && let Some((t, k, x)) = row_major(norms).find(|&(_, _, x)| x < 0.0)
         {
@@ -165,7 +178,7 @@ impl RunData {
         Ok(())
     }
 
-    fn check_finite(&self, origin: &str) -> Result<()> {
+    pub(super) fn check_finite(&self, origin: &str) -> Result<()> {
         let bad = |what: String, x: f64| -> Result<()> {
             match nonfinite(x) {
                 Some(kind) => Err(invalid(
@@ -180,9 +193,7 @@ impl RunData {
             bad(format!("times[{i}]"), x)?;
         }
         for (t, m) in self.gram.iter().enumerate() {
-            if let Some((i, j, x)) = row_major(m).find(|&(_, _, x)| !x.is_finite()) {
-                bad(format!("gram[{t}, {i}, {j}]"), x)?;
-            }
+            check_gram_finite(origin, t, m)?;
         }
         for (t, r) in self.residual.iter().enumerate() {
             if let Some((i, &x)) = r.iter().enumerate().find(|(_, x)| !x.is_finite()) {
@@ -202,7 +213,7 @@ impl RunData {
         Ok(())
     }
 
-    fn check_times(&self, origin: &str) -> Result<()> {
+    pub(super) fn check_times(&self, origin: &str) -> Result<()> {
         for (i, pair) in self.times.windows(2).enumerate() {
             let (before, after) = (pair[0], pair[1]);
             if after <= before {
@@ -223,7 +234,7 @@ impl RunData {
 }
 
 /// Symmetry relative to the largest entry, so the check is independent of the data's scale.
-fn check_symmetric(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<()> {
+pub(super) fn check_symmetric(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<()> {
     let scale = m.amax();
     let worst = (0..m.nrows())
         .flat_map(|i| (i + 1..m.ncols()).map(move |j| (i, j)))
@@ -248,24 +259,11 @@ fn check_symmetric(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<()> {
     }
 }
 
-/// Positive semidefiniteness up to rounding, relative to the spectral radius.
-fn check_psd(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<()> {
-    let n = m.nrows();
-    // Symmetrise so the eigensolver sees exactly the matrix the symmetry check accepted, whichever
-    // triangle it reads.
-    let sym = (m + m.transpose()) * 0.5;
-    // The QR iteration converges in a few sweeps per eigenvalue; the bound only guards against
-    // looping forever on some pathological input.
-    let max_iterations = 1000 + 100 * n;
-    let Some(eigen) = nalgebra::SymmetricEigen::try_new(sym, f64::EPSILON, max_iterations) else {
-        return Err(invalid(
-            origin,
-            &format!("gram[{t}]"),
-            format!("the eigenvalues of gram[{t}] ({n} × {n}) did not converge; the matrix is ill-formed"),
-        ));
-    };
-    let lambda_min = eigen.eigenvalues.min();
-    let radius = eigen.eigenvalues.amax();
+/// Positive semidefiniteness up to rounding, relative to the spectral radius, from the
+/// eigenvalues of the symmetrised `gram[t]` ([`Spectrum::of`]); `n` is its order.
+pub(super) fn check_psd(origin: &str, t: usize, n: usize, eigenvalues: &[f64]) -> Result<()> {
+    let lambda_min = eigenvalues.iter().copied().fold(f64::INFINITY, f64::min);
+    let radius = eigenvalues.iter().map(|l| l.abs()).fold(0.0, f64::max);
     let tolerance = PSD_RTOL * radius;
     if lambda_min < -tolerance {
         return Err(invalid(
@@ -280,4 +278,33 @@ fn check_psd(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The eigendecomposition of the symmetrised `gram[t]`, its failure located at the checkpoint.
+pub(super) fn spectrum(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<Spectrum> {
+    Spectrum::of(m).map_err(|why| {
+        let n = m.nrows();
+        invalid(
+            origin,
+            &format!("gram[{t}]"),
+            format!(
+                "the eigenvalues of gram[{t}] ({n} × {n}) did not converge; the matrix is ill-formed: {why}"
+            ),
+        )
+    })
+}
+
+/// The first non-finite entry of `gram[t]` in the file's C order, located at its index.
+pub(super) fn check_gram_finite(origin: &str, t: usize, m: &DMatrix<f64>) -> Result<()> {
+    match row_major(m).find(|&(_, _, x)| !x.is_finite()) {
+        Some((i, j, x)) => Err(invalid(
+            origin,
+            &format!("gram[{t}, {i}, {j}]"),
+            format!(
+                "value is {}; every entry must be finite",
+                nonfinite(x).unwrap_or("not finite")
+            ),
+        )),
+        None => Ok(()),
+    }
 }

@@ -16,8 +16,9 @@ mod lsi;
 pub use closure::{Closure, coarse_grain, fit_closure};
 pub use lsi::{LsiFit, bootstrap_lsi, drift, fit_lsi};
 
-use crate::rundata::RunData;
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use crate::rundata::{RunData, Spectrum, view};
+use faer::Mat;
+use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 /// Analysis settings (the defaults of docs/theory.md §2.1–2.3; overridable in a conditions spec).
@@ -43,15 +44,14 @@ impl Default for ShellOptions {
     }
 }
 
-/// One checkpoint, decomposed.
+/// One checkpoint, decomposed. The eigenvectors are not kept (they would make the analysis
+/// `O(T · N²)` in memory); the analysis holds only the few it needs at a time.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// Time.
     pub t: f64,
     /// Eigenvalues, ascending.
     pub lambda: Vec<f64>,
-    /// Eigenvectors as columns, in the same order.
-    pub phi: DMatrix<f64>,
     /// Amplitudes `a_k = ⟨φ_k, e⟩`.
     pub a: Vec<f64>,
     /// Shell of each mode (`None` for zero modes below the floor).
@@ -94,6 +94,11 @@ pub struct ShellAnalysis {
     pub crossings: Vec<usize>,
     /// Energies at every checkpoint (`T × shells`).
     pub energy_series: DMatrix<f64>,
+    /// `φ₀ᵀ Ṁ φ₀` at the first checkpoint, with `Ṁ` the forward difference of `M` over one and
+    /// over two checkpoints (as many as the run allows): entry `(j, k)` is `⟨φ_j, Ṁ φ_k⟩`.
+    pub initial_rates: Vec<Mat<f64>>,
+    /// `δ_M = max_i ‖M(t_i) − M(t_0)‖_F / ‖M(t_0)‖_F`.
+    pub gram_drift: f64,
 }
 
 /// Lemma 1 on data: measured `dE/dt` against `−D + Σ T`.
@@ -107,38 +112,30 @@ pub struct Balance {
     pub checkpoints_used: usize,
 }
 
-fn decompose(m: &DMatrix<f64>, e: &DVector<f64>, t: f64, options: &ShellOptions) -> Snapshot {
-    let eig = SymmetricEigen::new(m.clone());
-    let mut order: Vec<usize> = (0..eig.eigenvalues.len()).collect();
-    order.sort_by(|&i, &j| eig.eigenvalues[i].total_cmp(&eig.eigenvalues[j]));
-    let lambda: Vec<f64> = order.iter().map(|&i| eig.eigenvalues[i]).collect();
-    let phi = DMatrix::from_columns(
-        &order
-            .iter()
-            .map(|&i| eig.eigenvectors.column(i).into_owned())
-            .collect::<Vec<_>>(),
-    );
-    let a: Vec<f64> = (0..lambda.len()).map(|k| phi.column(k).dot(e)).collect();
+fn decompose(spectrum: &Spectrum, e: &DVector<f64>, t: f64, options: &ShellOptions) -> Snapshot {
+    let lambda = spectrum.values.clone();
+    let phi = &spectrum.vectors;
+    let a: Vec<f64> = (0..lambda.len())
+        .map(|k| phi.col_as_slice(k).iter().zip(e.iter()).map(|(p, x)| p * x).sum())
+        .collect();
     let top = lambda.last().copied().unwrap_or(0.0).max(0.0);
     let shell = lambda
         .iter()
         .map(|&l| (l > options.floor * top && l > 0.0).then(|| (l.ln() / options.h).floor() as i64))
         .collect();
-    Snapshot {
-        t,
-        lambda,
-        phi,
-        a,
-        shell,
-    }
+    Snapshot { t, lambda, a, shell }
 }
 
-/// Kato couplings `A_kj` from `Ṁ`, in the eigenbasis of `s`; near-degenerate pairs are zeroed
-/// and counted.
-fn kato(s: &Snapshot, m_dot: &DMatrix<f64>, options: &ShellOptions) -> (DMatrix<f64>, usize) {
+/// `φᵀ Ṁ φ` (multithreaded): entry `(j, k)` is `⟨φ_j, Ṁ φ_k⟩`.
+fn rotate(phi: &Mat<f64>, m_dot: &DMatrix<f64>) -> Mat<f64> {
+    phi.transpose() * (view(m_dot) * phi)
+}
+
+/// Kato couplings `A_kj = rotated[(j, k)] / (λ_k − λ_j)` in the eigenbasis of `s`;
+/// near-degenerate pairs are zeroed and counted.
+fn kato(s: &Snapshot, rotated: &Mat<f64>, options: &ShellOptions) -> (Mat<f64>, usize) {
     let n = s.lambda.len();
-    let rotated = s.phi.transpose() * m_dot * &s.phi; // (φ_j, Ṁ φ_k) = rotated[(j, k)]
-    let mut a = DMatrix::zeros(n, n);
+    let mut a = Mat::zeros(n, n);
     let mut degenerate = 0;
     for k in 0..n {
         for j in 0..n {
@@ -158,15 +155,17 @@ fn kato(s: &Snapshot, m_dot: &DMatrix<f64>, options: &ShellOptions) -> (DMatrix<
     (a, degenerate)
 }
 
+/// The shell state of `s`, its shells indexed from `alpha_lo` (the lowest shell of `s`; the
+/// analysis re-indexes it once the lowest shell of the run is known).
 fn shell_state(
     s: &Snapshot,
-    a_kato: &DMatrix<f64>,
+    a_kato: &Mat<f64>,
     degenerate: usize,
-    alpha_min: i64,
+    alpha_lo: i64,
     shells: usize,
     index: usize,
 ) -> ShellState {
-    let idx = |k: usize| s.shell[k].map(|al| (al - alpha_min) as usize);
+    let idx = |k: usize| s.shell[k].map(|al| (al - alpha_lo) as usize);
     let mut energy = vec![0.0; shells];
     let mut dissipation = vec![0.0; shells];
     let mut transfer = DMatrix::zeros(shells, shells);
@@ -195,77 +194,208 @@ fn shell_state(
     }
 }
 
-/// Decomposes every checkpoint and computes shell states at interior checkpoints (centred
-/// differences of `M`), plus at the first checkpoint with a forward difference (needed for the
-/// incoherence condition at initialization).
-pub fn analyze(run: &RunData, options: &ShellOptions) -> ShellAnalysis {
-    let snapshots: Vec<Snapshot> = run
-        .gram
-        .iter()
-        .zip(&run.residual)
-        .zip(&run.times)
-        .map(|((m, e), &t)| decompose(m, e, t, options))
-        .collect();
-    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-    for s in &snapshots {
-        for al in s.shell.iter().flatten() {
-            lo = lo.min(*al);
-            hi = hi.max(*al);
+/// A shell state computed with shells indexed from `lo`, placed among `shells` shells indexed
+/// from `alpha_min ≤ lo` (the shells it does not occupy hold zeros).
+fn reindex(local: ShellState, lo: i64, alpha_min: i64, shells: usize) -> ShellState {
+    let offset = (lo - alpha_min) as usize;
+    let m = local.energy.len();
+    let mut energy = vec![0.0; shells];
+    let mut dissipation = vec![0.0; shells];
+    let mut transfer = DMatrix::zeros(shells, shells);
+    let mut coupling_abs = DMatrix::zeros(shells, shells);
+    for a in 0..m {
+        energy[a + offset] = local.energy[a];
+        dissipation[a + offset] = local.dissipation[a];
+        for b in 0..m {
+            transfer[(a + offset, b + offset)] = local.transfer[(a, b)];
+            coupling_abs[(a + offset, b + offset)] = local.coupling_abs[(a, b)];
         }
     }
-    let (alpha_min, shells) = if lo > hi {
-        (0, 0)
-    } else {
-        (lo, (hi - lo + 1) as usize)
-    };
-    let t_count = snapshots.len();
-    let mut energy_series = DMatrix::zeros(t_count, shells);
-    for (i, s) in snapshots.iter().enumerate() {
-        for (k, al) in s.shell.iter().enumerate() {
-            if let Some(al) = al {
-                energy_series[(i, (al - alpha_min) as usize)] += s.a[k] * s.a[k];
+    ShellState {
+        energy,
+        dissipation,
+        transfer,
+        coupling_abs,
+        ..local
+    }
+}
+
+/// The lowest shell of `s` and the number of shells up to its highest (`(0, 0)` if none).
+fn shell_range(s: &Snapshot) -> (i64, usize) {
+    let lo = s.shell.iter().flatten().min();
+    let hi = s.shell.iter().flatten().max();
+    match (lo, hi) {
+        (Some(&lo), Some(&hi)) => (lo, (hi - lo + 1) as usize),
+        _ => (0, 0),
+    }
+}
+
+/// A checkpoint's Gram matrix and eigenvectors, held while a centred difference needs them.
+struct Held {
+    gram: DMatrix<f64>,
+    phi: Mat<f64>,
+}
+
+/// The shell analysis of a run fed one checkpoint at a time ([`Analyzer::push`]) and completed
+/// by [`Analyzer::finish`]. It holds at most five `N × N` matrices besides the two initial rates
+/// (the first checkpoint's Gram matrix and eigenvectors, the last two checkpoints'), so memory is
+/// `O(N²)` whatever the number of checkpoints; per checkpoint it keeps `O(N)` numbers.
+pub struct Analyzer {
+    options: ShellOptions,
+    snapshots: Vec<Snapshot>,
+    times: Vec<f64>,
+    /// `M(t_0)`, its Frobenius norm, and `φ(t_0)` until the initial rates are computed.
+    first: Option<(DMatrix<f64>, f64, Option<Mat<f64>>)>,
+    /// The last two checkpoints, oldest first.
+    window: Vec<Held>,
+    /// Shell states with their own lowest shell.
+    states: Vec<(ShellState, i64)>,
+    crossings: Vec<usize>,
+    initial_rates: Vec<Mat<f64>>,
+    gram_drift: f64,
+}
+
+impl Analyzer {
+    /// An analysis with the given options, before any checkpoint.
+    pub fn new(options: &ShellOptions) -> Analyzer {
+        Analyzer {
+            options: options.clone(),
+            snapshots: Vec::new(),
+            times: Vec::new(),
+            first: None,
+            window: Vec::new(),
+            states: Vec::new(),
+            crossings: Vec::new(),
+            initial_rates: Vec::new(),
+            gram_drift: 0.0,
+        }
+    }
+
+    /// Adds the next checkpoint: time `t`, Gram matrix `gram`, residual `e`, and the
+    /// eigendecomposition of the (symmetrised) `gram`. Checkpoints must come in order of time.
+    pub fn push(&mut self, t: f64, gram: DMatrix<f64>, e: &DVector<f64>, spectrum: Spectrum) {
+        let k = self.snapshots.len();
+        let snapshot = decompose(&spectrum, e, t, &self.options);
+        let phi = spectrum.vectors;
+        self.times.push(t);
+
+        // δ_M, including the first checkpoint's own (zero) term as the in-memory fold did.
+        let (g0, base) = match &self.first {
+            Some((g0, base, _)) => (g0, *base),
+            None => (&gram, gram.norm()),
+        };
+        self.gram_drift = self.gram_drift.max((&gram - g0).norm() / base);
+
+        if let Some((g0, _, phi0)) = &mut self.first
+            && (k == 1 || k == 2)
+            && let Some(p0) = phi0.as_ref()
+        {
+            let m_dot = (&gram - &*g0) / (t - self.times[0]);
+            let rotated = rotate(p0, &m_dot);
+            if k == 1 {
+                // The first checkpoint's state: forward difference of M.
+                let (a_kato, degenerate) = kato(&self.snapshots[0], &rotated, &self.options);
+                let (lo, count) = shell_range(&self.snapshots[0]);
+                self.states.push((
+                    shell_state(&self.snapshots[0], &a_kato, degenerate, lo, count, 0),
+                    lo,
+                ));
+            } else {
+                *phi0 = None;
+            }
+            self.initial_rates.push(rotated);
+        }
+
+        if k >= 2 {
+            // The state at i = k − 1: centred difference of M over (k − 2, k).
+            let i = k - 1;
+            if let [older, centre] = &self.window[..] {
+                let dt = t - self.times[k - 2];
+                let m_dot = (&gram - &older.gram) / dt;
+                let s = &self.snapshots[i];
+                if self.snapshots[i - 1].shell != s.shell || snapshot.shell != s.shell {
+                    self.crossings.push(i);
+                }
+                let rotated = rotate(&centre.phi, &m_dot);
+                let (a_kato, degenerate) = kato(s, &rotated, &self.options);
+                let (lo, count) = shell_range(s);
+                self.states
+                    .push((shell_state(s, &a_kato, degenerate, lo, count, i), lo));
             }
         }
+
+        if k == 0 {
+            self.first = Some((gram.clone(), gram.norm(), Some(phi.clone())));
+        }
+        self.window.push(Held { gram, phi });
+        if self.window.len() > 2 {
+            self.window.remove(0);
+        }
+        self.snapshots.push(snapshot);
     }
-    let mut states = Vec::new();
-    let mut crossings = Vec::new();
-    for i in 0..t_count {
-        if t_count < 2 || shells == 0 {
-            break;
+
+    /// The completed analysis.
+    pub fn finish(self) -> ShellAnalysis {
+        let snapshots = self.snapshots;
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for s in &snapshots {
+            for al in s.shell.iter().flatten() {
+                lo = lo.min(*al);
+                hi = hi.max(*al);
+            }
         }
-        let (prev, next) = if i == 0 {
-            (0, 1)
-        } else if i + 1 < t_count {
-            (i - 1, i + 1)
+        let (alpha_min, shells) = if lo > hi {
+            (0, 0)
         } else {
-            continue;
+            (lo, (hi - lo + 1) as usize)
         };
-        let dt = run.times[next] - run.times[prev];
-        let m_dot = (&run.gram[next] - &run.gram[prev]) / dt;
-        if i > 0
-            && (snapshots[prev].shell != snapshots[i].shell || snapshots[next].shell != snapshots[i].shell)
-        {
-            crossings.push(i);
+        let t_count = snapshots.len();
+        let mut energy_series = DMatrix::zeros(t_count, shells);
+        for (i, s) in snapshots.iter().enumerate() {
+            for (k, al) in s.shell.iter().enumerate() {
+                if let Some(al) = al {
+                    energy_series[(i, (al - alpha_min) as usize)] += s.a[k] * s.a[k];
+                }
+            }
         }
-        let (a_kato, degenerate) = kato(&snapshots[i], &m_dot, options);
-        states.push(shell_state(
-            &snapshots[i],
-            &a_kato,
-            degenerate,
+        // Without any occupied shell there is nothing to analyse (no states, no crossings).
+        let (states, crossings) = if shells == 0 {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                self.states
+                    .into_iter()
+                    .map(|(state, lo)| reindex(state, lo, alpha_min, shells))
+                    .collect(),
+                self.crossings,
+            )
+        };
+        ShellAnalysis {
+            options: self.options,
+            snapshots,
             alpha_min,
             shells,
-            i,
-        ));
+            states,
+            crossings,
+            energy_series,
+            initial_rates: self.initial_rates,
+            gram_drift: self.gram_drift,
+        }
     }
-    ShellAnalysis {
-        options: options.clone(),
-        snapshots,
-        alpha_min,
-        shells,
-        states,
-        crossings,
-        energy_series,
+}
+
+/// Decomposes every checkpoint and computes shell states at interior checkpoints (centred
+/// differences of `M`), plus at the first checkpoint with a forward difference (needed for the
+/// incoherence condition at initialization). The same computation as feeding an [`Analyzer`]
+/// from [`stream_npz`](crate::rundata::stream_npz).
+/// Each Gram matrix is decomposed with [`Spectrum::of_or_fallback`], the decomposition a
+/// validated run is known to admit.
+pub fn analyze(run: &RunData, options: &ShellOptions) -> ShellAnalysis {
+    let mut analyzer = Analyzer::new(options);
+    for ((gram, e), &t) in run.gram.iter().zip(&run.residual).zip(&run.times) {
+        analyzer.push(t, gram.clone(), e, Spectrum::of_or_fallback(gram));
     }
+    analyzer.finish()
 }
 
 impl ShellAnalysis {

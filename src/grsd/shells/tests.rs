@@ -170,3 +170,162 @@ fn lazy_limit_has_no_transfers() {
     }
     assert!(analysis.balance(&run.times).relative_residual < 1e-2);
 }
+
+/// The whole-run algorithm this module used before streaming, kept as an independent reference:
+/// every checkpoint decomposed with `nalgebra`'s symmetric QR iteration, all eigenbases held at
+/// once, shells indexed from the run's lowest shell from the start. Returns per state
+/// `(index, energy, dissipation, transfer)`, the crossings and the energy series.
+#[allow(clippy::type_complexity)]
+fn reference_analysis(
+    run: &RunData,
+    options: &ShellOptions,
+) -> (
+    Vec<(usize, Vec<f64>, Vec<f64>, DMatrix<f64>)>,
+    Vec<usize>,
+    DMatrix<f64>,
+    f64,
+) {
+    let decomposed: Vec<(Vec<f64>, DMatrix<f64>, Vec<f64>, Vec<Option<i64>>)> = run
+        .gram
+        .iter()
+        .zip(&run.residual)
+        .map(|(m, e)| {
+            let eig = nalgebra::SymmetricEigen::new(m.clone());
+            let mut order: Vec<usize> = (0..m.nrows()).collect();
+            order.sort_by(|&i, &j| eig.eigenvalues[i].total_cmp(&eig.eigenvalues[j]));
+            let lambda: Vec<f64> = order.iter().map(|&i| eig.eigenvalues[i]).collect();
+            let phi = DMatrix::from_fn(m.nrows(), m.nrows(), |r, c| eig.eigenvectors[(r, order[c])]);
+            let a: Vec<f64> = (0..lambda.len()).map(|k| phi.column(k).dot(e)).collect();
+            let top = lambda.last().copied().unwrap_or(0.0).max(0.0);
+            let shell = lambda
+                .iter()
+                .map(|&l| (l > options.floor * top && l > 0.0).then(|| (l.ln() / options.h).floor() as i64))
+                .collect();
+            (lambda, phi, a, shell)
+        })
+        .collect();
+    let all: Vec<i64> = decomposed
+        .iter()
+        .flat_map(|d| d.3.iter().flatten().copied())
+        .collect();
+    let lo = all.iter().copied().min().unwrap();
+    let shells = (all.iter().copied().max().unwrap() - lo + 1) as usize;
+    let t_count = run.times.len();
+    let mut series = DMatrix::zeros(t_count, shells);
+    for (i, (_, _, a, shell)) in decomposed.iter().enumerate() {
+        for (k, al) in shell.iter().enumerate() {
+            if let Some(al) = al {
+                series[(i, (al - lo) as usize)] += a[k] * a[k];
+            }
+        }
+    }
+    let (mut states, mut crossings) = (Vec::new(), Vec::new());
+    for i in 0..t_count - 1 {
+        let (prev, next) = if i == 0 { (0, 1) } else { (i - 1, i + 1) };
+        if i > 0 && (decomposed[prev].3 != decomposed[i].3 || decomposed[next].3 != decomposed[i].3) {
+            crossings.push(i);
+        }
+        let m_dot = (&run.gram[next] - &run.gram[prev]) / (run.times[next] - run.times[prev]);
+        let (lambda, phi, a, shell) = &decomposed[i];
+        let rotated = phi.transpose() * m_dot * phi;
+        let idx = |k: usize| shell[k].map(|al| (al - lo) as usize);
+        let (mut energy, mut dissipation) = (vec![0.0; shells], vec![0.0; shells]);
+        let mut transfer = DMatrix::zeros(shells, shells);
+        for k in 0..lambda.len() {
+            let Some(al) = idx(k) else { continue };
+            energy[al] += a[k] * a[k];
+            dissipation[al] += 2.0 * lambda[k] * a[k] * a[k];
+            for j in 0..lambda.len() {
+                let Some(be) = idx(j) else { continue };
+                let gap = lambda[k] - lambda[j];
+                if al != be && gap.abs() >= options.degeneracy * lambda[k].abs().max(lambda[j].abs()) {
+                    transfer[(al, be)] += 2.0 * rotated[(j, k)] / gap * a[k] * a[j];
+                }
+            }
+        }
+        states.push((i, energy, dissipation, transfer));
+    }
+    let base = run.gram[0].norm();
+    let drift = run
+        .gram
+        .iter()
+        .map(|m| (m - &run.gram[0]).norm() / base)
+        .fold(0.0, f64::max);
+    (states, crossings, series, drift)
+}
+
+/// `|a − b| ≤ rtol · scale`, entry by entry.
+#[track_caller]
+fn assert_all_close<'a>(
+    a: impl IntoIterator<Item = &'a f64>,
+    b: impl IntoIterator<Item = &'a f64>,
+    scale: f64,
+    what: &str,
+) {
+    let (a, b): (Vec<f64>, Vec<f64>) = (a.into_iter().copied().collect(), b.into_iter().copied().collect());
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (x, y) in a.iter().zip(&b) {
+        assert!(
+            (x - y).abs() <= 1e-9 * scale,
+            "{what}: {x} vs {y} (scale {scale})"
+        );
+    }
+}
+
+#[test]
+fn windowed_analysis_matches_the_whole_run_reference() {
+    // Rotating eigenbases move modes between checkpoints; the interior centred differences, the
+    // first forward difference, the shell re-indexing and the crossings are all exercised.
+    for rate in [0.0f64, 0.5, 3.0, -1.0] {
+        let mut run = synthetic_flow(rate.abs());
+        if rate < 0.0 {
+            // Growing spectra: the lowest occupied shell changes along the run (so states are
+            // re-indexed by different offsets) and modes cross shells.
+            for (i, m) in run.gram.iter_mut().enumerate() {
+                *m *= (0.01 * i as f64).exp();
+            }
+        }
+        let options = ShellOptions::default();
+        let analysis = analyze(&run, &options);
+        let (states, crossings, series, drift) = reference_analysis(&run, &options);
+        assert_eq!(analysis.crossings, crossings, "rate {rate}");
+        assert_eq!(analysis.states.len(), states.len(), "rate {rate}");
+        let scale = series.amax();
+        assert_all_close(
+            analysis.energy_series.iter(),
+            series.iter(),
+            scale,
+            "energy series",
+        );
+        for (s, (index, energy, dissipation, transfer)) in analysis.states.iter().zip(&states) {
+            assert_eq!(s.index, *index);
+            assert_all_close(&s.energy, energy, scale, "energy");
+            let d_scale = dissipation.iter().fold(scale, |m, x| m.max(x.abs()));
+            assert_all_close(&s.dissipation, dissipation, d_scale, "dissipation");
+            let t_scale = transfer.amax().max(1e-300);
+            assert_all_close(
+                s.transfer.iter(),
+                transfer.iter(),
+                t_scale.max(1e-3 * scale),
+                "transfer",
+            );
+        }
+        assert!(
+            (analysis.gram_drift - drift).abs() <= 1e-12 * drift.max(1.0),
+            "drift"
+        );
+        assert_eq!(analysis.initial_rates.len(), 2);
+        if rate < 0.0 {
+            assert!(!crossings.is_empty(), "the growing run must cross shells");
+            let lowest: Vec<Option<i64>> = analysis
+                .snapshots
+                .iter()
+                .map(|s| s.shell.iter().flatten().min().copied())
+                .collect();
+            assert!(
+                lowest.first() != lowest.last(),
+                "the lowest shell must move: {lowest:?}"
+            );
+        }
+    }
+}
