@@ -286,6 +286,10 @@ enum Command {
         /// standard output); with --shard, the shard's JSON.
         #[arg(long, visible_alias = "out")]
         output: Option<PathBuf>,
+        /// Write the experiment's figure (`lsi_experiment.svg` and `.pdf`: every measurement
+        /// against depth, each seed shown) into this folder (not with --shard: merge the shards).
+        #[arg(long, value_name = "DIR")]
+        figures: Option<PathBuf>,
     },
     /// Parse a formula and echo how it was read (plain text, LaTeX, variables).
     Parse {
@@ -817,10 +821,20 @@ fn run(cli: Cli) -> Result<()> {
             max_lambda_dt,
             shard,
             output,
+            figures,
         } => {
             use renorm::conditions::experiment as exp;
-            let write_table = |table: &str, output: Option<PathBuf>| -> Result<()> {
-                report_out::emit(table)?;
+            if figures.as_deref().is_some_and(cli_io::is_dash) {
+                return Err(Error::Usage("--figures names a folder; `-` is not one".into()));
+            }
+            let write_table = |rows: &[exp::LsiRow], output: Option<PathBuf>| -> Result<()> {
+                let table = exp::markdown_table(rows);
+                report_out::emit(&table)?;
+                if let Some(dir) = &figures {
+                    let figure = renorm::conditions::experiment_plot::figure(rows);
+                    figure.write(dir)?;
+                    note(format_args!("wrote {}", dir.join(figure.svg_name()).display()));
+                }
                 match output {
                     Some(path) if !cli_io::is_dash(&path) => {
                         renorm::atomic_write::write_atomic(&path, table.as_bytes())
@@ -842,7 +856,7 @@ fn run(cli: Cli) -> Result<()> {
                     shards.push((origin.clone(), exp::ShardResult::from_json(&text, &origin)?));
                 }
                 let rows = exp::merge_shards(&shards)?;
-                return write_table(&exp::markdown_table(&rows), output);
+                return write_table(&rows, output);
             }
             if name != "lsi" {
                 return Err(Error::Usage(format!(
@@ -879,6 +893,11 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(run)
             };
             if let Some(shard) = shard {
+                if figures.is_some() {
+                    return Err(Error::Usage(
+                        "--figures needs the whole grid: give it to `experiment merge`".into(),
+                    ));
+                }
                 let shard: exp::Shard = shard.parse().map_err(Error::Usage)?;
                 let result = exp::run_shard(&experiment, shard, train)?;
                 let json = result.to_json()?;
@@ -892,7 +911,7 @@ fn run(cli: Cli) -> Result<()> {
                 };
             }
             let rows = exp::run_lsi(&experiment, train)?;
-            write_table(&exp::markdown_table(&rows), output)
+            write_table(&rows, output)
         }
         Command::Parse {
             expr,

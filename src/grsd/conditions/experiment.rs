@@ -159,6 +159,76 @@ pub struct LsiRow {
     pub c3: SeedValues,
     /// The relative residual of the Lemma 1 balance.
     pub lemma1_residual: SeedValues,
+    /// The verdicts, one entry per seed.
+    pub verdicts: Vec<Verdicts>,
+}
+
+/// A rule's verdict on one run, as `renorm conditions` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The rule holds.
+    Holds,
+    /// The rule fails.
+    Fails,
+    /// Neither could be shown (a premise missing, or not measurable).
+    NotEstablished,
+}
+
+impl Verdict {
+    /// The verdict of a conditions report's status string (`holds`, `fails`,
+    /// `not established`); `None` for anything else.
+    fn of_status(status: &str) -> Option<Verdict> {
+        match status {
+            "holds" => Some(Verdict::Holds),
+            "fails" => Some(Verdict::Fails),
+            "not established" => Some(Verdict::NotEstablished),
+            _ => None,
+        }
+    }
+}
+
+/// The verdicts of one run on the sufficient conditions and what they imply (docs/theory.md
+/// §2.8): `None` where the report carries no verdict for the rule (e.g. a shard written before
+/// verdicts were recorded).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdicts {
+    /// C1: gradient propagation.
+    pub c1: Option<Verdict>,
+    /// C2: incoherence.
+    pub c2: Option<Verdict>,
+    /// C3: slow Gram drift.
+    pub c3: Option<Verdict>,
+    /// C4: log-shift invariance.
+    pub c4: Option<Verdict>,
+    /// The closure `T ≈ K E`.
+    pub closure: Option<Verdict>,
+    /// R: renormalizable shell dynamics.
+    pub r: Option<Verdict>,
+    /// PL-weak: a power-law velocity field, weak form.
+    pub pl_weak: Option<Verdict>,
+    /// PL: the power law.
+    pub pl: Option<Verdict>,
+}
+
+impl Verdicts {
+    /// The rule names of the table columns, in order, with the field each reads.
+    pub const RULES: [&'static str; 8] = ["C1", "C2", "C3", "C4", "closure", "R", "PL-weak", "PL"];
+
+    /// The verdicts in the order of [`Verdicts::RULES`].
+    pub fn in_order(&self) -> [Option<Verdict>; 8] {
+        [
+            self.c1,
+            self.c2,
+            self.c3,
+            self.c4,
+            self.closure,
+            self.r,
+            self.pl_weak,
+            self.pl,
+        ]
+    }
 }
 
 /// The measurements of one training run (`None`: not measurable, or not finite).
@@ -178,6 +248,8 @@ pub struct RunMeasurements {
     pub c3: Option<f64>,
     /// The Lemma 1 balance residual.
     pub lemma1_residual: Option<f64>,
+    /// The verdicts of C1–C4, the closure, R, PL-weak and PL.
+    pub verdicts: Verdicts,
 }
 
 impl RunMeasurements {
@@ -186,6 +258,7 @@ impl RunMeasurements {
         let r = evaluate(run, "experiment", &ConditionsSpec::default());
         let rule = |k: &str| r.rules.get(k).and_then(|m| m.value);
         let finite = |v: Option<f64>| v.filter(|x| x.is_finite());
+        let verdict = |k: &str| r.rules.get(k).and_then(|m| Verdict::of_status(&m.status));
         RunMeasurements {
             delta_lsi: finite(rule("C4")),
             gamma: finite(r.lsi.as_ref().map(|f| f.gamma)),
@@ -194,6 +267,16 @@ impl RunMeasurements {
             c2: finite(rule("C2")),
             c3: finite(rule("C3")),
             lemma1_residual: finite(Some(r.balance.relative_residual)),
+            verdicts: Verdicts {
+                c1: verdict("C1"),
+                c2: verdict("C2"),
+                c3: verdict("C3"),
+                c4: verdict("C4"),
+                closure: verdict("closure"),
+                r: verdict("R"),
+                pl_weak: verdict("PL_weak"),
+                pl: verdict("PL"),
+            },
         }
     }
 }
@@ -216,6 +299,7 @@ fn rows_from(configs: &[TrainConfig], measured: &[RunMeasurements]) -> Vec<LsiRo
                 c2: SeedValues::default(),
                 c3: SeedValues::default(),
                 lemma1_residual: SeedValues::default(),
+                verdicts: Vec::new(),
             });
         }
         let last = rows.len() - 1;
@@ -227,6 +311,7 @@ fn rows_from(configs: &[TrainConfig], measured: &[RunMeasurements]) -> Vec<LsiRo
         row.c2.push(m.c2);
         row.c3.push(m.c3);
         row.lemma1_residual.push(m.lemma1_residual);
+        row.verdicts.push(m.verdicts);
     }
     rows
 }
@@ -290,6 +375,50 @@ pub fn markdown_table(rows: &[LsiRow]) -> String {
         } else {
             String::new()
         };
+        table += &format!("| {} | {} |{width} {} |\n", r.arch, r.depth, cells.join(" | "));
+    }
+    format!("{table}\n{}", verdict_table(rows, several))
+}
+
+/// How often each verdict came out over a row's seeds: `holds/fails/not established`, or `n/a`
+/// where no seed carries a verdict for the rule.
+fn verdict_cell(verdicts: &[Verdicts], rule: usize) -> String {
+    let count = |v: Verdict| {
+        verdicts
+            .iter()
+            .filter(|vs| vs.in_order()[rule] == Some(v))
+            .count()
+    };
+    let (h, f, n) = (
+        count(Verdict::Holds),
+        count(Verdict::Fails),
+        count(Verdict::NotEstablished),
+    );
+    if h + f + n == 0 {
+        "n/a".into()
+    } else {
+        format!("{h}/{f}/{n}")
+    }
+}
+
+/// The verdict counts of every row (the second table of [`markdown_table`]).
+fn verdict_table(rows: &[LsiRow], several_widths: bool) -> String {
+    let (width_head, width_rule) = if several_widths { (" width |", "---|") } else { ("", "") };
+    let heads: Vec<String> = Verdicts::RULES.iter().map(|r| format!(" {r} |")).collect();
+    let mut table = format!(
+        "Verdicts over the seeds, as holds/fails/not established:\n\n| arch | depth |{width_head}{}\n|---|---|{width_rule}{}\n",
+        heads.concat(),
+        "---|".repeat(Verdicts::RULES.len())
+    );
+    for r in rows {
+        let width = if several_widths {
+            format!(" {} |", r.width)
+        } else {
+            String::new()
+        };
+        let cells: Vec<String> = (0..Verdicts::RULES.len())
+            .map(|k| verdict_cell(&r.verdicts, k))
+            .collect();
         table += &format!("| {} | {} |{width} {} |\n", r.arch, r.depth, cells.join(" | "));
     }
     table
@@ -413,6 +542,9 @@ pub struct ShardMeasurements {
     pub c3: Option<String>,
     /// The Lemma 1 balance residual.
     pub lemma1_residual: Option<String>,
+    /// The verdicts (absent in shards written before they were recorded: all unknown).
+    #[serde(default)]
+    pub verdicts: Verdicts,
 }
 
 /// `x` in Rust's shortest round-trip exponent form (`0.125` → `1.25e-1`); `str::parse` gives back
@@ -432,6 +564,7 @@ impl From<RunMeasurements> for ShardMeasurements {
             c2: s(m.c2),
             c3: s(m.c3),
             lemma1_residual: s(m.lemma1_residual),
+            verdicts: m.verdicts,
         }
     }
 }
@@ -458,6 +591,7 @@ impl ShardMeasurements {
             c2: p("c2", &self.c2)?,
             c3: p("c3", &self.c3)?,
             lemma1_residual: p("lemma1_residual", &self.lemma1_residual)?,
+            verdicts: self.verdicts,
         })
     }
 }
@@ -739,7 +873,42 @@ mod tests {
         // One width: the table keeps its historical columns.
         let table = markdown_table(&rows);
         assert!(table.starts_with("| arch | depth | δ_LSI |"), "{table}");
-        assert_eq!(table.lines().count(), 2 + rows.len());
+        let (measurements, verdicts) = table.split_once("\n\n").expect("two tables");
+        assert_eq!(measurements.lines().count(), 2 + rows.len());
+        let verdict_rows: Vec<&str> = verdicts.lines().filter(|l| l.starts_with("| ")).collect();
+        assert_eq!(verdict_rows.len(), 1 + rows.len(), "{verdicts}");
+        assert!(
+            verdict_rows[0].starts_with("| arch | depth | C1 | C2 | C3 | C4 | closure | R | PL-weak | PL |"),
+            "{verdicts}"
+        );
+        // Every run carries a verdict for every rule; each cell counts the two seeds.
+        for (row, line) in rows.iter().zip(&verdict_rows[1..]) {
+            assert!(row.verdicts.iter().all(|v| v.in_order().iter().all(Option::is_some)), "{row:?}");
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).skip(2).collect();
+            for cell in cells {
+                let total: usize = cell.split('/').map(|n| n.parse::<usize>().expect(cell)).sum();
+                assert_eq!(total, 2, "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn verdict_cells_count_each_outcome_over_the_seeds() {
+        let v = |c1| Verdicts {
+            c1,
+            ..Verdicts::default()
+        };
+        let seeds = [
+            v(Some(Verdict::Holds)),
+            v(Some(Verdict::Fails)),
+            v(Some(Verdict::Fails)),
+            v(Some(Verdict::NotEstablished)),
+            v(None),
+        ];
+        assert_eq!(verdict_cell(&seeds, 0), "1/2/1");
+        assert_eq!(verdict_cell(&seeds, 1), "n/a", "no seed has a C2 verdict");
+        assert_eq!(Verdict::of_status("not established"), Some(Verdict::NotEstablished));
+        assert_eq!(Verdict::of_status("holds?"), None);
     }
 
     #[test]
