@@ -121,6 +121,7 @@ pub(crate) fn render_styled(e: &Expr, style: Style) -> String {
                 Func::Tanh => "\\tanh",
                 Func::Cosh => "\\cosh",
                 Func::Sinh => "\\sinh",
+                // invariant: the two arms above match `Expr::Call(Func::Sqrt | Func::Abs, _)` first.
                 Func::Sqrt | Func::Abs => unreachable!("handled above"),
             };
             format!("{name}{}", open_close(render_styled(a, style)))

@@ -87,36 +87,20 @@ fn drift_of_a_covariant_kernel_scales_geometrically() {
     );
 }
 
-fn rotation(n: usize, theta: f64) -> DMatrix<f64> {
-    // A product of plane rotations in successive coordinate pairs, all by theta.
-    let mut r = DMatrix::identity(n, n);
-    for p in 0..n - 1 {
-        let mut g = DMatrix::identity(n, n);
-        let (c, s) = (theta.cos(), theta.sin());
-        g[(p, p)] = c;
-        g[(p + 1, p + 1)] = c;
-        g[(p, p + 1)] = -s;
-        g[(p + 1, p)] = s;
-        r = g * r;
-    }
-    r
-}
-
-/// An exact gradient flow `ė = −M(t) e` with a slowly rotating eigenbasis, integrated with RK4.
-fn synthetic_flow(rotation_rate: f64) -> RunData {
-    let n = 6;
-    // Kept away from shell boundaries (ln λ ∉ hℤ) so that rounding cannot move a mode across one.
-    let lambdas = [8.0, 3.0, 1.5, 0.3, 0.1, 0.03];
-    let m_of = |t: f64| {
-        let r = rotation(n, rotation_rate * t);
-        &r * DMatrix::from_diagonal(&DVector::from_row_slice(&lambdas)) * r.transpose()
-    };
-    let mut e = DVector::from_element(n, 1.0);
-    let dt = 1e-3;
+/// The exact gradient flow `ė = −M(t) e` from `e0`, integrated with RK4 at step `dt` for `steps`
+/// steps, with a checkpoint every `every` steps (step 0 included).
+fn integrate_flow(
+    m_of: impl Fn(f64) -> DMatrix<f64>,
+    e0: DVector<f64>,
+    dt: f64,
+    steps: usize,
+    every: usize,
+) -> RunData {
+    let mut e = e0;
     let (mut times, mut gram, mut residual) = (Vec::new(), Vec::new(), Vec::new());
-    for step in 0..=2000 {
+    for step in 0..=steps {
         let t = step as f64 * dt;
-        if step % 5 == 0 {
+        if step % every == 0 {
             times.push(t);
             gram.push(m_of(t));
             residual.push(e.clone());
@@ -135,6 +119,18 @@ fn synthetic_flow(rotation_rate: f64) -> RunData {
         layer_jacobian_norms: None,
         jacobian: None,
     }
+}
+
+/// An exact gradient flow `ė = −M(t) e` with a slowly rotating eigenbasis, integrated with RK4.
+fn synthetic_flow(rotation_rate: f64) -> RunData {
+    let n = 6;
+    // Kept away from shell boundaries (ln λ ∉ hℤ) so that rounding cannot move a mode across one.
+    let lambdas = [8.0, 3.0, 1.5, 0.3, 0.1, 0.03];
+    let m_of = |t: f64| {
+        let r = rotation(n, rotation_rate * t);
+        &r * DMatrix::from_diagonal(&DVector::from_row_slice(&lambdas)) * r.transpose()
+    };
+    integrate_flow(m_of, DVector::from_element(n, 1.0), 1e-3, 2000, 5)
 }
 
 #[test]
@@ -330,8 +326,9 @@ fn windowed_analysis_matches_the_whole_run_reference() {
     }
 }
 
-/// `rotation(n, theta)` built in `O(n²)` by applying each plane rotation to the rows in place.
-fn rotation_in_place(n: usize, theta: f64) -> DMatrix<f64> {
+/// A product of plane rotations by `theta` in successive coordinate pairs `(p, p + 1)`, each
+/// applied to the rows in place (`O(n²)`).
+fn rotation(n: usize, theta: f64) -> DMatrix<f64> {
     let mut r = DMatrix::identity(n, n);
     let (c, s) = (theta.cos(), theta.sin());
     for p in 0..n - 1 {
@@ -352,32 +349,11 @@ fn growing_flow(n: usize, rotation_rate: f64, growth: f64) -> RunData {
         .map(|k| 0.05 * (400.0f64).powf(k as f64 / (n - 1) as f64))
         .collect();
     let m_of = |t: f64| {
-        let r = rotation_in_place(n, rotation_rate * t);
+        let r = rotation(n, rotation_rate * t);
         let d = DVector::from_iterator(n, lambdas.iter().map(|l| l * (growth * t).exp()));
         &r * DMatrix::from_diagonal(&d) * r.transpose()
     };
-    let mut e = DVector::from_fn(n, |k, _| 1.0 + 0.1 * k as f64);
-    let dt = 5e-4;
-    let (mut times, mut gram, mut residual) = (Vec::new(), Vec::new(), Vec::new());
-    for step in 0..=2000 {
-        let t = step as f64 * dt;
-        times.push(t);
-        gram.push(m_of(t));
-        residual.push(e.clone());
-        let f = |t: f64, e: &DVector<f64>| -(m_of(t) * e);
-        let k1 = f(t, &e);
-        let k2 = f(t + dt / 2.0, &(&e + &k1 * (dt / 2.0)));
-        let k3 = f(t + dt / 2.0, &(&e + &k2 * (dt / 2.0)));
-        let k4 = f(t + dt, &(&e + &k3 * dt));
-        e += (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (dt / 6.0);
-    }
-    RunData {
-        times,
-        gram,
-        residual,
-        layer_jacobian_norms: None,
-        jacobian: None,
-    }
+    integrate_flow(m_of, DVector::from_fn(n, |k, _| 1.0 + 0.1 * k as f64), 5e-4, 2000, 1)
 }
 
 #[test]
