@@ -349,8 +349,7 @@ enum Command {
     Man,
 }
 
-/// Largest `--max-digits` accepted: a point at 10⁵ digits already costs seconds per evaluation.
-const MAX_DIGITS_LIMIT: u32 = 100_000;
+use renorm::crosscheck::MAX_DIGITS_LIMIT;
 
 /// The precision rule's cap, at least `digits` and at most [`MAX_DIGITS_LIMIT`].
 fn checked_max_digits(max_digits: u32, digits: u32) -> Result<u32> {

@@ -463,119 +463,6 @@ fn end_rate_note(
     format!("; there max |d ln g/dτ|·|δτ| ≤ {}", format::decimal_up(&bound, 3))
 }
 
-/// `{value, enclosure: [lo, hi], digits_certified}`: endpoints `ENDPOINT_EXTRA_DIGITS` digits beyond
-/// the value, rounded outward, so they provably bracket it; `digits_certified` is what those
-/// printed strings certify, never more than the value shows ([`rg::curve::PrintedEnclosure`]).
-fn enclosure_json(e: &rg::curve::Enclosure, digits: u32) -> serde_json::Value {
-    let p = e.printed(digits);
-    serde_json::json!({
-        "value": p.value,
-        "enclosure": [p.lo, p.hi],
-        "digits_certified": p.digits_certified,
-    })
-}
-
-/// [`enclosure_json`], or `null` for a quantity that is not defined.
-fn optional_json(e: Option<&rg::curve::Enclosure>, digits: u32) -> serde_json::Value {
-    e.map_or(serde_json::Value::Null, |e| enclosure_json(e, digits))
-}
-
-fn curve_json(
-    lc: &rg::curve::LearningCurve,
-    alpha: &Rational,
-    beta: &Rational,
-    x: &Rational,
-    modes: Option<u64>,
-) -> serde_json::Value {
-    let d = lc.digits;
-    serde_json::json!({
-        "alpha": alpha.to_string(),
-        "beta": beta.to_string(),
-        "p_over_r": x.to_string(),
-        "modes": modes.map_or("all".to_string(), |n| n.to_string()),
-        "digits": d,
-        "bias": enclosure_json(&lc.bias, d),
-        "variance": enclosure_json(&lc.variance, d),
-        "loss": enclosure_json(&lc.loss, d),
-        "slope": {
-            "bias": enclosure_json(&lc.slope_bias, d),
-            "variance": enclosure_json(&lc.slope_variance, d),
-            "loss": enclosure_json(&lc.slope_loss, d),
-        },
-        // For β/(1+α) ≥ 2 the bias pieces are null and `bias_undefined` says why.
-        "continuum": {
-            "C_B": optional_json(lc.c_b.as_ref(), d),
-            "C_V": enclosure_json(&lc.c_v, d),
-            "exponent_bias": lc.exponent_bias.as_ref().map(ToString::to_string),
-            "exponent_variance": lc.exponent_variance.to_string(),
-            "bias": optional_json(lc.continuum_bias.as_ref(), d),
-            "variance": enclosure_json(&lc.continuum_variance, d),
-            "loss": optional_json(lc.continuum_loss.as_ref(), d),
-            "bias_undefined": lc.c_b.is_none().then_some(rg::curve::BIAS_CONTINUUM_UNDEFINED),
-        },
-        "method": {
-            "head_terms": lc.terms_head,
-            "euler_maclaurin_order": lc.em_order,
-            "relative_remainder_bound": renorm::numeric::format::decimal_up(&lc.remainder_bound, 3),
-        },
-    })
-}
-
-fn curve_text(
-    lc: &rg::curve::LearningCurve,
-    alpha: &Rational,
-    beta: &Rational,
-    x: &Rational,
-    modes: Option<u64>,
-) -> String {
-    let d = lc.digits;
-    let row = |name: &str, e: &rg::curve::Enclosure| {
-        let p = e.printed(d);
-        format!(
-            "{name:<18} {}   ({} digits certified)\n",
-            p.value, p.digits_certified
-        )
-    };
-    let missing = |name: &str| format!("{name:<18} {}\n", rg::curve::BIAS_CONTINUUM_UNDEFINED);
-    let mut out = format!(
-        "learning curve  α = {alpha}, β = {beta}, P/r = {x}, modes: {}\n",
-        modes.map_or("all".to_string(), |n| format!("k ≤ {n}"))
-    );
-    out += &row("bias B", &lc.bias);
-    out += &row("variance V", &lc.variance);
-    out += &row("loss ⟨L⟩/P", &lc.loss);
-    out += &row("slope dlnB/dlnx", &lc.slope_bias);
-    out += &row("slope dlnV/dlnx", &lc.slope_variance);
-    out += &row("slope dlnL/dlnx", &lc.slope_loss);
-    out += &match &lc.exponent_bias {
-        Some(eb) => format!(
-            "continuum          B ≈ C_B x^({eb}), V ≈ C_V x^({})\n",
-            lc.exponent_variance
-        ),
-        None => format!(
-            "continuum          V ≈ C_V x^({}); no continuum form of B\n",
-            lc.exponent_variance
-        ),
-    };
-    out += &lc
-        .c_b
-        .as_ref()
-        .map_or_else(|| missing("  C_B"), |e| row("  C_B", e));
-    out += &row("  C_V", &lc.c_v);
-    out += &lc
-        .continuum_bias
-        .as_ref()
-        .map_or_else(|| missing("  B continuum"), |e| row("  B continuum", e));
-    out += &row("  V continuum", &lc.continuum_variance);
-    out += &format!(
-        "method: {} head terms, Euler–Maclaurin order {}, relative remainder bound {} (inside the enclosures)\n",
-        lc.terms_head,
-        lc.em_order,
-        renorm::numeric::format::decimal_up(&lc.remainder_bound, 3)
-    );
-    out
-}
-
 pub fn run(command: RgCommand) -> Result<()> {
     match command {
         RgCommand::Curve {
@@ -598,8 +485,11 @@ pub fn run(command: RgCommand) -> Result<()> {
             let lc = rg::curve::learning_curve(&alpha, &beta, &x, modes, digits)
                 .map_err(|e| Error::from_curve("rg curve", e))?;
             let text = match format {
-                ValueFormat::Text => curve_text(&lc, &alpha, &beta, &x, modes),
-                ValueFormat::Json => json(contract::RG_CURVE, &curve_json(&lc, &alpha, &beta, &x, modes))?,
+                ValueFormat::Text => rg::curve_render::curve_text(&lc, &alpha, &beta, &x, modes),
+                ValueFormat::Json => json(
+                    contract::RG_CURVE,
+                    &rg::curve_render::curve_json(&lc, &alpha, &beta, &x, modes),
+                )?,
             };
             emit(output.as_deref(), &text)
         }

@@ -197,6 +197,10 @@ impl Default for CheckOptions {
 /// Default cap of the precision rule, in decimal digits per point.
 pub const DEFAULT_MAX_DIGITS: u32 = 2000;
 
+/// Largest precision cap (`max_digits`) a front end accepts (the command line's `--max-digits`,
+/// the Python package's `max_digits`): a point at 10⁵ digits already costs seconds per evaluation.
+pub const MAX_DIGITS_LIMIT: u32 = 100_000;
+
 /// docs/theory.md §4 verdict vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

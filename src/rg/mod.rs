@@ -31,6 +31,7 @@
 
 pub mod classify;
 pub mod curve;
+pub mod curve_render;
 pub mod demo;
 pub mod exact;
 pub mod experiments;

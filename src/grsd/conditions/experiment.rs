@@ -403,7 +403,11 @@ fn verdict_cell(verdicts: &[Verdicts], rule: usize) -> String {
 
 /// The verdict counts of every row (the second table of [`markdown_table`]).
 fn verdict_table(rows: &[LsiRow], several_widths: bool) -> String {
-    let (width_head, width_rule) = if several_widths { (" width |", "---|") } else { ("", "") };
+    let (width_head, width_rule) = if several_widths {
+        (" width |", "---|")
+    } else {
+        ("", "")
+    };
     let heads: Vec<String> = Verdicts::RULES.iter().map(|r| format!(" {r} |")).collect();
     let mut table = format!(
         "Verdicts over the seeds, as holds/fails/not established:\n\n| arch | depth |{width_head}{}\n|---|---|{width_rule}{}\n",
@@ -883,7 +887,12 @@ mod tests {
         );
         // Every run carries a verdict for every rule; each cell counts the two seeds.
         for (row, line) in rows.iter().zip(&verdict_rows[1..]) {
-            assert!(row.verdicts.iter().all(|v| v.in_order().iter().all(Option::is_some)), "{row:?}");
+            assert!(
+                row.verdicts
+                    .iter()
+                    .all(|v| v.in_order().iter().all(Option::is_some)),
+                "{row:?}"
+            );
             let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).skip(2).collect();
             for cell in cells {
                 let total: usize = cell.split('/').map(|n| n.parse::<usize>().expect(cell)).sum();
@@ -907,7 +916,10 @@ mod tests {
         ];
         assert_eq!(verdict_cell(&seeds, 0), "1/2/1");
         assert_eq!(verdict_cell(&seeds, 1), "n/a", "no seed has a C2 verdict");
-        assert_eq!(Verdict::of_status("not established"), Some(Verdict::NotEstablished));
+        assert_eq!(
+            Verdict::of_status("not established"),
+            Some(Verdict::NotEstablished)
+        );
         assert_eq!(Verdict::of_status("holds?"), None);
     }
 

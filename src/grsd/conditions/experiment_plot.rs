@@ -63,7 +63,14 @@ const QUANTITIES: [Quantity; 6] = [
 
 /// The series of one architecture and width on one quantity: the mean over the measured seeds
 /// joined by a line, and each seed's value as a marker.
-fn series(rows: &[&LsiRow], q: &Quantity, colour: Rgb, dash: Dash, marker: Marker, label: &str) -> [Series; 2] {
+fn series(
+    rows: &[&LsiRow],
+    q: &Quantity,
+    colour: Rgb,
+    dash: Dash,
+    marker: Marker,
+    label: &str,
+) -> [Series; 2] {
     let mut means = Vec::new();
     let mut seeds = Vec::new();
     for r in rows {
@@ -89,7 +96,9 @@ pub fn figure(rows: &[LsiRow]) -> FigureFile {
     let depths: Vec<f64> = rows.iter().map(|r| r.depth as f64).collect();
     let (lo, hi) = depths
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &d| (a.min(d), b.max(d)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &d| {
+            (a.min(d), b.max(d))
+        });
     let pad = ((hi - lo) * 0.05).max(0.5);
     let panels = QUANTITIES
         .iter()
@@ -114,7 +123,9 @@ pub fn figure(rows: &[LsiRow]) -> FigureFile {
                     let dash = if k == 0 { Dash::Solid } else { Dash::Dashed };
                     let label = format!("{arch}, width {width}");
                     let colour = Rgb::palette(base + 2 * k);
-                    panel.series.extend(series(&mine, q, colour, dash, marker, &label));
+                    panel
+                        .series
+                        .extend(series(&mine, q, colour, dash, marker, &label));
                 }
             }
             panel
@@ -176,7 +187,10 @@ mod tests {
         assert_eq!(delta.series[2].points, vec![(4.0, 0.3), (8.0, (0.1 + 0.3) / 2.0)]);
         assert_eq!(delta.series[3].points, vec![(4.0, 0.3), (8.0, 0.1), (8.0, 0.3)]);
         assert_eq!(delta.series[0].label, "plain, width 16");
-        assert!(delta.series[1].label.is_empty(), "seed markers stay out of the legend");
+        assert!(
+            delta.series[1].label.is_empty(),
+            "seed markers stay out of the legend"
+        );
         // The figure renders in both formats.
         assert!(fig.figure.to_svg().contains("<svg"));
         assert!(fig.figure.to_pdf().starts_with("%PDF-1.4"));

@@ -446,7 +446,10 @@ impl ShellAnalysis {
         for st in self.interior_states() {
             let i = st.index;
             let dt = times[i + 1] - times[i - 1];
-            let (after, before) = (self.energy_with_shells_of(i, i + 1), self.energy_with_shells_of(i, i - 1));
+            let (after, before) = (
+                self.energy_with_shells_of(i, i + 1),
+                self.energy_with_shells_of(i, i - 1),
+            );
             for al in 0..self.shells {
                 let measured = (after[al] - before[al]) / dt;
                 let predicted = -st.dissipation[al] + st.transfer.row(al).sum();

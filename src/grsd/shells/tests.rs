@@ -353,7 +353,13 @@ fn growing_flow(n: usize, rotation_rate: f64, growth: f64) -> RunData {
         let d = DVector::from_iterator(n, lambdas.iter().map(|l| l * (growth * t).exp()));
         &r * DMatrix::from_diagonal(&d) * r.transpose()
     };
-    integrate_flow(m_of, DVector::from_fn(n, |k, _| 1.0 + 0.1 * k as f64), 5e-4, 2000, 1)
+    integrate_flow(
+        m_of,
+        DVector::from_fn(n, |k, _| 1.0 + 0.1 * k as f64),
+        5e-4,
+        2000,
+        1,
+    )
 }
 
 #[test]
@@ -369,8 +375,16 @@ fn balance_follows_the_modes_across_shell_boundaries() {
         analysis.crossings.len()
     );
     let b = analysis.balance(&run.times);
-    assert_eq!(b.checkpoints_used, run.times.len() - 2, "no checkpoint is left out");
-    assert!(b.relative_residual < 1e-3, "balance residual {}", b.relative_residual);
+    assert_eq!(
+        b.checkpoints_used,
+        run.times.len() - 2,
+        "no checkpoint is left out"
+    );
+    assert!(
+        b.relative_residual < 1e-3,
+        "balance residual {}",
+        b.relative_residual
+    );
     assert!(b.transfer_sum < 1e-12, "transfers sum to {}", b.transfer_sum);
 
     // The same comparison with each checkpoint's own shells: a mode that crossed between t_{i−1}
@@ -381,8 +395,7 @@ fn balance_follows_the_modes_across_shell_boundaries() {
         let i = st.index;
         let dt = run.times[i + 1] - run.times[i - 1];
         for al in 0..analysis.shells {
-            let measured =
-                (analysis.energy_series[(i + 1, al)] - analysis.energy_series[(i - 1, al)]) / dt;
+            let measured = (analysis.energy_series[(i + 1, al)] - analysis.energy_series[(i - 1, al)]) / dt;
             let predicted = -st.dissipation[al] + st.transfer.row(al).sum();
             num += (measured - predicted).powi(2);
             den += measured.powi(2);
