@@ -3,6 +3,7 @@
 
     conditions_numpy.py generate N T OUT.npz   # a synthetic run in the documented layout
     conditions_numpy.py analyze RUN.npz        # per checkpoint eigh + shell energies
+    conditions_numpy.py parts RUN.npz          # eigh alone, and the products φᵀ(Mφ), timed
 
 `analyze` is the core of the conditions analysis as docs/theory.md §2.1–2.2 defines it, done
 the way a NumPy script would: load the run, and for every checkpoint `numpy.linalg.eigh(M)`,
@@ -59,10 +60,30 @@ def analyze(path, h=1.0, floor=1e-10):
                       "shells": len(shells_seen), "energy_checksum": checksum}))
 
 
+def parts(path):
+    """The two pieces of renorm's per-checkpoint work that are N³, timed separately over every
+    checkpoint (the run loaded first): eigh alone, and the products φᵀ (M φ) the Kato couplings
+    need (which the `analyze` core above does not do)."""
+    run = np.load(path)
+    gram = run["gram"]
+    start = time.perf_counter()
+    vectors = [np.linalg.eigh(m)[1] for m in gram]
+    eigh = time.perf_counter() - start
+    start = time.perf_counter()
+    checksum = 0.0
+    for m, phi in zip(gram, vectors):
+        checksum += float((phi.T @ (m @ phi))[0, 0])
+    products = time.perf_counter() - start
+    print(json.dumps({"eigh_seconds": eigh, "products_seconds": products, "checkpoints": len(gram),
+                      "checksum": checksum}))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "generate":
         generate(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
     elif len(sys.argv) == 3 and sys.argv[1] == "analyze":
         analyze(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "parts":
+        parts(sys.argv[2])
     else:
         sys.exit(__doc__)

@@ -23,8 +23,9 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
     "$WORK/venv/bin/pip" install --quiet numpy
 fi
 PY="$WORK/venv/bin/python"
-cargo build --release --quiet
+cargo build --release --quiet --bin renorm --example eigh_timing
 RENORM=target/release/renorm
+PARTS=target/release/examples/eigh_timing
 
 # measure [LOCK] CMD…: runs CMD under /usr/bin/time -v (inside the lock if one is given, so the
 # wait for the lock is not timed); sets SECONDS_TAKEN and RSS_MB.
@@ -53,4 +54,23 @@ for N in $SIZES; do
     N_S=$SECONDS_TAKEN N_MB=$RSS_MB
     RATIO=$(awk -v a="$R_S" -v b="$N_S" 'BEGIN { printf "%.2f", a / b }')
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$N" "$T" "$R_S" "$N_S" "$RATIO" "$R_MB" "$N_MB"
+done
+
+# Where the time goes: the two N³ pieces of a checkpoint, timed inside each process on the run
+# already in memory — the eigendecomposition alone (faer vs NumPy's LAPACK) and the products
+# φᵀ(Mφ) of the Kato couplings (faer vs NumPy's BLAS), which the NumPy core above does not do.
+echo
+printf '| N | T | eigh: renorm (faer) (s) | eigh: NumPy (s) | ratio | φᵀ(Mφ): renorm (s) | φᵀ(Mφ): NumPy (s) | ratio |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
+for N in $SIZES; do
+    RUN="$WORK/run_N${N}_T${T}.npz"
+    R=$("$PARTS" "$RUN")
+    P=$("$PY" bench/compare/conditions_numpy.py parts "$RUN")
+    "$PY" - "$N" "$T" "$R" "$P" <<'PYEOF'
+import json, sys
+n, t, r, p = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+cell = lambda x: f"{x:.2f}"
+print(f"| {n} | {t} | {cell(r['eigh_seconds'])} | {cell(p['eigh_seconds'])} | {r['eigh_seconds'] / p['eigh_seconds']:.2f} "
+      f"| {cell(r['products_seconds'])} | {cell(p['products_seconds'])} | {r['products_seconds'] / p['products_seconds']:.2f} |")
+PYEOF
 done
