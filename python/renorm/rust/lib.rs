@@ -247,6 +247,19 @@ fn scale_domain(scales: (i32, i32)) -> PyResult<renorm::numeric::ScaleDomain> {
     renorm::numeric::ScaleDomain::new(scales.0, scales.1).map_err(|why| usage(format!("scales: {why}")))
 }
 
+/// The check's knobs from the Python arguments, validated as the command line validates its
+/// flags; the seed is the command line's, so verdicts and witnesses are the same.
+fn knobs(digits: u32, points: u32, scales: (i32, i32), max_digits: u32) -> PyResult<check::Knobs> {
+    positive(digits, points)?;
+    Ok(check::Knobs {
+        digits,
+        points,
+        scale: scale_domain(scales)?,
+        max_digits: checked_max_digits(max_digits, digits)?,
+        ..check::Knobs::default()
+    })
+}
+
 fn check_report(spec: Spec, knobs: check::Knobs) -> renorm::Result<Report> {
     let report = check::run(&spec, &knobs)?;
     let json = check::render(std::slice::from_ref(&report), check::render::Format::Json)?;
@@ -272,14 +285,7 @@ fn check_field(
     scales: (i32, i32),
     max_digits: u32,
 ) -> PyResult<Report> {
-    positive(digits, points)?;
-    let knobs = check::Knobs {
-        digits,
-        points,
-        scale: scale_domain(scales)?,
-        max_digits: checked_max_digits(max_digits, digits)?,
-        ..check::Knobs::default()
-    };
+    let knobs = knobs(digits, points, scales, max_digits)?;
     py.detach(|| {
         let spec = Spec::from_inline(&InlineSpec {
             expr,
@@ -306,14 +312,7 @@ fn check_spec(
     scales: (i32, i32),
     max_digits: u32,
 ) -> PyResult<Report> {
-    positive(digits, points)?;
-    let knobs = check::Knobs {
-        digits,
-        points,
-        scale: scale_domain(scales)?,
-        max_digits: checked_max_digits(max_digits, digits)?,
-        ..check::Knobs::default()
-    };
+    let knobs = knobs(digits, points, scales, max_digits)?;
     py.detach(|| check_report(Spec::from_toml(&toml, &origin)?, knobs))
         .map_err(py_error)
 }
