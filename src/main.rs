@@ -781,13 +781,7 @@ fn run(cli: Cli) -> Result<()> {
             match output.filter(|p| !cli_io::is_dash(p)) {
                 Some(path) => {
                     renorm::atomic_write::write_atomic(&path, rendered.as_bytes())?;
-                    let dir = path
-                        .parent()
-                        .filter(|d| !d.as_os_str().is_empty())
-                        .unwrap_or(std::path::Path::new("."));
-                    for f in &result.plots {
-                        f.write(dir)?;
-                    }
+                    renorm::conditions::write_figures_beside(&result, &path)?;
                 }
                 None => report_out::emit(&rendered)?,
             }

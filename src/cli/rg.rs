@@ -477,7 +477,7 @@ pub fn run(command: RgCommand) -> Result<()> {
             let alpha = exact_flag(&alpha, "--alpha")?;
             let beta = exact_flag(&beta, "--beta")?;
             let x = exact_flag(&p_over_r, "--p-over-r")?;
-            if x > 10u64.pow(15) {
+            if x > rg::curve::MAX_P_OVER_R {
                 return Err(Error::Usage(format!(
                     "--p-over-r: {p_over_r} exceeds the supported 1e15"
                 )));
@@ -749,21 +749,7 @@ pub fn run(command: RgCommand) -> Result<()> {
         } => {
             check_digits(digits, 200)?;
             let m = read_model(&model)?;
-            let reference = if exact {
-                // The reference only has to be far more accurate than the differences it judges.
-                Some(rg::exact::exact_moments(&m, digits.min(30))?)
-            } else {
-                None
-            };
-            let table = rg::predict::table_with_exact(&m, Precision::from_digits(digits), reference.as_ref());
-            if let Some(quantity) = table.first_non_finite() {
-                return Err(Error::numeric(
-                    format!("rg predict {}", cli_io::input_name(&model)),
-                    format!(
-                        "{quantity} is not a finite number; the model's inputs are outside what the prediction can represent"
-                    ),
-                ));
-            }
+            let table = rg::predict::checked_table(&m, digits, exact, &cli_io::input_name(&model))?;
             for warning in table.validity.warnings() {
                 eprintln!("renorm: warning: {warning}");
             }

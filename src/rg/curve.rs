@@ -1210,6 +1210,9 @@ fn all_meet(items: &[&Interval], digits: u32) -> bool {
     items.iter().all(|iv| meets(iv, digits))
 }
 
+/// Largest `x = P/r` the learning curve accepts (`10¹⁵`): the front ends refuse larger values.
+pub const MAX_P_OVER_R: u64 = 1_000_000_000_000_000;
+
 /// The certified learning curve of docs/theory.md §3.4 at `x = P/r`: bias, variance, loss, their
 /// log-log slopes, and the continuum forms, each to `digits` significant digits.
 ///

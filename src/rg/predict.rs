@@ -130,6 +130,33 @@ pub fn table(model: &Model, prec: Precision) -> Table {
     table_with_exact(model, prec, None)
 }
 
+/// The predictions as `renorm rg predict` gives them: [`table_with_exact`] at `digits` working
+/// digits, with the exact moments by quadrature when `exact` is set, refusing a table with a
+/// value that is not a finite number. `origin` names the model in errors.
+///
+/// # Errors
+///
+/// Those of [`exact_moments`](super::exact::exact_moments), and [`crate::Error::Numeric`]
+/// naming the first quantity that is not finite.
+pub fn checked_table(model: &Model, digits: u32, exact: bool, origin: &str) -> crate::Result<Table> {
+    let reference = if exact {
+        // The reference only has to be far more accurate than the differences it judges.
+        Some(super::exact::exact_moments(model, digits.min(30))?)
+    } else {
+        None
+    };
+    let table = table_with_exact(model, Precision::from_digits(digits), reference.as_ref());
+    if let Some(quantity) = table.first_non_finite() {
+        return Err(crate::Error::numeric(
+            format!("rg predict {origin}"),
+            format!(
+                "{quantity} is not a finite number; the model's inputs are outside what the prediction can represent"
+            ),
+        ));
+    }
+    Ok(table)
+}
+
 /// [`table`], compared with an exact reference ([`exact`](super::exact)) when one is given.
 pub fn table_with_exact(model: &Model, prec: Precision, exact: Option<&ExactMoments>) -> Table {
     let spectrum = Spectrum::new(model, prec);

@@ -20,7 +20,6 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use renorm::check::{self, InlineSpec, Spec};
 use renorm::crosscheck::{self, CheckOptions, Domain, MAX_DIGITS_LIMIT};
-use renorm::numeric::Precision;
 use renorm::symbolic::{self, EngineMode};
 use renorm::{Error, ErrorKind, conditions, contract, rg};
 use std::path::PathBuf;
@@ -198,15 +197,7 @@ impl Report {
             if let Held::Conditions(r) = &self.held
                 && format != "json"
             {
-                let dir = path
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(std::path::Path::new("."));
-                for f in &r.plots {
-                    f.write(dir)?;
-                    written.push(dir.join(f.svg_name()));
-                    written.push(dir.join(f.pdf_name()));
-                }
+                written.extend(conditions::write_figures_beside(r, &path)?);
             }
             Ok(written)
         })
@@ -411,7 +402,7 @@ fn rg_curve(
         let a = exact_number(&alpha, "alpha")?;
         let b = exact_number(&beta, "beta")?;
         let x = exact_number(&p_over_r, "p_over_r")?;
-        if x > 10u64.pow(15) {
+        if x > rg::curve::MAX_P_OVER_R {
             return Err(Error::Usage(format!(
                 "p_over_r: {p_over_r} exceeds the supported 1e15"
             )));
@@ -451,20 +442,7 @@ fn rg_predict(
             (None, None) => return Err(Error::Usage("give a model (TOML text or a mapping)".into())),
         };
         let m = rg::Model::from_toml(&text, &origin)?;
-        let reference = if exact {
-            Some(rg::exact::exact_moments(&m, digits.min(30))?)
-        } else {
-            None
-        };
-        let table = rg::predict::table_with_exact(&m, Precision::from_digits(digits), reference.as_ref());
-        if let Some(quantity) = table.first_non_finite() {
-            return Err(Error::numeric(
-                format!("rg predict {origin}"),
-                format!(
-                    "{quantity} is not a finite number; the model's inputs are outside what the prediction can represent"
-                ),
-            ));
-        }
+        let table = rg::predict::checked_table(&m, digits, exact, &origin)?;
         let json = contract::to_json(contract::RG_PREDICT, &table)?;
         Ok(Report::new(Held::Predict(Box::new(table)), json))
     })

@@ -991,6 +991,27 @@ fn fmt_opt(v: Option<f64>) -> String {
     v.map_or("—".into(), |x| format!("{x:.4}"))
 }
 
+/// Writes the report's figures (`STEM.svg`, `STEM.pdf`) into the folder of `report_path` (the
+/// current folder for a bare file name), as `renorm conditions --output` does; returns the
+/// files written.
+///
+/// # Errors
+///
+/// [`Error`] when a figure cannot be written.
+pub fn write_figures_beside(r: &ConditionsReport, report_path: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let dir = report_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut written = Vec::new();
+    for f in &r.plots {
+        f.write(dir)?;
+        written.push(dir.join(f.svg_name()));
+        written.push(dir.join(f.pdf_name()));
+    }
+    Ok(written)
+}
+
 /// Terminal text.
 pub fn text_report(r: &ConditionsReport) -> String {
     let mut s = format!(
