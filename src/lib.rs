@@ -34,10 +34,12 @@
 pub mod api;
 pub mod app;
 pub mod atomic_write;
+pub mod budget;
 pub mod contract;
 pub mod crosscheck;
 pub mod error;
 pub mod expr;
+pub mod files;
 pub mod grsd;
 pub mod input;
 pub mod numeric;

@@ -7,6 +7,7 @@ mod cli;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use cli::io::{self as cli_io, note};
+use cli::limits as cli_limits;
 use cli::report_out;
 use renorm::check::render::Format as RenderFormat;
 use renorm::check::{self, InlineSpec, Spec};
@@ -58,6 +59,16 @@ struct Cli {
     /// terminal anyway).
     #[arg(long, global = true, display_order = 902)]
     no_progress: bool,
+    /// Stop after this many seconds (wall clock): the command exits 3, leaving every output
+    /// either untouched or complete. Default: the RENORM_TIME_LIMIT environment variable, else
+    /// no limit.
+    #[arg(long, global = true, value_name = "SECONDS", display_order = 903)]
+    time_limit: Option<String>,
+    /// Memory a command may plan to use, in MiB: sizes are estimated before allocating and a
+    /// larger estimate is refused (exit 2). Default: the RENORM_MEMORY_LIMIT environment
+    /// variable, else 8192.
+    #[arg(long, global = true, value_name = "MIB", display_order = 904)]
+    memory_limit: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -349,16 +360,11 @@ enum Command {
     Man,
 }
 
-use renorm::crosscheck::MAX_DIGITS_LIMIT;
-
-/// The precision rule's cap, at least `digits` and at most [`MAX_DIGITS_LIMIT`].
-fn checked_max_digits(max_digits: u32, digits: u32) -> Result<u32> {
-    if max_digits > MAX_DIGITS_LIMIT {
-        return Err(Error::Usage(format!(
-            "--max-digits {max_digits} is above the limit {MAX_DIGITS_LIMIT}"
-        )));
-    }
-    Ok(max_digits.max(digits))
+/// `--digits`, `--points` and `--max-digits` in their ranges ([`crosscheck::checked_knobs`]);
+/// the precision rule's cap, at least `digits`.
+fn checked_knobs(digits: u32, points: u32, max_digits: u32) -> Result<u32> {
+    crosscheck::checked_knobs(digits, points, max_digits)
+        .map_err(|(knob, why)| Error::Usage(format!("--{}: {why}", knob.replace('_', "-"))))
 }
 
 /// `LO:HI` decimal exponents, e.g. `-30:30`.
@@ -394,11 +400,17 @@ fn main() -> ExitCode {
         }
     };
     cli_io::set_verbosity(cli.quiet, cli.no_progress);
+    // One command per process: no input of it may be overwritten by one of its outputs.
+    renorm::files::protect_inputs();
     // The library never prints; its notices (licence, waiting for the engine) go to stderr here,
     // even with --quiet: the licence notice is how an unlicensed user learns of Symbolica's
     // restrictions, and a wait for the engine should never look like a hang.
     symbolic::set_notice_handler(Box::new(|notice| eprintln!("{notice}")));
-    match set_engine(cli.engine).and_then(|()| run(cli)) {
+    let limits = cli_limits::apply(cli.time_limit.clone(), cli.memory_limit.clone());
+    match limits
+        .and_then(|()| set_engine(cli.engine))
+        .and_then(|()| run(cli))
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
@@ -603,9 +615,7 @@ fn run(cli: Cli) -> Result<()> {
             format,
             output,
         } => {
-            if digits == 0 || points == 0 {
-                return Err(Error::Usage("--digits and --points must be positive".into()));
-            }
+            let max_digits = checked_knobs(digits, points, max_digits)?;
             let mut parsed = Vec::new();
             match expr {
                 Some(expr) => parsed.push(Spec::from_inline(&InlineSpec {
@@ -633,7 +643,7 @@ fn run(cli: Cli) -> Result<()> {
                 points,
                 seed: 0x5eed_2e40_0000_0001,
                 scale: parse_scales(&scales)?,
-                max_digits: checked_max_digits(max_digits, digits)?,
+                max_digits,
             };
             let reports = parsed
                 .iter()
@@ -656,9 +666,7 @@ fn run(cli: Cli) -> Result<()> {
             format,
             output,
         } => {
-            if digits == 0 || points == 0 {
-                return Err(Error::Usage("--digits and --points must be positive".into()));
-            }
+            checked_knobs(digits, points, digits)?;
             cli_io::stdin_at_most_once(paths.iter().map(PathBuf::as_path))?;
             let files = renorm::proof::collect_paths(&paths)?;
             if files.is_empty() {
@@ -950,6 +958,7 @@ fn run(cli: Cli) -> Result<()> {
             expect_holds,
             output,
         } => {
+            let max_digits = checked_knobs(digits, points, max_digits)?;
             let identity = Identity::new(
                 parse_bytes("<LHS>", &os_bytes(&lhs))?,
                 parse_bytes("<RHS>", &os_bytes(&rhs))?,
@@ -958,7 +967,7 @@ fn run(cli: Cli) -> Result<()> {
             let options = CheckOptions {
                 digits,
                 points,
-                max_digits: checked_max_digits(max_digits, digits)?,
+                max_digits,
                 ..CheckOptions::default()
             };
             take_engine(None)?;

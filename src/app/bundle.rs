@@ -241,7 +241,7 @@ pub fn bundle(dir: &Path) -> Result<Report> {
     let mut contents = Vec::new();
     let mut skipped = Vec::new();
     for path in &files {
-        let raw = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let raw = crate::files::read_text_input(path, crate::files::MAX_DOCUMENT_BYTES, "a JSON output")?;
         let value: serde_json::Value =
             serde_json::from_str(&raw).map_err(|e| invalid(path, format!("not JSON: {e}")))?;
         let schema = value
@@ -324,7 +324,11 @@ pub fn bundle(dir: &Path) -> Result<Report> {
             }
             // An earlier bundle of this folder (the default output of `renorm report --format
             // json`): bundling it again would only repeat the other files.
-            "report" | "bundle" => skipped.push(format!("{name} (an earlier bundle)")),
+            // It is not an input of this bundle, so it may be replaced by the new one.
+            "report" | "bundle" => {
+                crate::files::release_input(path);
+                skipped.push(format!("{name} (an earlier bundle)"))
+            }
             command if command.starts_with("rg.") => {
                 let title = match command {
                     "rg.curve" => "RG learning curve (rg curve)",

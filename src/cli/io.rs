@@ -19,7 +19,7 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// Largest text document read (spec, model, proof or conditions spec): far above any real
 /// one, and low enough that `cat /dev/zero | renorm check -` fails fast instead of exhausting
 /// memory.
-pub const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+pub use renorm::files::MAX_DOCUMENT_BYTES;
 
 /// Largest `.npz` run read from standard input. Unlike a file, which is read lazily, standard
 /// input has to be held in memory whole (the archive reader seeks), so it is bounded.
@@ -80,7 +80,12 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Bounded> {
         }
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?)
+        let file = renorm::files::open_input(path)?;
+        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if size > limit {
+            return Ok(Bounded::TooLong { size });
+        }
+        Box::new(file)
     };
     let mut bytes = Vec::new();
     reader

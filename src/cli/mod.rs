@@ -3,5 +3,6 @@
 //! standard input and output, `--quiet`, `--no-progress`).
 
 pub mod io;
+pub mod limits;
 pub mod report_out;
 pub mod rg;

@@ -113,6 +113,8 @@ pub fn emit(text: &str) -> Result<()> {
 /// Writes `bytes` (a report, or a binary run for `train --output -`) to the report sink; a
 /// failure is an unwritable output, exit code 3.
 pub fn emit_bytes(bytes: &[u8]) -> Result<()> {
+    // A time limit never cuts a report short on standard output.
+    let _whole = renorm::atomic_write::OutputPhase::begin();
     let mut out = ReportOut;
     out.write_all(bytes)
         .and_then(|()| out.flush())

@@ -10,6 +10,7 @@ use renorm::rg::sample::{Progress, SamplerConfig};
 use renorm::rg::{self, Model};
 use renorm::{Error, Result};
 use rug::Rational;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -55,6 +56,16 @@ pub struct SamplerArgs {
     #[arg(long, default_value_t = 50)]
     batches: u32,
 }
+
+/// Largest `rg flow --tau-max`: τ = ln ℓ = 100 puts the cutoff e¹⁰⁰ ≈ 10⁴³ modes out, far past
+/// the largest model (10⁵ modes, τ ≈ 11.5), where the flow has long stopped moving.
+const MAX_FLOW_TAU: u32 = 100;
+
+/// Most output intervals of `rg flow --points` (rows of the trajectory).
+const MAX_FLOW_POINTS: u32 = 100_000;
+
+/// Most field-plot panels of `rg flow --panels`.
+const MAX_FLOW_PANELS: usize = 16;
 
 fn count(text: &str, flag: &str) -> Result<u64> {
     parse_exact(text)
@@ -377,9 +388,33 @@ fn sampler_hint(e: Error) -> Error {
     }
 }
 
-/// Writes `file` into the output folder `dir` (both created if missing, by [`write_atomic`]).
+thread_local! {
+    /// The files of the output folder being produced, written together when the command has
+    /// succeeded ([`run`]): a command that fails half-way (a bad plot option, a diverging
+    /// integrator, the time limit) leaves the folder as it was, not holding some new files
+    /// beside some old ones.
+    static STAGED: RefCell<Vec<(PathBuf, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Stages `file` of the output folder `dir` (written, with missing folders created, when the
+/// command succeeds).
 fn write_in(dir: &Path, file: &str, text: &str) -> Result<()> {
-    write_atomic(&dir.join(file), text.as_bytes())
+    STAGED.with(|staged| {
+        staged
+            .borrow_mut()
+            .push((dir.join(file), text.as_bytes().to_vec()))
+    });
+    Ok(())
+}
+
+/// Writes every staged file, each atomically, as one stretch that a time limit does not cut.
+fn commit_staged() -> Result<()> {
+    let files = STAGED.with(|staged| std::mem::take(&mut *staged.borrow_mut()));
+    let _together = renorm::atomic_write::OutputPhase::begin();
+    for (path, bytes) in files {
+        write_atomic(&path, &bytes)?;
+    }
+    Ok(())
 }
 
 /// Writes `STEM.svg` and `STEM.pdf` of one figure into `dir`.
@@ -464,6 +499,17 @@ fn end_rate_note(
 }
 
 pub fn run(command: RgCommand) -> Result<()> {
+    let outcome = run_staged(command);
+    match outcome {
+        Ok(()) => commit_staged(),
+        Err(e) => {
+            STAGED.with(|staged| staged.borrow_mut().clear());
+            Err(e)
+        }
+    }
+}
+
+fn run_staged(command: RgCommand) -> Result<()> {
     match command {
         RgCommand::Curve {
             alpha,
@@ -531,10 +577,16 @@ pub fn run(command: RgCommand) -> Result<()> {
                     (tau, Some(sig))
                 }
             };
-            if tau_end <= 0 || points < 1 {
-                return Err(Error::Usage(
-                    "--tau-max must be positive and --points at least 1".into(),
-                ));
+            if tau_end <= 0 || tau_end > MAX_FLOW_TAU || !(1..=MAX_FLOW_POINTS).contains(&points) {
+                return Err(Error::Usage(format!(
+                    "--tau-max must lie in (0, {MAX_FLOW_TAU}] and --points in 1..={MAX_FLOW_POINTS}"
+                )));
+            }
+            if panels.len() > MAX_FLOW_PANELS {
+                return Err(Error::Usage(format!(
+                    "--panels: at most {MAX_FLOW_PANELS} panels (got {})",
+                    panels.len()
+                )));
             }
             let outputs: Vec<Rational> = (0..=points)
                 .map(|i| (&tau_end * Rational::from(i)) / Rational::from(points))
@@ -544,6 +596,27 @@ pub fn run(command: RgCommand) -> Result<()> {
             } else {
                 Truncation::OneLoop
             };
+            let range = |v: &[f64], flag: &str| match v {
+                [lo, hi] if lo < hi => Ok((*lo, *hi)),
+                _ => Err(Error::Usage(format!("{flag}: give lo,hi with lo < hi"))),
+            };
+            // Every option is checked before the first file is written: a mistake in the
+            // plot options must not leave a folder holding only the trajectory.
+            let panel_taus: Vec<Rational> = panels
+                .iter()
+                .map(|t| {
+                    exact_flag(t, "--panels").and_then(|tau| {
+                        if !(Rational::new()..=Rational::from(MAX_FLOW_TAU)).contains(&tau) {
+                            Err(Error::Usage(format!(
+                                "--panels: τ = {t} is outside [0, {MAX_FLOW_TAU}]"
+                            )))
+                        } else {
+                            Ok(tau)
+                        }
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let (u_window, rho_window) = (range(&u_range, "--u-range")?, range(&rho_range, "--rho-range")?);
             let traj = flow::integrate_flow(&params, truncation, &initial, &Rational::new(), &outputs, &opts)
                 .map_err(failed)?;
             write_in(
@@ -552,17 +625,10 @@ pub fn run(command: RgCommand) -> Result<()> {
                 &json(contract::RG_FLOW_TRAJECTORY, &traj.table(digits))?,
             )?;
             write_in(&out, "trajectory.csv", &traj.to_csv(digits))?;
-            let range = |v: &[f64], flag: &str| match v {
-                [lo, hi] if lo < hi => Ok((*lo, *hi)),
-                _ => Err(Error::Usage(format!("{flag}: give lo,hi with lo < hi"))),
-            };
             let figure = rg::flow_plot::FlowFigure {
-                taus: panels
-                    .iter()
-                    .map(|t| exact_flag(t, "--panels"))
-                    .collect::<Result<_>>()?,
-                u_range: range(&u_range, "--u-range")?,
-                rho_range: range(&rho_range, "--rho-range")?,
+                taus: panel_taus,
+                u_range: u_window,
+                rho_range: rho_window,
                 title: if m.title.is_empty() {
                     "RG flow field of (ũ, ρ)".into()
                 } else {

@@ -201,6 +201,37 @@ pub const DEFAULT_MAX_DIGITS: u32 = 2000;
 /// the Python package's `max_digits`): a point at 10⁵ digits already costs seconds per evaluation.
 pub const MAX_DIGITS_LIMIT: u32 = 100_000;
 
+/// Most random points a front end accepts per numeric check: 125 times the default of 8, and at
+/// thousands of digits already minutes of evaluation.
+pub const MAX_POINTS: u32 = 1000;
+
+/// Checks a front end's precision knobs — `1 ≤ digits ≤ MAX_DIGITS_LIMIT`,
+/// `1 ≤ points ≤ MAX_POINTS`, `max_digits ≤ MAX_DIGITS_LIMIT` — and returns the precision cap
+/// to use (at least `digits`). An error names the knob (`digits`, `points` or `max_digits`,
+/// for the front end to spell as its option) and says what is wrong.
+pub fn checked_knobs(
+    digits: u32,
+    points: u32,
+    max_digits: u32,
+) -> std::result::Result<u32, (&'static str, String)> {
+    if !(1..=MAX_DIGITS_LIMIT).contains(&digits) {
+        return Err((
+            "digits",
+            format!("must lie in 1..={MAX_DIGITS_LIMIT} (got {digits})"),
+        ));
+    }
+    if !(1..=MAX_POINTS).contains(&points) {
+        return Err(("points", format!("must lie in 1..={MAX_POINTS} (got {points})")));
+    }
+    if max_digits > MAX_DIGITS_LIMIT {
+        return Err((
+            "max_digits",
+            format!("{max_digits} is above the limit {MAX_DIGITS_LIMIT}"),
+        ));
+    }
+    Ok(max_digits.max(digits))
+}
+
 /// docs/theory.md §4 verdict vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

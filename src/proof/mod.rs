@@ -134,7 +134,15 @@ pub struct Prover {
     options: ProveOptions,
     results: BTreeMap<PathBuf, FileResult>,
     in_progress: Vec<PathBuf>,
+    /// The folder of the file being checked at the top level: the proof tree its citations
+    /// must stay inside.
+    tree: Option<PathBuf>,
 }
+
+/// The longest chain of citations followed (file A cites B cites C …): far beyond any real
+/// derivation, and short enough that a hostile chain of thousands of files cannot exhaust the
+/// stack.
+pub const MAX_CITATION_DEPTH: usize = 64;
 
 impl Prover {
     /// A prover with the given options.
@@ -143,6 +151,7 @@ impl Prover {
             options,
             results: BTreeMap::new(),
             in_progress: Vec::new(),
+            tree: None,
         }
     }
 
@@ -152,7 +161,7 @@ impl Prover {
         if let Some(r) = self.results.get(&key) {
             return Ok(r.clone());
         }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::files::read_text_input(path, crate::files::MAX_DOCUMENT_BYTES, "a proof file")?;
         self.check_text(&text, path, key)
     }
 
@@ -164,6 +173,14 @@ impl Prover {
     }
 
     fn check_text(&mut self, text: &str, path: &Path, key: PathBuf) -> Result<FileResult> {
+        if self.in_progress.is_empty() {
+            // A top-level file: its folder is the proof tree for the citations below it.
+            let folder = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            self.tree = std::fs::canonicalize(folder).ok();
+        }
         let (proof, problems) = format::ProofFile::from_toml(text, path)?;
         self.in_progress.push(key.clone());
         let result = self.check_proof(&proof, &problems);
@@ -171,6 +188,31 @@ impl Prover {
         let result = result?;
         self.results.insert(key, result.clone());
         Ok(result)
+    }
+
+    /// Why a citation of `rel` (resolved to `target`) is not followed, if it is not: it leaves the
+    /// proof tree (a proof may cite files in its own folder or below it, never `/etc/passwd` or
+    /// `../../..`), or the chain of citations is already [`MAX_CITATION_DEPTH`] files deep.
+    fn refuse_citation(&self, rel: &Path, target: &Path) -> Option<String> {
+        if self.in_progress.len() >= MAX_CITATION_DEPTH {
+            return Some(format!(
+                "cites {}: the chain of citations is longer than {MAX_CITATION_DEPTH} files",
+                rel.display()
+            ));
+        }
+        let resolved = std::fs::canonicalize(target).ok()?; // a missing file is reported when read
+        match &self.tree {
+            Some(tree) if resolved.starts_with(tree) => None,
+            Some(tree) => Some(format!(
+                "cites {}: outside the proof tree {} (a proof may cite only files in its own folder or below it)",
+                rel.display(),
+                tree.display()
+            )),
+            None => Some(format!(
+                "cites {}: the proof tree could not be determined",
+                rel.display()
+            )),
+        }
     }
 
     fn check_proof(&mut self, proof: &ProofFile, problems: &[format::StructuralError]) -> Result<FileResult> {
@@ -199,6 +241,11 @@ impl Prover {
                 if let Citation::File(rel) = c {
                     let target = proof.path.parent().unwrap_or(Path::new(".")).join(rel);
                     let key = std::fs::canonicalize(&target).unwrap_or_else(|_| target.clone());
+                    if let Some(refusal) = self.refuse_citation(rel, &target) {
+                        passed = false;
+                        message = refusal;
+                        continue;
+                    }
                     if self.in_progress.contains(&key) {
                         let chain: Vec<String> = self
                             .in_progress

@@ -480,6 +480,17 @@ pub const MAX_STIFF_STEP: f64 = 1.0;
 /// (2²⁶ ⇒ 1 GiB), and it keeps `chains × batches` within `u32`.
 pub const MAX_STORED_SUMS: u64 = 1 << 26;
 
+/// Most chains one run may have.
+pub const MAX_CHAINS: u32 = 1024;
+
+/// Most OS threads one run may use.
+pub const MAX_THREADS: u32 = 1024;
+
+/// Most steps (and burn-in steps) per chain: 4 000 times the default 2.5·10⁷. At ~10⁷ steps per
+/// second per mode this is already days of sampling for a large model; the binary's
+/// `--time-limit` bounds what a user is willing to wait.
+pub const MAX_STEPS: u64 = 100_000_000_000;
+
 /// The "blocks too short" criterion: the coarsest blocks must hold at least this many `τ_int`
 /// (the blocked SE is then low by at most `≈ τ/(2b) = 5%`; module docs, "Run too short").
 pub const MIN_BLOCK_TAUS: f64 = 10.0;
@@ -994,11 +1005,25 @@ fn validate_config(system: &LangevinSystem, config: &SamplerConfig) -> Result<()
     if config.thin == 0 {
         return Err(cfg_err("thin", "must be ≥ 1"));
     }
-    if config.chains == 0 {
-        return Err(cfg_err("chains", "must be ≥ 1"));
+    if !(1..=MAX_CHAINS).contains(&config.chains) {
+        return Err(cfg_err(
+            "chains",
+            format!("must lie in 1..={MAX_CHAINS}, got {}", config.chains),
+        ));
     }
-    if config.threads == 0 {
-        return Err(cfg_err("threads", "must be ≥ 1"));
+    if !(1..=MAX_THREADS).contains(&config.threads) {
+        return Err(cfg_err(
+            "threads",
+            format!("must lie in 1..={MAX_THREADS}, got {}", config.threads),
+        ));
+    }
+    for (field, value) in [("steps", config.steps), ("burn_in", config.burn_in)] {
+        if value > MAX_STEPS {
+            return Err(cfg_err(
+                field,
+                format!("must be at most {MAX_STEPS:e} per chain, got {value}"),
+            ));
+        }
     }
     if config.batches < 2 {
         return Err(cfg_err(

@@ -86,6 +86,10 @@ fn continuum_loss(model: &Model, x: &Rational, amplitude: &Rational) -> Result<f
     Ok(q.value.to_f64())
 }
 
+/// Most sizes one scaling law is computed at (each is a certified learning curve and, with
+/// couplings, a prediction table).
+pub const MAX_POINTS: u32 = 200;
+
 /// Loss against `P` for `points` log-spaced sizes in `[p_min, p_max]`.
 pub fn scaling_law(
     model: &Model,
@@ -94,10 +98,12 @@ pub fn scaling_law(
     points: u32,
     digits: u32,
 ) -> Result<Vec<Point>> {
-    if *p_min <= 0 || p_max <= p_min || points < 2 {
+    if *p_min <= 0 || p_max <= p_min || !(2..=MAX_POINTS).contains(&points) {
         return Err(Error::invalid(
             "scaling law: p_min, p_max, points",
-            format!("need 0 < P_min < P_max and at least 2 points, got [{p_min}, {p_max}] with {points}"),
+            format!(
+                "need 0 < P_min < P_max and 2 to {MAX_POINTS} points, got [{p_min}, {p_max}] with {points}"
+            ),
         ));
     }
     let prec = Precision::from_digits(digits);

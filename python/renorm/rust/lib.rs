@@ -19,7 +19,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use renorm::check::{self, InlineSpec, Spec};
-use renorm::crosscheck::{self, CheckOptions, Domain, MAX_DIGITS_LIMIT};
+use renorm::crosscheck::{self, CheckOptions, Domain};
 use renorm::symbolic::{self, EngineMode};
 use renorm::{Error, ErrorKind, conditions, contract, rg};
 use std::path::PathBuf;
@@ -216,21 +216,11 @@ impl Report {
     }
 }
 
-/// The precision cap: at least `digits`, at most [`MAX_DIGITS_LIMIT`].
-fn checked_max_digits(max_digits: u32, digits: u32) -> PyResult<u32> {
-    if max_digits > MAX_DIGITS_LIMIT {
-        return Err(usage(format!(
-            "max_digits {max_digits} is above the limit {MAX_DIGITS_LIMIT}"
-        )));
-    }
-    Ok(max_digits.max(digits))
-}
-
-fn positive(digits: u32, points: u32) -> PyResult<()> {
-    if digits == 0 || points == 0 {
-        return Err(usage("digits and points must be positive"));
-    }
-    Ok(())
+/// The precision knobs in their ranges (the command line's limits); the precision cap, at
+/// least `digits`.
+fn checked_knobs(digits: u32, points: u32, max_digits: u32) -> PyResult<u32> {
+    crosscheck::checked_knobs(digits, points, max_digits)
+        .map_err(|(knob, why)| usage(format!("{knob}: {why}")))
 }
 
 /// Sampled scales as decimal exponents `(lo, hi)`.
@@ -241,12 +231,12 @@ fn scale_domain(scales: (i32, i32)) -> PyResult<renorm::numeric::ScaleDomain> {
 /// The check's knobs from the Python arguments, validated as the command line validates its
 /// flags; the seed is the command line's, so verdicts and witnesses are the same.
 fn knobs(digits: u32, points: u32, scales: (i32, i32), max_digits: u32) -> PyResult<check::Knobs> {
-    positive(digits, points)?;
+    let max_digits = checked_knobs(digits, points, max_digits)?;
     Ok(check::Knobs {
         digits,
         points,
         scale: scale_domain(scales)?,
-        max_digits: checked_max_digits(max_digits, digits)?,
+        max_digits,
         ..check::Knobs::default()
     })
 }
@@ -321,11 +311,11 @@ fn identity(
     max_digits: u32,
     real: bool,
 ) -> PyResult<Report> {
-    positive(digits, points)?;
+    let max_digits = checked_knobs(digits, points, max_digits)?;
     let options = CheckOptions {
         digits,
         points,
-        max_digits: checked_max_digits(max_digits, digits)?,
+        max_digits,
         ..CheckOptions::default()
     };
     py.detach(|| {

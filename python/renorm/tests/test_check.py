@@ -66,8 +66,11 @@ def test_errors_are_located_python_exceptions():
     assert isinstance(e.value, renorm.RenormError)
     with pytest.raises(renorm.InvalidInputError, match="float"):
         renorm.check("c*lam", spectral=["lam"], time="t", kind="velocity", params={"c": 0.1})
-    with pytest.raises(renorm.InvalidInputError, match="positive"):
+    with pytest.raises(renorm.InvalidInputError, match=r"digits: must lie in 1\.\.=100000 \(got 0\)"):
         renorm.check("lam", spectral=["lam"], time="t", kind="velocity", digits=0)
+    # The command line's bounds: at most 1000 points per check.
+    with pytest.raises(renorm.InvalidInputError, match=r"points: must lie in 1\.\.=1000"):
+        renorm.check("lam", spectral=["lam"], time="t", kind="velocity", points=10**6)
     with pytest.raises(renorm.InvalidInputError, match="max_digits"):
         renorm.check("lam", spectral=["lam"], time="t", kind="velocity", max_digits=10**6)
     with pytest.raises(renorm.InvalidInputError):

@@ -60,7 +60,39 @@ impl Default for LsiExperiment {
     }
 }
 
+/// Most training runs one experiment grid may hold (depths × widths × 2 architectures × seeds).
+pub const MAX_GRID_RUNS: u64 = 10_000;
+
 impl LsiExperiment {
+    /// Checks the grid before anything is trained: at most [`MAX_GRID_RUNS`] runs, and every
+    /// (depth, width) a valid [`TrainConfig`] within the memory budget.
+    ///
+    /// Errors: [`Error::InvalidInput`] naming the option at fault.
+    pub fn validate(&self) -> Result<()> {
+        let runs = (self.depths.len() as u128) * (self.widths.len() as u128) * 2 * u128::from(self.seeds);
+        if runs > u128::from(MAX_GRID_RUNS) {
+            return Err(Error::invalid(
+                "experiment grid",
+                format!(
+                    "{runs} runs (depths × widths × 2 × seeds) is more than the {MAX_GRID_RUNS} an experiment may hold"
+                ),
+            ));
+        }
+        for &depth in &self.depths {
+            for &width in &self.widths {
+                let config = TrainConfig {
+                    depth,
+                    width,
+                    ..self.base.clone()
+                };
+                config
+                    .validate()
+                    .map_err(|e| Error::invalid("experiment grid", e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+
     /// The training runs in the order [`run_lsi`] performs them: depth by depth, width by width,
     /// plain before residual, seed by seed.
     pub fn configs(&self) -> Vec<TrainConfig> {
@@ -324,6 +356,7 @@ pub fn run_lsi(
     experiment: &LsiExperiment,
     mut train: impl FnMut(&TrainConfig) -> Result<RunData>,
 ) -> Result<Vec<LsiRow>> {
+    experiment.validate()?;
     let configs = experiment.configs();
     let mut measured = Vec::with_capacity(configs.len());
     for config in &configs {
@@ -651,6 +684,7 @@ pub fn run_shard(
     shard: Shard,
     mut train: impl FnMut(&TrainConfig) -> Result<RunData>,
 ) -> Result<ShardResult> {
+    experiment.validate()?;
     let mut points = Vec::new();
     for (index, config) in experiment.configs().into_iter().enumerate() {
         if !shard.contains(index) {

@@ -86,15 +86,86 @@ impl ConditionsSpec {
             },
             message: e.message().trim().to_string(),
         })?;
-        if !(spec.shells.h > 0.0 && spec.shells.h.is_finite()) {
-            return Err(Error::InvalidInput {
-                location: format!("{origin}: shells.h"),
-                message: "the shell width must be positive".into(),
-            });
-        }
+        spec.validate(origin)?;
         Ok(spec)
     }
+
+    /// Checks every number of the spec: finite, in its range, and a shell width that does not
+    /// ask for more than [`MAX_SHELLS`] shells over the spectrum the floor admits.
+    ///
+    /// Errors: [`Error::InvalidInput`] naming `origin` and the field.
+    pub fn validate(&self, origin: &str) -> Result<()> {
+        let field = |name: &str, message: String| Error::InvalidInput {
+            location: format!("{origin}: {name}"),
+            message,
+        };
+        let ShellOptions { h, floor, degeneracy } = self.shells;
+        if !(h > 0.0 && h.is_finite()) {
+            return Err(field(
+                "shells.h",
+                format!("the shell width must be positive and finite (got {h})"),
+            ));
+        }
+        if !(floor > 0.0 && floor < 1.0) {
+            return Err(field(
+                "shells.floor",
+                format!("must lie strictly between 0 and 1 (got {floor})"),
+            ));
+        }
+        if !(0.0..1.0).contains(&degeneracy) {
+            return Err(field(
+                "shells.degeneracy",
+                format!("must lie in [0, 1) (got {degeneracy})"),
+            ));
+        }
+        // Admitted eigenvalues lie in [floor · λ_max, λ_max]: ln(1/floor)/h + 2 shells at most.
+        let shells = (1.0 / floor).ln() / h + 2.0;
+        if shells > MAX_SHELLS as f64 {
+            return Err(field(
+                "shells.h",
+                format!(
+                    "a shell width of {h} over the ln(1/floor) = {:.1} range the floor admits gives {shells:.3e} shells, more than {MAX_SHELLS}: use a wider shell (h ≥ {:.2e}) or a higher floor",
+                    (1.0 / floor).ln(),
+                    (1.0 / floor).ln() / (MAX_SHELLS as f64 - 2.0)
+                ),
+            ));
+        }
+        let t = &self.thresholds;
+        for (name, value) in [
+            ("thresholds.c_prop", t.c_prop),
+            ("thresholds.c1_slope", t.c1_slope),
+            ("thresholds.eta", t.eta),
+            ("thresholds.delta_m", t.delta_m),
+            ("thresholds.locality", t.locality),
+            ("thresholds.rho_max", t.rho_max),
+            ("thresholds.delta_lsi", t.delta_lsi),
+        ] {
+            // A NaN threshold would make every comparison fail silently; an infinite one would
+            // let any measured value pass.
+            if !value.is_finite() {
+                return Err(field(
+                    name,
+                    format!("a threshold must be a finite number (got {value})"),
+                ));
+            }
+        }
+        if let Some(b) = self.bootstrap
+            && b > MAX_BOOTSTRAP
+        {
+            return Err(field(
+                "bootstrap",
+                format!("must be at most {MAX_BOOTSTRAP} resamples (got {b})"),
+            ));
+        }
+        Ok(())
+    }
 }
+
+/// Most shells a conditions spec may ask for (see [`ConditionsSpec::validate`]).
+pub const MAX_SHELLS: usize = 4096;
+
+/// Most bootstrap resamples of the LSI interval.
+pub const MAX_BOOTSTRAP: usize = 100_000;
 
 /// One rule's measurement, as reported.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -640,6 +711,7 @@ pub fn evaluate_npz(
     spec: &ConditionsSpec,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ConditionsReport> {
+    spec.validate(origin)?;
     let mut analyzer = shells::Analyzer::new(&spec.shells);
     let header = rundata::stream_npz(path, |h, c| {
         let index = c.index;
@@ -647,6 +719,7 @@ pub fn evaluate_npz(
         progress(index + 1, h.times.len());
         Ok(())
     })?;
+    check_shell_table(&analyzer, origin)?;
     Ok(evaluate_streamed(analyzer, &header, origin, spec))
 }
 
@@ -657,6 +730,7 @@ pub fn evaluate_npz_bytes(
     spec: &ConditionsSpec,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ConditionsReport> {
+    spec.validate(origin)?;
     let mut analyzer = shells::Analyzer::new(&spec.shells);
     let header = rundata::stream_npz_bytes(bytes, origin, |h, c| {
         let index = c.index;
@@ -664,7 +738,20 @@ pub fn evaluate_npz_bytes(
         progress(index + 1, h.times.len());
         Ok(())
     })?;
+    check_shell_table(&analyzer, origin)?;
     Ok(evaluate_streamed(analyzer, &header, origin, spec))
+}
+
+/// Refuses a run whose spectrum, over all its checkpoints, spans so many shells that the
+/// table of shell energies (checkpoints × shells) would not fit the memory budget: eigenvalue
+/// scales swinging over hundreds of decades between checkpoints.
+fn check_shell_table(analyzer: &shells::Analyzer, origin: &str) -> Result<()> {
+    let (checkpoints, shells) = analyzer.table_size();
+    crate::budget::fits(
+        Some(4 * 8 * checkpoints as u128 * shells as u128),
+        &format!("the shell tables ({checkpoints} checkpoints × {shells} shells)"),
+    )
+    .map_err(|why| Error::invalid(origin, why))
 }
 
 fn evaluate_streamed(

@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 use npyz::npz::NpzArchive;
 use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar};
-use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::Path;
 
@@ -26,13 +25,19 @@ const MAX_HEADER_DEPTH: usize = 2;
 /// Most axes accepted in a header (numpy's own limit is 64; the layout needs at most 3).
 const MAX_NDIM: usize = 32;
 
+/// Entries above this many bytes are checked for their expansion ratio.
+const EXPANSION_CHECK_BYTES: u64 = 64 << 20;
+
+/// Most a large entry may expand over its compressed size.
+const MAX_EXPANSION: u64 = 100;
+
 /// Reads and validates the run stored at `path`.
 ///
 /// Errors: [`Error::Io`] if the file cannot be opened or read; [`Error::InvalidInput`] with a
 /// `location` such as `run.npz: gram[3, 1, 2]` if it is not a valid run (see the
 /// [module documentation](super) for the rules).
 pub fn read_npz(path: &Path) -> Result<RunData> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::files::open_input(path)?;
     let origin = path.display().to_string();
     read_archive(BufReader::new(file), &origin, Some(path))
 }
@@ -300,6 +305,7 @@ pub(super) fn with_array<R: Read + Seek, T>(
         Err(e) => return Err(invalid(origin, name, format!("cannot open archive entry: {e}"))),
     };
     let declared_size = entry.size();
+    let compressed_size = entry.compressed_size();
 
     // The header is read and vetted here before `npyz` sees it: `npyz` allocates the declared
     // header length up front and multiplies the declared dimensions without overflow checks.
@@ -345,6 +351,21 @@ pub(super) fn with_array<R: Read + Seek, T>(
                  ({expected_size} bytes); the file is truncated or corrupt",
                 fmt_shape(&shape),
                 kind.name(),
+            ),
+        ));
+    }
+
+    // A deflated entry can declare gigabytes in a few kilobytes; real float data barely
+    // compresses, so a large entry that expands more than MAX_EXPANSION-fold is refused before
+    // anything is inflated.
+    if declared_size > EXPANSION_CHECK_BYTES && declared_size / compressed_size.max(1) > MAX_EXPANSION {
+        return Err(invalid(
+            origin,
+            name,
+            format!(
+                "entry expands from {compressed_size} to {declared_size} bytes (more than {MAX_EXPANSION}-fold): \
+                 refused as a compression bomb; real training data compresses a few-fold at most \
+                 (if this run is genuine, save it uncompressed with numpy.savez)"
             ),
         ));
     }

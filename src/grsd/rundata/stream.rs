@@ -17,10 +17,9 @@ use super::read::{
 };
 use super::validate::{check_gram_finite, check_psd, check_symmetric, invalid, spectrum};
 use super::{RunData, Spectrum};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use nalgebra::{DMatrix, DVector};
 use npyz::Order;
-use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::Path;
 
@@ -64,7 +63,7 @@ pub fn stream_npz(
     path: &Path,
     visit: impl FnMut(&RunHeader, Checkpoint<'_>) -> Result<()>,
 ) -> Result<RunHeader> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::files::open_input(path)?;
     let origin = path.display().to_string();
     stream_archive(BufReader::new(file), &origin, Some(path), visit)
 }
@@ -100,6 +99,11 @@ fn stream_archive<R: Read + Seek>(
         norms_shape.as_deref(),
         jacobian_shape.as_deref(),
     )?;
+    // The analysis holds about ten N × N matrices at a time (a window of Gram matrices, their
+    // eigenvectors, the products of the couplings): estimated before the first is read.
+    let n2 = (n as u128) * (n as u128);
+    crate::budget::fits(Some(10 * 8 * n2), &format!("streaming a run of N = {n} samples"))
+        .map_err(|why| invalid(origin, "gram", why))?;
 
     // The declared shapes were checked above; an entry whose header changed between the two
     // reads (it cannot, the archive is not rewritten) is still caught here.

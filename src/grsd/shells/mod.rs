@@ -336,6 +336,19 @@ impl Analyzer {
         self.snapshots.push(snapshot);
     }
 
+    /// The size of the shell-energy table [`finish`](Self::finish) will build: checkpoints and
+    /// shells spanned over all of them.
+    pub fn table_size(&self) -> (usize, usize) {
+        let shells = self.snapshots.iter().flat_map(|s| s.shell.iter().flatten());
+        let (lo, hi) = shells.fold((i64::MAX, i64::MIN), |(lo, hi), &al| (lo.min(al), hi.max(al)));
+        let span = if lo > hi {
+            0
+        } else {
+            (hi as i128 - lo as i128 + 1) as usize
+        };
+        (self.snapshots.len(), span)
+    }
+
     /// The completed analysis.
     pub fn finish(self) -> ShellAnalysis {
         let snapshots = self.snapshots;

@@ -204,6 +204,18 @@ pub struct TrainConfig {
 /// twice this; the cap keeps that within a large workstation or a cluster node.
 pub const MAX_OUTPUT_BYTES: u64 = 4 << 30;
 
+/// Most hidden layers a run may have.
+pub const MAX_DEPTH: usize = 10_000;
+/// Largest hidden width.
+pub const MAX_WIDTH: usize = 100_000;
+/// Most training samples `N` (the Gram matrices are `N × N`).
+pub const MAX_SAMPLES: usize = 100_000;
+/// Largest input dimension.
+pub const MAX_INPUT_DIM: usize = 1_000_000;
+/// Most gradient-descent steps (10⁹ steps of even the smallest net take hours: a long run is
+/// legal, and the binary's `--time-limit` bounds it).
+pub const MAX_STEPS: usize = 1_000_000_000;
+
 impl Default for TrainConfig {
     /// Depth 8, width 32, `d = 8`, 64 samples, 2000 steps at `η = 1e-3` (a small constant step:
     /// the gradient-flow regime), 50 evenly spaced checkpoints, seed 0, plain layers, no saved
@@ -346,6 +358,17 @@ impl TrainConfig {
                 format!("must be positive and finite (got {x})"),
             );
         }
+        for (field, value, most) in [
+            ("depth", self.depth, MAX_DEPTH),
+            ("width", self.width, MAX_WIDTH),
+            ("samples", self.samples, MAX_SAMPLES),
+            ("input_dim", self.input_dim, MAX_INPUT_DIM),
+            ("steps", self.steps, MAX_STEPS),
+        ] {
+            if value > most {
+                return invalid(field, format!("must be at most {most} (got {value})"));
+            }
+        }
         let gib = |bytes: u128| bytes as f64 / f64::from(1u32 << 30);
         let cap = u128::from(MAX_OUTPUT_BYTES);
         let (n, t) = (self.samples as u128, self.checkpoints as u128);
@@ -379,7 +402,26 @@ impl TrainConfig {
                 );
             }
         }
+        // After the output caps, which name the option to change more precisely.
+        if let Err(why) = crate::budget::fits(self.working_bytes(), "training") {
+            return invalid("samples", why);
+        }
         Ok(())
+    }
+
+    /// An estimate (from above) of the bytes training holds at once: parameters and their
+    /// gradient, the forward and backward activations, the inputs, the Gram matrix with its
+    /// tiles, and the run's arrays; `None` if it overflows.
+    pub fn working_bytes(&self) -> Option<u128> {
+        let (n, d, l, samples) = (
+            self.width as u128,
+            self.input_dim as u128,
+            self.depth as u128,
+            self.samples as u128,
+        );
+        let p = self.parameter_count()? as u128;
+        let floats = 2 * p + 6 * (l + 1) * n * samples + samples * d + 4 * samples * samples;
+        Some(8 * floats + u128::from(self.output_bytes()?))
     }
 
     /// Bytes of the run's arrays at the full `checkpoints` count (what [`MAX_OUTPUT_BYTES`]
