@@ -136,6 +136,12 @@ fn fixtures() -> PathBuf {
     copy("tests/fixtures/rundata/small_run.npz", "in/run.npz");
     copy("tests/fixtures/rundata/bad_nan_gram.npz", "in/nan.npz");
     copy("proofs/tree_level.toml", "in/proofs/tree_level.toml");
+    std::fs::create_dir_all(dir.join("in/allproofs")).unwrap();
+    for entry in std::fs::read_dir(repo("proofs")).unwrap().flatten() {
+        if entry.path().extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(entry.path(), dir.join("in/allproofs").join(entry.file_name())).unwrap();
+        }
+    }
     let model = std::fs::read_to_string(dir.join("in/model.toml")).unwrap();
     for (file, modes) in [("in/model_100k.toml", 100_000), ("in/model_20k.toml", 20_000)] {
         std::fs::write(
@@ -730,6 +736,15 @@ fn table() -> Vec<Case> {
             "--memory-limit",
         ),
         case("completions: unknown shell", "completions tcsh-9000", &[2], ""),
+        // The time limit while the engine works (every proof takes seconds in all).
+        case(
+            "prove: stopped by the time limit while the engine works",
+            "--time-limit 0.5 prove in/allproofs --format json --output out/proofs.json",
+            &[3],
+            "time limit",
+        )
+        .engine()
+        .absent("out/proofs.json"),
     ]
     .into_iter()
     .map(|c| {
