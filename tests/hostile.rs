@@ -162,6 +162,25 @@ fn fixtures() -> PathBuf {
     // 17 MiB: one more than the document limit.
     std::fs::write(dir.join("in/huge.toml"), vec![b'#'; 17 << 20]).unwrap();
     write("in/huge_formula.txt", &"lam+".repeat(20_000));
+    // Nesting that would exhaust a recursive parser's stack.
+    write(
+        "in/deep_array.toml",
+        &format!("x = {}{}\n", "[".repeat(200_000), "]".repeat(200_000)),
+    );
+    write(
+        "in/deep_table.toml",
+        &format!("x = {}1{}\n", "{a=".repeat(100_000), "}".repeat(100_000)),
+    );
+    write("in/deep_keys.toml", &format!("[{}b]\n", "a.".repeat(100_000)));
+    std::fs::create_dir_all(dir.join("in/deepjson")).unwrap();
+    write(
+        "in/deepjson/deep.json",
+        &format!(
+            "{{\"schema\": \"renorm.parse/1\", \"x\": {}{}}}",
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        ),
+    );
     let proof = |cite: &str| {
         format!(
             "title = \"hostile\"\nstatement = \"s\"\n[variables]\nx = \"real\"\n[[step]]\nclaim = \"x == x\"\njustification = \"by theorem\"\ncites = [\"{cite}\"]\n"
@@ -736,6 +755,38 @@ fn table() -> Vec<Case> {
             "--memory-limit",
         ),
         case("completions: unknown shell", "completions tcsh-9000", &[2], ""),
+        // Nesting 10⁵ deep: a located error, never a stack overflow.
+        case(
+            "check: arrays nested 2·10⁵ deep",
+            "check in/deep_array.toml",
+            &[2],
+            "recurs",
+        ),
+        case(
+            "rg predict: tables nested 10⁵ deep",
+            "rg predict in/deep_table.toml",
+            &[2],
+            "recurs",
+        ),
+        case(
+            "conditions: a key 10⁵ parts long",
+            "conditions in/run.npz --spec in/deep_keys.toml",
+            &[2],
+            "recursion",
+        ),
+        case(
+            "prove: arrays nested 2·10⁵ deep",
+            "prove in/deep_array.toml",
+            &[2],
+            "recurs",
+        )
+        .engine(),
+        case(
+            "report: JSON nested 2·10⁵ deep",
+            "report in/deepjson",
+            &[2],
+            "recursion",
+        ),
         // The time limit while the engine works (every proof takes seconds in all).
         case(
             "prove: stopped by the time limit while the engine works",
