@@ -494,7 +494,18 @@ fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
     }
     let mut display = shown.to_string();
     // G = F(1, u; 1)/C is undefined when C = 0.
-    let scaling_function = (others > 0 && amplitude_nonzero).then(|| at_unit(f, true).div(amplitude.clone()));
+    // Divided by C only when C is not exactly 1, so that a G the engine cannot be trusted to
+    // simplify still prints without a `/(… 1 …)` tail.
+    let scaling_function = (others > 0 && amplitude_nonzero).then(|| {
+        let numerator = at_unit(f, true);
+        match crate::numeric::eval_exact(
+            &simplified_expr(&amplitude, spec),
+            &crate::numeric::Assignment::new(),
+        ) {
+            Some(c) if c == 1 => numerator,
+            _ => numerator.div(amplitude.clone()),
+        }
+    });
     if spec.spectral.len() > 1 {
         let args: Vec<String> = spec.spectral[1..]
             .iter()
@@ -512,14 +523,35 @@ fn forced_form(spec: &Spec, f: &Expr, b: &Expr) -> Forced {
     }
 }
 
-/// The engine's normal form of `e` (or `e` itself if the engine fails); exact constants are
-/// folded to a single rational so that `3/2 - 2` reads `-1/2`.
+/// The engine's normal form of `e` for display, once our numeric path has confirmed it equals
+/// `e`; otherwise `e` itself. Exact constants are folded to a single rational so that `3/2 - 2`
+/// reads `-1/2`.
+///
+/// Engines have bugs: Symbolica 3.0.0 rewrites `exp(-2*log(u)^2)` as `log(u^-1)^2`, which would
+/// print a wrong scaling function beside a confirmed verdict. A printed form is therefore never
+/// the engine's word alone.
 fn simplified_expr(e: &Expr, spec: &Spec) -> Expr {
     if let Some(q) = crate::numeric::eval_exact(e, &crate::numeric::Assignment::new()) {
         return Expr::rational(&q);
     }
     let field = Field::new(spec);
-    symbolic::normalize(e, &field.assumptions).unwrap_or_else(|_| e.clone())
+    let Ok(normal) = symbolic::normalize(e, &field.assumptions) else {
+        return e.clone();
+    };
+    if normal == *e {
+        return normal;
+    }
+    let same = over_params(Identity::new(e.clone(), normal.clone()), spec);
+    let numeric_only = crosscheck::CheckOptions {
+        use_symbolic: false,
+        digits: 30,
+        points: 6,
+        ..crosscheck::CheckOptions::default()
+    };
+    match crosscheck::check(&same, &numeric_only).status {
+        Status::Confirmed | Status::Proved => normal,
+        _ => e.clone(),
+    }
 }
 
 fn simplified(e: &Expr, spec: &Spec) -> String {

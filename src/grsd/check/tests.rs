@@ -256,6 +256,33 @@ fn the_reported_period_is_the_smallest() {
     assert!(note.contains("m = 2..=6"), "{note}");
 }
 
+/// Gallery spec 07, `sqrt(λμ)·exp(−ln(λ/μ)²/(2s²))` at s = 1/2: with u2 = μ/λ the field is
+/// λ·sqrt(u2)·exp(−2 ln(u2)²), so C = 1 and G(u2) = sqrt(u2)·exp(−2 ln(u2)²) (by hand). The
+/// engine's normal form of that G drops the exponential (Symbolica 3.0.0 turns
+/// `exp(-2*log(u2)^2)` into `log(u2^-1)^2`); the printed G must still be the right function.
+#[test]
+fn the_printed_scaling_function_is_the_confirmed_one() {
+    let spec_text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/couplings/07_coupling_gaussian_in_log_ratio.toml"
+    ))
+    .unwrap();
+    let r = run(&Spec::from_toml(&spec_text, "07.toml").unwrap(), &knobs()).unwrap();
+    assert_eq!(r.verdict.class, VerdictClass::PowerLaw);
+    assert_eq!(r.verdict.amplitude.as_deref(), Some("1"));
+    let g = r.verdict.scaling_function.as_deref().expect("a scaling function");
+    let g = crate::input::parse(g.split(" (with").next().unwrap()).unwrap();
+    let by_hand = crate::input::parse("u2^(1/2)*exp(-2*log(u2)^2)").unwrap();
+    let outcome = crate::crosscheck::check(
+        &Identity::new(g.clone(), by_hand).with_domain_for_all(crate::crosscheck::Domain::Positive),
+        &crate::crosscheck::CheckOptions {
+            use_symbolic: false,
+            ..crate::crosscheck::CheckOptions::default()
+        },
+    );
+    assert_eq!(outcome.status, Status::Confirmed, "printed G = {g}");
+}
+
 /// `(λ − μ) λ t` as a coupling (w = 1): degree 2, time exponent 2 − 1 = 1, but
 /// F(1, 1; t = 1) = 0. At the first reference ratio u2 = 2: C = (1 − 2)·1·1 = −1, and
 /// G(u2) = F(1, u2; 1)/C = (1 − u2)/(−1) = u2 − 1 (G(5) = 4, G(1/3) = −2/3).
