@@ -43,7 +43,12 @@ Conventions: an input file argument of `-` reads standard input (at most one per
 folder refuses `--output -`. Missing parent folders of an output are created. `--out` is \
 accepted wherever `--output` is. --no-progress turns off progress bars; --quiet also hides \
 informational lines on stderr (such as `wrote …`), never warnings, errors or the engine's \
-notices (licence, waiting for the engine)."
+notices (licence, waiting for the engine).\n\n\
+Untrusted input: inputs must be regular files (or `-`) within size limits; an output never \
+replaces an input of the same command, a folder, FIFO or device (a symbolic link is written \
+through to its target); sizes are capped and memory estimated before allocating (README, \
+\"Hostile input\"). --time-limit SECONDS stops any command cleanly (exit 3, nothing partial \
+written); --memory-limit MIB sets the budget the estimates must fit (default 8192)."
 )]
 struct Cli {
     /// Use the symbolic engine (on), or run on numeric evidence only (off). Default: the
