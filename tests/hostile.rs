@@ -158,6 +158,17 @@ fn fixtures() -> PathBuf {
     write("in/floor_zero.toml", "[shells]\nfloor = 0.0\n");
     write("in/bootstrap.toml", "bootstrap = 1000000000\n");
     write("in/conditions.toml", "[shells]\nh = 1.0\n");
+    write("in/bootstrap_zero.toml", "bootstrap = 0\n");
+    let chain: Vec<String> = (0..29)
+        .map(|i| format!("v{i:02} = \"v{:02}+v{:02}\"", i + 1, i + 1))
+        .collect();
+    write(
+        "in/proofs/blowup.toml",
+        &format!(
+            "title = \"t\"\nstatement = \"s\"\n[variables]\nx = \"positive\"\n[[step]]\nclaim = \"v00 == x\"\njustification = \"normalize\"\nwhere = {{ {} }}\n",
+            chain.join(", ")
+        ),
+    );
     std::fs::write(dir.join("in/not_utf8.toml"), b"name = \"\xff\xfe\"\n").unwrap();
     // 17 MiB: one more than the document limit.
     std::fs::write(dir.join("in/huge.toml"), vec![b'#'; 17 << 20]).unwrap();
@@ -755,6 +766,26 @@ fn table() -> Vec<Case> {
             "--memory-limit",
         ),
         case("completions: unknown shell", "completions tcsh-9000", &[2], ""),
+        // Found by fuzzing (fuzz/regressions/).
+        case(
+            "conditions: bootstrap = 0",
+            "conditions in/run.npz --spec in/bootstrap_zero.toml",
+            &[0],
+            "",
+        ),
+        case(
+            "prove: where-substitutions doubling 29 times",
+            "prove in/proofs/blowup.toml",
+            &[2],
+            "larger than the limits",
+        )
+        .engine(),
+        case(
+            "parse: a literal beyond the printed exponent range",
+            "parse 199e999",
+            &[0],
+            "",
+        ),
         // Nesting 10⁵ deep: a located error, never a stack overflow.
         case(
             "check: arrays nested 2·10⁵ deep",

@@ -209,6 +209,37 @@ impl Expr {
         self.map_vars(&mut |v| (v == name).then(|| with.clone()))
     }
 
+    /// The node count and depth [`substitute`](Self::substitute) would produce, computed without
+    /// building it (a chain of substitutions doubling a formula each time is exponential).
+    pub fn substituted_size(&self, name: &str, with: &Expr) -> (u128, usize) {
+        match self {
+            Expr::Var(v) if v == name => (with.node_count() as u128, with.depth()),
+            Expr::Var(_) | Expr::Num(_) | Expr::Pi => (1, 1),
+            Expr::Neg(a) | Expr::Call(_, a) => {
+                let (n, d) = a.substituted_size(name, with);
+                (n + 1, d + 1)
+            }
+            Expr::Bin(_, a, b) => {
+                let (na, da) = a.substituted_size(name, with);
+                let (nb, db) = b.substituted_size(name, with);
+                (na + nb + 1, da.max(db) + 1)
+            }
+        }
+    }
+
+    /// [`substitute`](Self::substitute), refused (`None`) when the result would exceed
+    /// `max_nodes` nodes or `max_depth` levels.
+    pub fn substitute_within(
+        &self,
+        name: &str,
+        with: &Expr,
+        max_nodes: usize,
+        max_depth: usize,
+    ) -> Option<Expr> {
+        let (nodes, depth) = self.substituted_size(name, with);
+        (nodes <= max_nodes as u128 && depth <= max_depth).then(|| self.substitute(name, with))
+    }
+
     /// Rebuilds the tree, replacing each variable for which `f` returns `Some`.
     pub fn map_vars(&self, f: &mut impl FnMut(&str) -> Option<Expr>) -> Expr {
         match self {

@@ -95,10 +95,29 @@ pub fn format_literal(q: &Rational) -> String {
         };
     }
     let sci_exponent = exponent + n - 1;
-    if n == 1 {
-        format!("{digits}e{sci_exponent}")
+    let max = crate::input::Limits::default().max_scientific_exponent as i64;
+    if sci_exponent.abs() <= max {
+        return if n == 1 {
+            format!("{digits}e{sci_exponent}")
+        } else {
+            format!("{}.{}e{sci_exponent}", &digits[..1], &digits[1..])
+        };
+    }
+    // Beyond the exponents the reader accepts (`199e999` is 1.99·10¹⁰⁰¹): keep the exponent
+    // in range and move the rest into the digits, so that the literal still reads back.
+    if exponent > max {
+        format!("{digits}{}e{max}", "0".repeat((exponent - max) as usize))
+    } else if exponent >= -max {
+        format!("{digits}e{exponent}")
     } else {
-        format!("{}.{}e{sci_exponent}", &digits[..1], &digits[1..])
+        let shift = (-max - exponent) as usize; // digits × 10^(−shift) × 10^(−max)
+        let point = n - shift as i64;
+        let mantissa = if point > 0 {
+            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+        } else {
+            format!("0.{}{digits}", "0".repeat((-point) as usize))
+        };
+        format!("{mantissa}e-{max}")
     }
 }
 
@@ -118,6 +137,35 @@ mod tests {
 
     fn lit(s: &str) -> String {
         format_literal(&s.parse::<Rational>().unwrap())
+    }
+
+    /// Values whose scientific exponent is beyond the reader's ±1000 (found by the fuzzer:
+    /// `199e999` printed as `1.99e1001`, which does not read back).
+    #[test]
+    fn literals_beyond_the_exponent_limit_still_read_back() {
+        for written in [
+            "199e999",
+            "1e1000",
+            "123e1000",
+            "1.5e-1000",
+            "0.015e-1000",
+            "25e-1000",
+        ] {
+            let parsed = crate::input::parse(written).unwrap();
+            let printed = parsed.to_string();
+            assert_eq!(
+                crate::input::parse(&printed).unwrap(),
+                parsed,
+                "{written} printed as {printed}"
+            );
+        }
+        assert_eq!(crate::input::parse("199e999").unwrap().to_string(), "199e999");
+        assert_eq!(
+            crate::input::parse("0.15e-1000").unwrap().to_string(),
+            "0.15e-1000"
+        );
+        assert_eq!(crate::input::parse("123e1000").unwrap().to_string(), "123e1000");
+        assert_eq!(crate::input::parse("100e1000").unwrap().to_string(), "100e1000");
     }
 
     #[test]

@@ -326,12 +326,12 @@ impl ProofFile {
             // `where` substitutions first (they may mention assumed names), then assumptions.
             for (name, formula) in &raw_step.where_ {
                 let with = parse_formula(formula, format!("{location} (where.{name})"))?;
-                lhs = lhs.substitute(name, &with);
-                rhs = rhs.substitute(name, &with);
+                lhs = bounded_substitute(&lhs, name, &with, &location)?;
+                rhs = bounded_substitute(&rhs, name, &with, &location)?;
             }
             for (name, with) in &assumptions {
-                lhs = lhs.substitute(name, with);
-                rhs = rhs.substitute(name, with);
+                lhs = bounded_substitute(&lhs, name, with, &location)?;
+                rhs = bounded_substitute(&rhs, name, with, &location)?;
             }
             let operation = match (&raw_step.differentiate, &raw_step.integrate) {
                 (Some(_), Some(_)) => {
@@ -416,10 +416,10 @@ impl ProofFile {
                     let mut d = parse_formula(text, format!("{location} (difference)"))?;
                     for (name, formula) in &raw_step.where_ {
                         let with = parse_formula(formula, format!("{location} (where.{name})"))?;
-                        d = d.substitute(name, &with);
+                        d = bounded_substitute(&d, name, &with, &location)?;
                     }
                     for (name, with) in &assumptions {
-                        d = d.substitute(name, with);
+                        d = bounded_substitute(&d, name, with, &location)?;
                     }
                     Some(d)
                 }
@@ -501,4 +501,20 @@ impl ProofFile {
             problems,
         ))
     }
+}
+
+/// `e` with `name` replaced by `with`, refused when the result would break the formula limits
+/// (README, "Limits"): substitutions that refer to one another can double a formula at each
+/// step (`v0 = "v1+v1"`, `v1 = "v2+v2"`, …), 2³⁰ nodes from a few lines.
+fn bounded_substitute(e: &Expr, name: &str, with: &Expr, location: &str) -> Result<Expr> {
+    let limits = input::Limits::default();
+    e.substitute_within(name, with, limits.max_nodes, limits.max_depth).ok_or_else(|| {
+        invalid(
+            location.to_string(),
+            format!(
+                "substituting `{name}` makes the formula larger than the limits ({} nodes, nesting depth {})",
+                limits.max_nodes, limits.max_depth
+            ),
+        )
+    })
 }

@@ -65,6 +65,26 @@ fn malformed_files_are_input_errors() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `where` substitutions that refer to one another double the formula at each step: 30 lines
+/// would make 2³⁰ nodes (found by fuzzing: gigabytes before any check). Refused by size, at
+/// once.
+#[test]
+fn substitutions_cannot_blow_a_formula_up() {
+    let chain: Vec<String> = (0..30)
+        .map(|i| format!("v{i:02} = \"v{:02}+v{:02}\"", i + 1, i + 1))
+        .collect();
+    let text = format!(
+        "title = \"t\"\nstatement = \"s\"\n[variables]\nx = \"positive\"\n[[step]]\nclaim = \"v00 == x\"\njustification = \"normalize\"\nwhere = {{ {} }}\n",
+        chain.join(", ")
+    );
+    let err = crate::proof::format::ProofFile::from_toml(&text, Path::new("blowup.toml")).unwrap_err();
+    assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("larger than the limits"), "{err}");
+    // A few honest substitutions stay fine.
+    let text = text.replace(&chain.join(", "), "v00 = \"x+1\"");
+    assert!(crate::proof::format::ProofFile::from_toml(&text, Path::new("ok.toml")).is_ok());
+}
+
 /// A scratch directory for proof files written by one test.
 fn scratch(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("renorm-proof-{test}-{}", std::process::id()));

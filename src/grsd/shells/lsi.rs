@@ -97,7 +97,9 @@ pub fn bootstrap_lsi(
             defects.push(fit.defect);
         }
     }
-    if gammas.len() < resamples / 2 {
+    // No interval from no refits (`resamples = 0`, or every resample unfittable), nor from
+    // fewer than half of them.
+    if gammas.is_empty() || gammas.len() < resamples / 2 {
         return None;
     }
     let interval = |v: &mut Vec<f64>| {

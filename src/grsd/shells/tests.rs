@@ -56,6 +56,8 @@ fn toeplitz_couplings_have_no_defect_and_recover_gamma() {
     let (g, d) = bootstrap_lsi(&refs, h, alpha_min, 50, 7).unwrap();
     assert!(g[0] <= gamma + 1e-8 && gamma - 1e-8 <= g[1], "{g:?}");
     assert!(d[1] < 1e-8, "{d:?}");
+    // No resamples, no interval (found by fuzzing `bootstrap = 0`: an index underflow).
+    assert_eq!(bootstrap_lsi(&refs, h, alpha_min, 0, 7), None);
 }
 
 #[test]
