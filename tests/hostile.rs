@@ -159,6 +159,7 @@ fn fixtures() -> PathBuf {
     write("in/bootstrap.toml", "bootstrap = 1000000000\n");
     write("in/conditions.toml", "[shells]\nh = 1.0\n");
     write("in/bootstrap_zero.toml", "bootstrap = 0\n");
+    write("in/narrow_shells.toml", "[shells]\nh = 0.0907\n");
     let chain: Vec<String> = (0..29)
         .map(|i| format!("v{i:02} = \"v{:02}+v{:02}\"", i + 1, i + 1))
         .collect();
@@ -766,6 +767,12 @@ fn table() -> Vec<Case> {
             "--memory-limit",
         ),
         case("completions: unknown shell", "completions tcsh-9000", &[2], ""),
+        case(
+            "conditions: the shell states beyond a small memory limit",
+            "--memory-limit 1 conditions in/run.npz --spec in/narrow_shells.toml",
+            &[2],
+            "shell states",
+        ),
         // Found by fuzzing (fuzz/regressions/).
         case(
             "conditions: bootstrap = 0",

@@ -90,6 +90,17 @@ impl ConditionsSpec {
         Ok(spec)
     }
 
+    /// The most shells one checkpoint's spectrum can span: admitted eigenvalues lie in
+    /// `[floor · λ_max, λ_max]`, so `ln(1/floor)/h + 2`.
+    fn shell_bound_f64(&self) -> f64 {
+        (1.0 / self.shells.floor).ln() / self.shells.h + 2.0
+    }
+
+    /// [`shell_bound_f64`](Self::shell_bound_f64) as a count, for a validated spec.
+    pub fn shell_bound(&self) -> usize {
+        self.shell_bound_f64().ceil().min(MAX_SHELLS as f64) as usize
+    }
+
     /// Checks every number of the spec: finite, in its range, and a shell width that does not
     /// ask for more than [`MAX_SHELLS`] shells over the spectrum the floor admits.
     ///
@@ -118,8 +129,7 @@ impl ConditionsSpec {
                 format!("must lie in [0, 1) (got {degeneracy})"),
             ));
         }
-        // Admitted eigenvalues lie in [floor · λ_max, λ_max]: ln(1/floor)/h + 2 shells at most.
-        let shells = (1.0 / floor).ln() / h + 2.0;
+        let shells = self.shell_bound_f64();
         if shells > MAX_SHELLS as f64 {
             return Err(field(
                 "shells.h",
@@ -161,8 +171,11 @@ impl ConditionsSpec {
     }
 }
 
-/// Most shells a conditions spec may ask for (see [`ConditionsSpec::validate`]).
-pub const MAX_SHELLS: usize = 4096;
+/// Most shells a conditions spec may ask for (see [`ConditionsSpec::validate`]). Each
+/// checkpoint keeps two shells × shells matrices (transfers and coupling magnitudes), so the
+/// analysis holds `16 · T · shells²` bytes: 256 shells are 1 MiB per checkpoint. Real spectra
+/// span a few dozen shells (25 at h = 1 and the default floor).
+pub const MAX_SHELLS: usize = 256;
 
 /// Most bootstrap resamples of the LSI interval.
 pub const MAX_BOOTSTRAP: usize = 100_000;
@@ -715,6 +728,9 @@ pub fn evaluate_npz(
     let mut analyzer = shells::Analyzer::new(&spec.shells);
     let header = rundata::stream_npz(path, |h, c| {
         let index = c.index;
+        if index == 0 {
+            check_state_memory(spec, h.times.len(), origin)?;
+        }
         analyzer.push(c.t, c.gram, c.residual, c.spectrum);
         progress(index + 1, h.times.len());
         Ok(())
@@ -734,12 +750,27 @@ pub fn evaluate_npz_bytes(
     let mut analyzer = shells::Analyzer::new(&spec.shells);
     let header = rundata::stream_npz_bytes(bytes, origin, |h, c| {
         let index = c.index;
+        if index == 0 {
+            check_state_memory(spec, h.times.len(), origin)?;
+        }
         analyzer.push(c.t, c.gram, c.residual, c.spectrum);
         progress(index + 1, h.times.len());
         Ok(())
     })?;
     check_shell_table(&analyzer, origin)?;
     Ok(evaluate_streamed(analyzer, &header, origin, spec))
+}
+
+/// Refuses, before the first checkpoint is analysed, a run whose per-checkpoint shell states
+/// (two shells × shells matrices each, at most [`ConditionsSpec::shell_bound`] shells) would not
+/// fit the memory budget.
+fn check_state_memory(spec: &ConditionsSpec, checkpoints: usize, origin: &str) -> Result<()> {
+    let shells = spec.shell_bound() as u128;
+    crate::budget::fits(
+        Some(16 * checkpoints as u128 * shells * shells),
+        &format!("the shell states ({checkpoints} checkpoints, up to {shells} shells each)"),
+    )
+    .map_err(|why| Error::invalid(origin, why))
 }
 
 /// Refuses a run whose spectrum, over all its checkpoints, spans so many shells that the
