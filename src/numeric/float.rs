@@ -125,6 +125,9 @@ pub(crate) fn apply(f: Func, x: &Float, bits: u32) -> Result<Float, EvalError> {
         Func::Log => Float::with_val(bits, x.ln_ref()),
         Func::Sqrt if x.cmp0() == Some(Ordering::Less) => return Err(EvalError::undefined(reason::SQRT)),
         Func::Sqrt => Float::with_val(bits, x.sqrt_ref()),
+        Func::Sin | Func::Cos | Func::Tan if !trig_argument_within_reach(x, bits) => {
+            return Err(EvalError::not_certified(reason::TRIG_HUGE));
+        }
         Func::Sin => Float::with_val(bits, x.sin_ref()),
         Func::Cos => Float::with_val(bits, x.cos_ref()),
         Func::Tan => tan_checked(x, bits)?,
@@ -134,6 +137,21 @@ pub(crate) fn apply(f: Func, x: &Float, bits: u32) -> Result<Float, EvalError> {
         Func::Abs => Float::with_val(bits, x.abs_ref()),
     };
     finite(value)
+}
+
+/// How far above the working precision the binary exponent of a sin/cos/tan argument may lie.
+///
+/// MPFR reduces an argument modulo π with π to about `log2|x|` bits, so `cos(10^(10^8))` costs
+/// seconds to minutes and gigabytes (found by fuzzing). An argument whose exponent exceeds the
+/// precision has an ulp above 1, so unless it is exactly representable its phase is not known
+/// at this precision anyway; the headroom keeps exact arguments such as `2^100` at 128 bits
+/// evaluable. Beyond it the value is "not certified", and precision escalation may try again.
+pub(crate) const TRIG_EXP_HEADROOM: i64 = 64;
+
+/// Whether the argument `x` of sin/cos/tan is small enough to reduce modulo π at `bits`.
+pub(crate) fn trig_argument_within_reach(x: &Float, bits: u32) -> bool {
+    x.get_exp()
+        .is_none_or(|e| i64::from(e) <= i64::from(bits) + TRIG_EXP_HEADROOM)
 }
 
 /// `tan x`, refusing arguments whose cosine is below the noise floor of the argument.
@@ -185,6 +203,40 @@ mod tests {
         assert!(
             agree >= digits,
             "{e} = {got}, expected {expected}: {agree} digits"
+        );
+    }
+
+    /// `10^(10^8)`: an argument MPFR would reduce modulo π with π to ~3·10^8 bits (minutes,
+    /// gigabytes; the fuzz find in fuzz/regressions/evaluate-*).
+    fn huge() -> Expr {
+        Expr::int(10).pow(Expr::int(100_000_000))
+    }
+
+    #[test]
+    fn trig_of_an_argument_beyond_the_precision_is_not_certified() {
+        for f in [Func::Sin, Func::Cos, Func::Tan] {
+            assert!(
+                matches!(eval(&huge().call(f)), Err(EvalError::NotCertified { .. })),
+                "{f:?}"
+            );
+        }
+        // exp and friends of the same argument are unaffected (they overflow or are exact).
+        assert!(eval(&huge().call(Func::Abs)).is_ok());
+    }
+
+    #[test]
+    fn trig_of_an_exact_large_argument_within_the_headroom_is_evaluated() {
+        // 2^100 is exact at 60 digits (≈ 203 bits); references from mpmath at 60 digits.
+        let x = || Expr::int(2).pow(Expr::int(100));
+        assert_digits(
+            &x().call(Func::Cos),
+            "0.489178656974721449905789308751345884684142604645097747534458",
+            50,
+        );
+        assert_digits(
+            &x().call(Func::Sin),
+            "-0.872183605418267309780719778213470559324313272728379408308328",
+            50,
         );
     }
 

@@ -18,6 +18,7 @@
 //! by a finiteness or width check. The evaluator instead checks each domain condition first and
 //! reports [`EvalError`]; the rule used at each node is documented on [`eval_interval`].
 
+use super::float::trig_argument_within_reach;
 use super::walk::{Arithmetic, walk};
 use super::{Assignment, EvalError, Precision, reason};
 use crate::expr::{Expr, Func};
@@ -673,6 +674,21 @@ impl Enclose<'_> {
                     }
                 }
             }
+            // Too large to reduce modulo π at this precision (see `TRIG_EXP_HEADROOM`): sin and
+            // cos are only bounded by 1, tan not at all.
+            Func::Sin | Func::Cos
+                if !(trig_argument_within_reach(&x.lo, bits) && trig_argument_within_reach(&x.hi, bits)) =>
+            {
+                Interval {
+                    lo: Float::with_val(bits, -1i32),
+                    hi: Float::with_val(bits, 1u32),
+                }
+            }
+            Func::Tan
+                if !(trig_argument_within_reach(&x.lo, bits) && trig_argument_within_reach(&x.hi, bits)) =>
+            {
+                return Err(EvalError::not_certified(reason::TRIG_HUGE));
+            }
             Func::Sin => {
                 let sin = |v: &Float, r| rounded(bits, v.sin_ref(), r);
                 if self.avoids_pi_grid(x, &Rational::from((1, 2))) {
@@ -1050,6 +1066,28 @@ mod tests {
             .expect("zero base, positive exponent");
         assert!(v.lo.is_zero() && v.hi >= 16u32);
         assert!(not_certified(e.real_power(&make(0, 4), &make(-1, 1))));
+    }
+
+    #[test]
+    fn trig_of_an_argument_beyond_the_precision_is_bounded_by_one() {
+        // [10^(10^8), 10^(10^8)·(1+ε)]: reducing it modulo π would take π to ~3·10^8 bits.
+        let huge = iv(&Expr::int(10).pow(Expr::int(100_000_000))).expect("representable");
+        let e = enc();
+        for f in [Func::Sin, Func::Cos] {
+            let v = e.call(f, &huge).expect("bounded");
+            assert_eq!(
+                (v.lo.to_integer(), v.hi.to_integer()),
+                (Some(Integer::from(-1)), Some(Integer::from(1)))
+            );
+        }
+        assert!(not_certified(e.call(Func::Tan, &huge)));
+        // An exact argument within the headroom is still enclosed tightly: cos(2^100) from
+        // mpmath at 60 digits.
+        let v = iv(&Expr::int(2).pow(Expr::int(100)).call(Func::Cos)).expect("defined");
+        let cos = reference("0.489178656974721449905789308751345884684142604645097747534458");
+        for end in [&v.lo, &v.hi] {
+            assert!(Float::with_val(256, end - &cos).abs() < 1e-35, "{v:?}");
+        }
     }
 
     #[test]

@@ -129,6 +129,7 @@ pub(crate) mod reason {
     pub const ZERO_NONPOS_REAL_POW: &str = "zero raised to a non-positive non-integer power";
     pub const NEG_BASE: &str = "negative base with non-integer exponent";
     pub const TAN_POLE: &str = "tan at a pole (cos of the argument is zero)";
+    pub const TRIG_HUGE: &str = "sin/cos/tan argument too large to reduce modulo π at this precision";
     pub const NAN: &str = "result is not a number";
 }
 

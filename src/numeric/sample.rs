@@ -79,7 +79,10 @@ impl ScaleDomain {
         if lo_exp10 > hi_exp10 {
             return Err(format!("empty scale range 10^{lo_exp10} … 10^{hi_exp10}"));
         }
-        if lo_exp10.abs() > Self::MAX_EXP10 || hi_exp10.abs() > Self::MAX_EXP10 {
+        // `unsigned_abs`: `i32::MIN.abs()` overflows (wrapping to itself in release, passing the check).
+        if lo_exp10.unsigned_abs() > Self::MAX_EXP10.unsigned_abs()
+            || hi_exp10.unsigned_abs() > Self::MAX_EXP10.unsigned_abs()
+        {
             return Err(format!(
                 "scale exponents must lie within ±{}, got {lo_exp10}:{hi_exp10}",
                 Self::MAX_EXP10
@@ -262,6 +265,15 @@ mod tests {
         }
         let digits = scaled.numer().to_string();
         digits.trim_end_matches('0').len()
+    }
+
+    #[test]
+    fn scale_domain_refuses_extreme_exponents_including_i32_min() {
+        // i32::MIN.abs() overflows; found by the check_spec fuzz target.
+        assert!(ScaleDomain::new(i32::MIN, 0).is_err());
+        assert!(ScaleDomain::new(0, i32::MAX).is_err());
+        assert!(ScaleDomain::new(-301, 0).is_err());
+        assert!(ScaleDomain::new(-300, 300).is_ok());
     }
 
     #[test]
