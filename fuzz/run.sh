@@ -17,7 +17,10 @@
 #   FUZZ_LOCK       the lock file the differential target runs under (default
 #                   /tmp/renorm-symbolica.lock, the one shared with other engine users on this
 #                   machine); empty: no extra lock (renorm's own per-user engine lock still makes
-#                   a second engine user wait) — for a caller that already holds that lock
+#                   a second engine user wait) — for a caller that already holds that lock.
+#                   A lock an ancestor process already holds (e.g. CI run as
+#                   `flock /tmp/renorm-symbolica.lock bash .ci/run`) is detected and not taken
+#                   again, which would wait forever
 #
 # The `differential` target uses the symbolic engine (Symbolica, unlicensed: one engine thread
 # per user, a second concurrent process is aborted). It therefore runs as a single process
@@ -80,6 +83,19 @@ else
     work=$(mktemp -d "${TMPDIR:-/tmp}/renorm-fuzz.XXXXXX")
 fi
 
+# Whether this process or an ancestor already holds lock file $1 open (flock(1) keeps it on an
+# inherited descriptor): taking it again from here would wait for ourselves forever.
+lock_held_by_ancestor() {
+    local p=$$ fd
+    while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+        for fd in /proc/"$p"/fd/*; do
+            [ "$(readlink "$fd" 2>/dev/null)" = "$1" ] && return 0
+        done
+        p=$(awk '/^PPid:/ {print $2}' /proc/"$p"/status 2>/dev/null)
+    done
+    return 1
+}
+
 failed=()
 for t in "${targets[@]}"; do
     if [ ! -f "fuzz_targets/$t.rs" ]; then
@@ -107,7 +123,11 @@ for t in "${targets[@]}"; do
     cmd=(nice -n "$nice_level" cargo +nightly fuzz run "${build_flags[@]}" "$t" "$corpus" -- "${args[@]}" "${extra[@]}")
     lock=${FUZZ_LOCK-/tmp/renorm-symbolica.lock}
     if [ "$t" = differential ] && [ -n "$lock" ]; then
-        cmd=(flock "$lock" "${cmd[@]}")
+        if lock_held_by_ancestor "$lock"; then
+            echo "   ($lock is already held by this job: not taken again)"
+        else
+            cmd=(flock "$lock" "${cmd[@]}")
+        fi
     fi
     echo "== $t: ${secs}s, seeds: $(find "$corpus" -type f | wc -l)"
     "${cmd[@]}" >"$log" 2>&1

@@ -26,7 +26,9 @@
 //! a second renorm process wait rather than start a second engine.
 //!
 //! Set `RENORM_FUZZ_LOG=1` to print every engine disagreement (a Symbolica reduction of a false
-//! identity to 0 that the numeric path refuted) to stderr; they are not failures.
+//! identity to 0 that the numeric path refuted), engine failure and engine panic to stderr;
+//! they are not failures. A panic on the engine thread is not a crash here: renorm catches it
+//! and reports the engine as failed (src/symbolic/engine.rs), so the target lets it unwind.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use renorm::crosscheck::{self, CheckOptions, Identity, Status, SymbolicVerdict};
@@ -181,8 +183,25 @@ fn log_enabled() -> bool {
     std::env::var_os("RENORM_FUZZ_LOG").is_some()
 }
 
+/// Name of renorm's engine thread (src/symbolic/engine.rs).
+const ENGINE_THREAD: &str = "symbolica-engine";
+
 fuzz_target!(
     init: {
+        // libfuzzer-sys aborts on every panic, before unwinding. A panic *inside the engine*
+        // is caught by renorm (`catch_unwind` on the engine thread) and becomes an
+        // `EngineError::Panicked` — a `failed` symbolic verdict, by design — so on that thread
+        // only, let it unwind; everywhere else keep libFuzzer's abort.
+        let abort_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() == Some(ENGINE_THREAD) {
+                if log_enabled() {
+                    eprintln!("differential: engine panic (caught by renorm): {info}");
+                }
+                return;
+            }
+            abort_hook(info);
+        }));
         set_engine_mode(EngineMode::On);
         let secs = std::env::var("RENORM_FUZZ_ENGINE_TIMEOUT")
             .ok()
@@ -190,8 +209,17 @@ fuzz_target!(
             .unwrap_or(60);
         set_engine_timeout(Duration::from_secs(secs));
         // Take the engine lock (and wait for another renorm process) before libFuzzer's
-        // per-input timer runs.
-        if let Err(e) = start_engine() {
+        // per-input timer runs — but not in a libFuzzer parent that only drives child
+        // processes (merge/cmin, crash minimisation/tmin, fork/jobs): the engine it held would
+        // keep its children waiting for renorm's engine lock. They start it on first use.
+        let driver_only = std::env::args().skip(1).any(|a| {
+            ["-merge=", "-set_cover_merge=", "-minimize_crash=", "-fork=", "-jobs=", "-workers="]
+                .iter()
+                .any(|flag| a.starts_with(flag) && !a.ends_with("=0"))
+        });
+        if !driver_only
+            && let Err(e) = start_engine()
+        {
             eprintln!("differential: the symbolic engine is unavailable: {e}");
             std::process::exit(2);
         }
@@ -228,6 +256,13 @@ fuzz_target!(
             lie.to_text()
         );
         check_evidence(&lie);
+        if log_enabled() {
+            for o in [&truth, &lie] {
+                if let Some(err) = &o.symbolic.error {
+                    eprintln!("differential: engine failed ({err}) on {}: {}", o.identity, o.status);
+                }
+            }
+        }
         if log_enabled() && lie.symbolic.verdict == SymbolicVerdict::Zero {
             eprintln!(
                 "differential: engine reduced a false identity to 0 (caught as {}): {}",

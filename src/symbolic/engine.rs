@@ -197,8 +197,9 @@ fn sender(retry_busy: bool) -> Result<mpsc::Sender<Job>, EngineError> {
         super::notice(notice);
     }
     let (tx, rx) = mpsc::channel::<Job>();
+    quiet_engine_panics();
     let spawned = std::thread::Builder::new()
-        .name("symbolica-engine".into())
+        .name(ENGINE_THREAD.into())
         // Symbolica recurses on expression depth; give it room well beyond our limits.
         .stack_size(256 << 20)
         .spawn(move || {
@@ -247,6 +248,36 @@ where
             Err(EngineError::Unavailable("engine thread has stopped".into()))
         }
     }
+}
+
+/// Name of the engine thread (the panic hook and the fuzz targets recognise it by it).
+pub(crate) const ENGINE_THREAD: &str = "symbolica-engine";
+
+/// Installs, once, a panic hook that keeps a panic on the engine thread to one line on stderr.
+///
+/// Such a panic is caught by [`run`] and becomes an [`EngineError::Panicked`], which the result
+/// reports as a failed symbolic verdict (the numeric path decides then). The default hook would
+/// print a multi-line message naming a file of the engine's sources (and a backtrace under
+/// `RUST_BACKTRACE`) that reads as if renorm had crashed. Panics on every other thread still
+/// reach the hook that was installed before.
+fn quiet_engine_panics() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() == Some(ENGINE_THREAD) {
+                let message = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                eprintln!("renorm: the symbolic engine failed ({message}); reported as an engine failure");
+            } else {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {

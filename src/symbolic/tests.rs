@@ -147,3 +147,16 @@ fn notices_reach_the_installed_handler_only() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn a_panic_on_the_engine_thread_is_an_engine_failure_and_the_engine_keeps_working() {
+    // The differential fuzz target met a panic inside the engine; renorm must turn it into a
+    // failed verdict (never unwind into the caller, never stop the engine thread).
+    let r: Result<(), EngineError> = super::engine::run(|_| panic!("deliberate panic on the engine thread"));
+    assert!(
+        matches!(&r, Err(EngineError::Panicked(m)) if m.contains("deliberate panic")),
+        "{r:?}"
+    );
+    let n = normalize(&p("(x^2 - 1)/(x - 1)"), &Assumptions::none()).unwrap();
+    assert_eq!(n.to_string(), "1 + x");
+}
