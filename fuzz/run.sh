@@ -13,6 +13,8 @@
 #   FUZZ_WORK_DIR   keep the work directory here instead of a temporary one (kept on failure
 #                   anyway, so the artifacts can be inspected)
 #   FUZZ_NICE       niceness of builds and fuzzers (default 19: the machine is shared)
+#   FUZZ_PROFILE    release (default: optimised, debug assertions on) or dev (unoptimised,
+#                   several times faster to build; CI's smoke run)
 #   FUZZ_EXTRA      extra libFuzzer flags for every target (e.g. "-seed=1")
 #   FUZZ_LOCK       the lock file the differential target runs under (default
 #                   /tmp/renorm-symbolica.lock, the one shared with other engine users on this
@@ -66,7 +68,16 @@ export SYMBOLICA_HIDE_BANNER=1
 # Build flags shared by build and run (a mismatch would rebuild): release, with debug
 # assertions and overflow checks on, AddressSanitizer (cargo fuzz's default) so that a huge
 # allocation is caught by libFuzzer's malloc limit even before it is touched.
-build_flags=(-O -a)
+# FUZZ_PROFILE=dev builds without optimisation instead (debug assertions on, AddressSanitizer
+# kept): several times faster to build, slower to run — CI's short smoke run uses it.
+case ${FUZZ_PROFILE:-release} in
+    release) build_flags=(-O -a) ;;
+    dev) build_flags=(--dev) ;;
+    *)
+        echo "FUZZ_PROFILE must be release or dev, not ${FUZZ_PROFILE}" >&2
+        exit 2
+        ;;
+esac
 
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     echo "== installing cargo-fuzz"
