@@ -960,7 +960,11 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
             Claim::Integral { .. } => vec![&identity.rhs],
             _ => vec![&identity.lhs, &identity.rhs],
         };
-        let needs = numeric::resolve_all(&sides, &at, options.digits, evidence.digits_cap);
+        let (needs, sides_enclosed) =
+            match numeric::resolve_all_enclosed(&sides, &at, options.digits, evidence.digits_cap) {
+                Ok((resolution, enclosures)) => (Ok(resolution), enclosures),
+                Err(e) => (Err(e), None),
+            };
         let (extra, resolved) = match needs {
             Ok(Resolution::Resolved { extra_digits }) => (extra_digits, true),
             Ok(Resolution::BeyondCap { needed_digits, part }) => {
@@ -983,7 +987,27 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
             evidence.extra_digits_max = evidence.extra_digits_max.max(extra);
             evidence.precision_bits = evidence.precision_bits.max(working.bits());
         }
-        match point_verdict(identity, &residual, &at, working, options.digits, extra) {
+        // The magnitude pass enclosed both sides; at exactly the working precision (no extra
+        // digits, no escalation) their difference is the residual's enclosure, bit for bit what
+        // evaluating `lhs − rhs` again would give.
+        let residual_enclosure = match (&identity.claim, sides_enclosed.as_deref()) {
+            (Claim::Equal, Some([lhs, rhs]))
+                if numeric::first_pass_precision(options.digits, evidence.digits_cap).bits()
+                    == working.bits() =>
+            {
+                Some(lhs.sub(rhs))
+            }
+            _ => None,
+        };
+        match point_verdict(
+            identity,
+            &residual,
+            residual_enclosure,
+            &at,
+            working,
+            options.digits,
+            extra,
+        ) {
             PointVerdict::Agree(d) if resolved => {
                 evidence.points_agreeing += 1;
                 evidence.digits_confirmed = Some(evidence.digits_confirmed.map_or(d, |m| m.min(d)));
@@ -1029,6 +1053,7 @@ pub(crate) fn decimal(x: &Float, digits: usize) -> String {
 fn point_verdict(
     identity: &Identity,
     residual: &Expr,
+    residual_enclosure: Option<Interval>,
     at: &Assignment,
     working: Precision,
     digits: u32,
@@ -1080,7 +1105,12 @@ fn point_verdict(
     // A certified difference outranks agreement to the requested digits: `exp(x)` and
     // `exp(x) + 1e-60` agree to 50 digits, but they are not equal, and the enclosure at the
     // working precision (which carries guard bits) can prove it.
-    if let Ok(enclosure) = numeric::eval_interval(residual, at, working)
+    let enclosure = match residual_enclosure {
+        // Non-finite or NaN bounds are what `eval_interval` refuses (as an overflow or undefined).
+        Some(d) => (d.lo.is_finite() && d.hi.is_finite()).then_some(d),
+        None => numeric::eval_interval(residual, at, working).ok(),
+    };
+    if let Some(enclosure) = enclosure
         && enclosure.excludes_zero()
     {
         return PointVerdict::Witness(witness(at, &lhs, &rhs, &enclosure, digits));

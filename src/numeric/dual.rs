@@ -4,7 +4,8 @@
 //! points; both are a single directional derivative with seed `v ↦ v` on the relevant variables,
 //! so one dual-number pass per point suffices and no symbolic derivative is ever formed.
 
-use super::float::{apply, eval_float, integer_power, real_power};
+use super::exact::Root;
+use super::float::{apply, eval_float, integer_power, real_power, root_power};
 use super::walk::{Arithmetic, active_seeds, varies, walk};
 use super::{Assignment, EvalError, Precision, finite};
 use crate::expr::{Expr, Func};
@@ -208,25 +209,13 @@ impl Arithmetic for Forward<'_> {
     }
 
     fn real_power(&self, base: &Expr, x: &Dual, y: &Dual) -> Result<Dual, EvalError> {
-        let bits = self.bits();
-        let value = real_power(&x.value, &y.value, bits)?;
-        if x.value.cmp0() != Some(Ordering::Greater) {
-            // real_power succeeded, so x = 0 and y > 0: the power stays 0 only while the base
-            // stays exactly 0, i.e. when the base subtree is constant along the direction.
-            return if self.varies(base) {
-                Err(EvalError::undefined(why::ZERO_BASE))
-            } else {
-                Ok(self.constant(value))
-            };
-        }
-        // (x^y)' = x^y·(y'·ln x + y·x'/x)
-        let mut deriv = self.log_term(&value, &x.value, &y.deriv);
-        if !x.deriv.is_zero() {
-            let ratio = Float::with_val(bits, &x.deriv / &x.value);
-            let factor = Float::with_val(bits, &y.value * &ratio);
-            deriv += Float::with_val(bits, &value * &factor);
-        }
-        Ok(Dual { value, deriv })
+        let value = real_power(&x.value, &y.value, self.bits())?;
+        self.power_rule(base, x, y, value)
+    }
+
+    fn root_power(&self, base: &Expr, x: &Dual, y: &Dual, root: &Root) -> Result<Dual, EvalError> {
+        let value = root_power(&x.value, root, self.bits())?;
+        self.power_rule(base, x, y, value)
     }
 
     fn call(&self, f: Func, x: &Dual) -> Result<Dual, EvalError> {
@@ -260,6 +249,32 @@ impl Arithmetic for Forward<'_> {
             value: finite(x.value)?,
             deriv: finite(x.deriv)?,
         })
+    }
+}
+
+impl Forward<'_> {
+    /// The derivative of `x^y` whose value `value` (`x^y` at `x > 0`, or `0` at `x = 0, y > 0`)
+    /// is already known: the shared tail of [`Arithmetic::real_power`] and
+    /// [`Arithmetic::root_power`].
+    fn power_rule(&self, base: &Expr, x: &Dual, y: &Dual, value: Float) -> Result<Dual, EvalError> {
+        let bits = self.bits();
+        if x.value.cmp0() != Some(Ordering::Greater) {
+            // The power succeeded, so x = 0 and y > 0: the power stays 0 only while the base
+            // stays exactly 0, i.e. when the base subtree is constant along the direction.
+            return if self.varies(base) {
+                Err(EvalError::undefined(why::ZERO_BASE))
+            } else {
+                Ok(self.constant(value))
+            };
+        }
+        // (x^y)' = x^y·(y'·ln x + y·x'/x)
+        let mut deriv = self.log_term(&value, &x.value, &y.deriv);
+        if !x.deriv.is_zero() {
+            let ratio = Float::with_val(bits, &x.deriv / &x.value);
+            let factor = Float::with_val(bits, &y.value * &ratio);
+            deriv += Float::with_val(bits, &value * &factor);
+        }
+        Ok(Dual { value, deriv })
     }
 }
 

@@ -55,6 +55,37 @@ pub(crate) fn exact_integer(e: &Expr, at: &Assignment) -> Option<Integer> {
     (*q.denom() == 1).then(|| q.into_numer_denom().0)
 }
 
+/// Largest root index `q` of an exponent `p/q` computed as a root (see [`exact_root`]).
+pub(crate) const MAX_ROOT_INDEX: u32 = 64;
+
+/// Largest `|p|` of an exponent `p/q` computed as a root: the power costs `log2 |p|` squarings.
+pub(crate) const MAX_ROOT_NUMERATOR_BITS: u32 = 20;
+
+/// An exponent `p/q` in lowest terms with `2 ≤ q ≤` [`MAX_ROOT_INDEX`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Root {
+    /// The numerator `p` (either sign, never zero).
+    pub(crate) p: Integer,
+    /// The root index `q`.
+    pub(crate) q: u32,
+}
+
+/// The exponent `e` as an exact `p/q` with a small root index, if [`eval_exact`] proves it is
+/// one (`3/2`, `-1/2`, `2/3`, …). The evaluators compute such a power as `(x^(1/q))^p`, a root and
+/// an integer power, instead of `exp(y·ln x)`: the same real number (and the same domain rules
+/// as any non-integer exponent), at a fraction of the cost at high precision.
+pub(crate) fn exact_root(e: &Expr, at: &Assignment) -> Option<Root> {
+    let y = eval_exact(e, at)?;
+    let q = y.denom().to_u32()?;
+    if !(2..=MAX_ROOT_INDEX).contains(&q) || y.numer().significant_bits() > MAX_ROOT_NUMERATOR_BITS {
+        return None;
+    }
+    Some(Root {
+        p: y.into_numer_denom().0,
+        q,
+    })
+}
+
 fn exact_power(base: Rational, n: &Integer) -> Option<Rational> {
     let magnitude = n.to_i64()?.unsigned_abs();
     if magnitude > u64::from(MAX_EXACT_EXPONENT) {

@@ -18,7 +18,8 @@
 //! by a finiteness or width check. The evaluator instead checks each domain condition first and
 //! reports [`EvalError`]; the rule used at each node is documented on [`eval_interval`].
 
-use super::float::trig_argument_within_reach;
+use super::exact::Root;
+use super::float::{positive_root_power, trig_argument_within_reach};
 use super::walk::{Arithmetic, walk};
 use super::{Assignment, EvalError, Precision, reason};
 use crate::expr::{Expr, Func};
@@ -308,27 +309,33 @@ impl Interval {
         }
     }
 
-    /// Quotient `self / o`: the four endpoint quotients, each rounded once, when `o` certainly
-    /// excludes zero; otherwise `self · [−∞, +∞]` (infinite or NaN endpoints).
+    /// Quotient `self / o`: when `o` certainly excludes zero, the two endpoint quotients that
+    /// bound it (chosen by the signs, as for [`Interval::mul`]), each rounded once; otherwise
+    /// `self · [−∞, +∞]` (infinite or NaN endpoints).
     pub fn div(&self, o: &Interval) -> Interval {
         if !o.excludes_zero() {
             return self.mul(&o.recip());
         }
         let bits = self.bits().max(o.bits());
         let (x, y) = (self, o);
+        let nonnegative = |v: &Float| v.cmp0() != Some(Ordering::Less);
+        // For y > 0, x/y increases in x and, in y, decreases where x ≥ 0 and increases where
+        // x ≤ 0; for y < 0 the roles of the ends swap. Rounding is monotone, so the rounded
+        // bounds equal the min and max of all four rounded corner quotients.
+        let ((lo_num, lo_den), (hi_num, hi_den)) = if y.lo.cmp0() == Some(Ordering::Greater) {
+            (
+                (&x.lo, if nonnegative(&x.lo) { &y.hi } else { &y.lo }),
+                (&x.hi, if nonnegative(&x.hi) { &y.lo } else { &y.hi }),
+            )
+        } else {
+            (
+                (&x.hi, if nonnegative(&x.hi) { &y.hi } else { &y.lo }),
+                (&x.lo, if nonnegative(&x.lo) { &y.lo } else { &y.hi }),
+            )
+        };
         Interval {
-            lo: min([
-                down(bits, &x.lo / &y.lo),
-                down(bits, &x.lo / &y.hi),
-                down(bits, &x.hi / &y.lo),
-                down(bits, &x.hi / &y.hi),
-            ]),
-            hi: max([
-                up(bits, &x.lo / &y.lo),
-                up(bits, &x.lo / &y.hi),
-                up(bits, &x.hi / &y.lo),
-                up(bits, &x.hi / &y.hi),
-            ]),
+            lo: down(bits, lo_num / lo_den),
+            hi: up(bits, hi_num / hi_den),
         }
     }
 
@@ -347,6 +354,19 @@ impl Interval {
         let bits = self.bits();
         if n.cmp0() == Ordering::Equal {
             return Interval::from_u64(1, self.prec());
+        }
+        // On a positive base x^n is monotone (increasing for n > 0, decreasing for n < 0):
+        // one end per bound, the same rounded bounds as taking both ends for each.
+        if self.lo.cmp0() == Some(Ordering::Greater) {
+            let (low_end, high_end) = if n.cmp0() == Ordering::Greater {
+                (&self.lo, &self.hi)
+            } else {
+                (&self.hi, &self.lo)
+            };
+            return Interval {
+                lo: down(bits, low_end.pow(n)),
+                hi: up(bits, high_end.pow(n)),
+            };
         }
         let lo = min([down(bits, (&self.lo).pow(n)), down(bits, (&self.hi).pow(n))]);
         let hi = max([up(bits, (&self.lo).pow(n)), up(bits, (&self.hi).pow(n))]);
@@ -535,6 +555,16 @@ impl Arithmetic for Enclose<'_> {
         Enclose::real_power(self, x, y)
     }
 
+    fn root_power(
+        &self,
+        _base: &Expr,
+        x: &Interval,
+        y: &Interval,
+        root: &Root,
+    ) -> Result<Interval, EvalError> {
+        Enclose::root_power(self, x, y, root)
+    }
+
     fn call(&self, f: Func, x: &Interval) -> Result<Interval, EvalError> {
         Enclose::call(self, f, x)
     }
@@ -564,27 +594,51 @@ impl Enclose<'_> {
         Ok(x.powi(n))
     }
 
+    /// `x^y` for an exponent `y = p/q` known exactly (`y` is its enclosure): the domain rules
+    /// of [`Enclose::real_power`], and on a base `[a, b]` with `a ≥ 0` the monotone bounds
+    /// `(a^(1/q))^p` and `(b^(1/q))^p` (swapped and inverted for `p < 0`), each step rounded
+    /// outward — a root and an integer power per bound instead of four `exp(y·ln x)`.
+    pub(super) fn root_power(&self, x: &Interval, y: &Interval, root: &Root) -> Result<Interval, EvalError> {
+        real_power_domain(x, y)?;
+        let bits = self.bits;
+        // Increasing in the base for p > 0, decreasing for p < 0 (where the domain check left a
+        // base certainly above zero); each bound rounded its own way.
+        let bound = |v: &Float, round: Round| positive_root_power(v, root, bits, round);
+        Ok(if root.p.cmp0() == Ordering::Greater {
+            Interval {
+                lo: bound(&x.lo, Round::Down),
+                hi: bound(&x.hi, Round::Up),
+            }
+        } else {
+            Interval {
+                lo: bound(&x.hi, Round::Down),
+                hi: bound(&x.lo, Round::Up),
+            }
+        })
+    }
+
     /// `x^y` for an exponent that is not a proven integer.
     pub(super) fn real_power(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
         let bits = self.bits;
-        if x.is_negative() {
-            return Err(EvalError::undefined(reason::NEG_BASE));
-        }
-        if x.lo.cmp0() == Some(Ordering::Less) {
-            return Err(EvalError::not_certified(
-                "base interval of a non-integer power reaches below zero",
-            ));
-        }
-        if x.lo.is_zero() && !y.is_positive() {
-            if x.is_exact_zero() && y.hi.cmp0() != Some(Ordering::Greater) {
-                return Err(EvalError::undefined(reason::ZERO_NONPOS_REAL_POW));
-            }
-            return Err(EvalError::not_certified(
-                "zero base with an exponent not certainly positive",
-            ));
-        }
+        real_power_domain(x, y)?;
         // Now lo > 0, or lo = 0 with y > 0 where 0^y = 0: x^y is monotone in each argument on the
         // box, so the corners bound it.
+        // An exact exponent (the common case: `λ^0.3`, `t^(-1/7)`): x^y is monotone in x, so
+        // one end per bound — the same rounded bounds as the four corners, at half the cost.
+        if y.lo == y.hi && !y.lo.is_zero() {
+            let pow = |b: &Float, round: Round| rounded(bits, b.pow(&y.lo), round);
+            return Ok(if y.lo.is_sign_positive() {
+                Interval {
+                    lo: pow(&x.lo, Round::Down),
+                    hi: pow(&x.hi, Round::Up),
+                }
+            } else {
+                Interval {
+                    lo: pow(&x.hi, Round::Down),
+                    hi: pow(&x.lo, Round::Up),
+                }
+            });
+        }
         let corners = |round: Round| -> [Float; 4] {
             let pow = |b: &Float, e: &Float| rounded(bits, b.pow(e), round);
             [
@@ -783,6 +837,29 @@ impl Enclose<'_> {
     }
 }
 
+/// The domain rules of a non-integer power `x^y` on enclosures: a base certainly negative is
+/// undefined, one reaching below zero not certified; a base reaching zero needs an exponent
+/// certainly positive (`0^y = 0`), and `0^y` with `y ≤ 0` is undefined.
+fn real_power_domain(x: &Interval, y: &Interval) -> Result<(), EvalError> {
+    if x.is_negative() {
+        return Err(EvalError::undefined(reason::NEG_BASE));
+    }
+    if x.lo.cmp0() == Some(Ordering::Less) {
+        return Err(EvalError::not_certified(
+            "base interval of a non-integer power reaches below zero",
+        ));
+    }
+    if x.lo.is_zero() && !y.is_positive() {
+        if x.is_exact_zero() && y.hi.cmp0() != Some(Ordering::Greater) {
+            return Err(EvalError::undefined(reason::ZERO_NONPOS_REAL_POW));
+        }
+        return Err(EvalError::not_certified(
+            "zero base with an exponent not certainly positive",
+        ));
+    }
+    Ok(())
+}
+
 /// `x / y` with the domain checks of the evaluator: a divisor that is exactly `[0, 0]` is
 /// undefined, one that merely contains zero is not certified.
 pub(super) fn divide(x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
@@ -826,6 +903,11 @@ mod tests {
             lo: Float::with_val(128, lo),
             hi: Float::with_val(128, hi),
         }
+    }
+
+    fn enc_at(bits: u32) -> Enclose<'static> {
+        static EMPTY: Assignment = Assignment::new();
+        Enclose { at: &EMPTY, bits }
     }
 
     fn enc() -> Enclose<'static> {
@@ -1069,6 +1151,58 @@ mod tests {
     }
 
     #[test]
+    fn root_powers_enclose_the_value_tightly_and_keep_the_domain_rules() {
+        let e = enc();
+        // [2, 2]^(3/2) = 2·sqrt 2 and [2, 3]^(-1/3) ⊂ [3^(-1/3), 2^(-1/3)], references from
+        // mpmath at 40 digits.
+        let cases = [
+            (
+                make(2, 2),
+                (3i64, 2u32),
+                "2.828427124746190097603377448419396157139",
+                "2.828427124746190097603377448419396157139",
+            ),
+            (
+                make(2, 3),
+                (-1, 3),
+                "0.6933612743506347048433522747859617954459",
+                "0.7937005259840997373758528196361541301957",
+            ),
+        ];
+        for (x, (num, q), lo, hi) in cases {
+            let root = Root {
+                p: Integer::from(num),
+                q,
+            };
+            let y = Interval::point(&Rational::from((num, i64::from(q))), p());
+            let v = e.root_power(&x, &y, &root).expect("defined");
+            // Encloses both references (rounded at 40 digits) up to 1e-38, and is not wider
+            // than the true range plus a few ulps.
+            assert!(v.lo <= Float::with_val(128, &reference(lo) + 1e-38), "{v:?}");
+            assert!(v.hi >= Float::with_val(128, &reference(hi) - 1e-38), "{v:?}");
+            let true_width = Float::with_val(128, &reference(hi) - &reference(lo));
+            assert!(Float::with_val(128, &v.hi - &v.lo) <= true_width + 1e-36, "{v:?}");
+        }
+        // Domain: as any non-integer power.
+        let half = Root {
+            p: Integer::from(1),
+            q: 2,
+        };
+        let y = Interval::point(&Rational::from((1, 2)), p());
+        assert!(undefined(e.root_power(&make(-3, -1), &y, &half)));
+        assert!(not_certified(e.root_power(&make(-1, 1), &y, &half)));
+        let zero = e.root_power(&make(0, 0), &y, &half).expect("0^(1/2) = 0");
+        assert!(zero.is_exact_zero());
+        let minus_half = Root {
+            p: Integer::from(-1),
+            q: 2,
+        };
+        let y = Interval::point(&Rational::from((-1, 2)), p());
+        assert!(undefined(e.root_power(&make(0, 0), &y, &minus_half)));
+        assert!(not_certified(e.root_power(&make(0, 1), &y, &minus_half)));
+    }
+
+    #[test]
     fn trig_of_an_argument_beyond_the_precision_is_bounded_by_one() {
         // [10^(10^8), 10^(10^8)·(1+ε)]: reducing it modulo π would take π to ~3·10^8 bits.
         let huge = iv(&Expr::int(10).pow(Expr::int(100_000_000))).expect("representable");
@@ -1129,6 +1263,105 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Integer powers of a positive base take one end per bound and get exactly the bounds
+        /// of both rounded ends.
+        #[test]
+        fn integer_power_of_a_positive_base_equals_both_ends(
+            a in (1i64..5000, 1u64..100),
+            widen in 0u32..4,
+            n in -12i64..12,
+        ) {
+            prop_assume!(n != 0);
+            let lo = Float::with_val(100, Rational::from(a));
+            let hi = Float::with_val(100, &lo + widen);
+            let x = Interval { lo, hi };
+            let n = Integer::from(n);
+            let v = x.powi(&n);
+            let ends = |r: Round| -> [Float; 2] {
+                [rounded(100, (&x.lo).pow(&n), r), rounded(100, (&x.hi).pow(&n), r)]
+            };
+            prop_assert_eq!(v.lo, min(ends(Round::Down)));
+            prop_assert_eq!(v.hi, max(ends(Round::Up)));
+        }
+
+        /// The two-quotient division gives exactly the bounds of all four rounded corner
+        /// quotients (the definition it replaced), for every sign pattern.
+        #[test]
+        fn division_by_signs_equals_the_four_corners(
+            ends in prop::collection::vec((-50i64..50, 1u64..9), 4),
+        ) {
+            let f = |(n, d): (i64, u64)| Float::with_val(100, Rational::from((n, d)));
+            let mut xs = [f(ends[0]), f(ends[1])];
+            let mut ys = [f(ends[2]), f(ends[3])];
+            xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            ys.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let (x, y) = (
+                Interval { lo: xs[0].clone(), hi: xs[1].clone() },
+                Interval { lo: ys[0].clone(), hi: ys[1].clone() },
+            );
+            prop_assume!(y.excludes_zero());
+            let v = x.div(&y);
+            let corners = |r: Round| -> [Float; 4] {
+                [
+                    rounded(100, &x.lo / &y.lo, r),
+                    rounded(100, &x.lo / &y.hi, r),
+                    rounded(100, &x.hi / &y.lo, r),
+                    rounded(100, &x.hi / &y.hi, r),
+                ]
+            };
+            prop_assert_eq!(v.lo, min(corners(Round::Down)));
+            prop_assert_eq!(v.hi, max(corners(Round::Up)));
+        }
+
+        /// With an exact exponent the real power takes one end per bound, and gets exactly the
+        /// bounds of the four rounded corners.
+        #[test]
+        fn real_power_with_an_exact_exponent_equals_the_four_corners(
+            a in (1i64..5000, 1u64..100),
+            widen in 0u32..4,
+            y in (-30i64..30, 1u64..8),
+        ) {
+            let lo = Float::with_val(100, Rational::from(a));
+            let hi = Float::with_val(100, &lo + widen);
+            let y = Float::with_val(100, Rational::from(y));
+            prop_assume!(!y.is_zero());
+            let x = Interval { lo, hi };
+            let yi = Interval { lo: y.clone(), hi: y.clone() };
+            let v = enc_at(100).real_power(&x, &yi).expect("defined");
+            let corners = |r: Round| -> [Float; 2] {
+                [rounded(100, (&x.lo).pow(&y), r), rounded(100, (&x.hi).pow(&y), r)]
+            };
+            prop_assert_eq!(v.lo, min(corners(Round::Down)));
+            prop_assert_eq!(v.hi, max(corners(Round::Up)));
+        }
+
+        /// The root-and-power enclosure of `[a, b]^(p/q)` contains MPFR's `pow` of both ends
+        /// at four times the precision (an independent route, `exp(y·ln x)`), for either sign of
+        /// `p`: every rounding went outward.
+        #[test]
+        fn root_power_encloses_pow_at_both_ends(
+            a in (1i64..100_000, 1u64..1000),
+            widen in 0u32..3,
+            p_num in -40i64..40,
+            q in 2u32..=9,
+            bits in prop::sample::select(vec![64u32, 200, 1000]),
+        ) {
+            prop_assume!(p_num != 0);
+            let lo = Float::with_val(bits, Rational::from(a));
+            let hi = Float::with_val(bits, &lo + widen);
+            let e = Enclose { at: &Assignment::new(), bits };
+            let root = Root { p: Integer::from(p_num), q };
+            let y = Interval::point(&Rational::from((p_num, i64::from(q))), Precision::from_bits(bits));
+            let v = e.root_power(&Interval { lo: lo.clone(), hi: hi.clone() }, &y, &root).expect("defined");
+            let wide = 4 * bits;
+            let exponent = Float::with_val(wide, Rational::from((p_num, i64::from(q))));
+            for end in [&lo, &hi] {
+                let reference = Float::with_val(wide, Float::with_val(wide, end).pow(&exponent));
+                prop_assert!(v.lo <= reference && reference <= v.hi, "{v:?} misses {reference}");
+            }
+        }
+
 
         /// The enclosure at 128 bits contains a 512-bit float wherever both are defined, and
         /// contains the exact value wherever there is one.

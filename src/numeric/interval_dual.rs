@@ -9,6 +9,7 @@
 //! the predicted value" is a proof that the identity fails there.
 
 use super::dual::why;
+use super::exact::Root;
 use super::interval::{Enclose, checked, divide};
 use super::walk::{Arithmetic, active_seeds, varies, walk};
 use super::{Assignment, EvalError, Interval, Precision};
@@ -185,33 +186,18 @@ impl Arithmetic for IntervalForward<'_> {
 
     fn real_power(&self, base: &Expr, x: &IntervalDual, y: &IntervalDual) -> Result<IntervalDual, EvalError> {
         let value = self.enclose.real_power(&x.value, &y.value)?;
-        if !x.value.is_positive() {
-            // real_power succeeded, so the base enclosure is [0, b] with y certainly positive.
-            // Only a base that is certainly the constant 0 keeps x^y ≡ 0 along the direction.
-            if self.varies(base) {
-                return Err(if x.value.is_exact_zero() {
-                    EvalError::undefined(why::ZERO_BASE)
-                } else {
-                    EvalError::not_certified(
-                        "base interval of a differentiated non-integer power reaches zero",
-                    )
-                });
-            }
-            if !x.value.is_exact_zero() {
-                return Err(EvalError::not_certified(
-                    "constant base of a varying power is not certified to be zero or positive",
-                ));
-            }
-            return Ok(self.constant(value));
-        }
-        // (x^y)' = x^y·(y'·ln x + y·x'/x)
-        let mut deriv = self.log_term(&value, &x.value, &y.deriv)?;
-        if !x.deriv.is_exact_zero() {
-            let ratio = divide(&x.deriv, &x.value)?;
-            let factor = y.value.mul(&ratio);
-            deriv = deriv.add(&value.mul(&factor));
-        }
-        Ok(IntervalDual { value, deriv })
+        self.power_rule(base, x, y, value)
+    }
+
+    fn root_power(
+        &self,
+        base: &Expr,
+        x: &IntervalDual,
+        y: &IntervalDual,
+        root: &Root,
+    ) -> Result<IntervalDual, EvalError> {
+        let value = self.enclose.root_power(&x.value, &y.value, root)?;
+        self.power_rule(base, x, y, value)
     }
 
     fn call(&self, f: Func, x: &IntervalDual) -> Result<IntervalDual, EvalError> {
@@ -325,6 +311,46 @@ impl IntervalForward<'_> {
     /// `v²` with the straddling-zero case handled (minimum `0`), via the integer-power rule.
     fn square(&self, v: &Interval) -> Result<Interval, EvalError> {
         self.enclose.integer_power(v, &Integer::from(2))
+    }
+}
+
+impl IntervalForward<'_> {
+    /// The derivative enclosure of `x^y` whose value enclosure `value` is already known: the
+    /// shared tail of [`Arithmetic::real_power`] and [`Arithmetic::root_power`].
+    fn power_rule(
+        &self,
+        base: &Expr,
+        x: &IntervalDual,
+        y: &IntervalDual,
+        value: Interval,
+    ) -> Result<IntervalDual, EvalError> {
+        if !x.value.is_positive() {
+            // The power succeeded, so the base enclosure is [0, b] with y certainly positive.
+            // Only a base that is certainly the constant 0 keeps x^y ≡ 0 along the direction.
+            if self.varies(base) {
+                return Err(if x.value.is_exact_zero() {
+                    EvalError::undefined(why::ZERO_BASE)
+                } else {
+                    EvalError::not_certified(
+                        "base interval of a differentiated non-integer power reaches zero",
+                    )
+                });
+            }
+            if !x.value.is_exact_zero() {
+                return Err(EvalError::not_certified(
+                    "constant base of a varying power is not certified to be zero or positive",
+                ));
+            }
+            return Ok(self.constant(value));
+        }
+        // (x^y)' = x^y·(y'·ln x + y·x'/x)
+        let mut deriv = self.log_term(&value, &x.value, &y.deriv)?;
+        if !x.deriv.is_exact_zero() {
+            let ratio = divide(&x.deriv, &x.value)?;
+            let factor = y.value.mul(&ratio);
+            deriv = deriv.add(&value.mul(&factor));
+        }
+        Ok(IntervalDual { value, deriv })
     }
 }
 

@@ -41,9 +41,9 @@
 //! first-order condition number is zero although a change of `ε` still moves the value by about
 //! `(x ε)²/2`: the second-order term is used there, which asks for about twice the digits.
 
-use super::exact::{eval_exact, exact_integer};
-use super::interval::Enclose;
-use super::walk::{Arithmetic, walk};
+use super::exact::{Root, eval_exact, exact_integer};
+use super::interval::{Enclose, down, up};
+use super::walk::{Arithmetic, folded_literal, walk};
 use super::{Assignment, EvalError, Interval, Precision};
 use crate::expr::{BinOp, Expr, Func};
 use rug::{Float, Integer, Rational};
@@ -54,6 +54,10 @@ use std::collections::HashMap;
 /// Precision of the sensitivity arithmetic itself: these are estimates of orders of magnitude
 /// (with MPFR's wide exponent range), never certificates.
 const ESTIMATE_BITS: u32 = 64;
+
+/// Precision at which condition numbers' logarithms, sines and hyperbolic functions are tried
+/// first (see `Walker::quick_then_full`).
+const QUICK_BITS: u32 = 128;
 
 /// What a point needs so that every part of a formula is resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,41 +106,57 @@ impl Resolution {
 /// The evaluation error of [`eval_interval`](super::eval_interval) when the formula is
 /// undefined at the point (certainly, or not certifiably even at the cap).
 pub fn resolve(e: &Expr, at: &Assignment, digits: u32, cap_digits: u32) -> Result<Resolution, EvalError> {
+    resolve_enclosed(e, at, digits, cap_digits).map(|(resolution, _)| resolution)
+}
+
+/// [`resolve`], plus the enclosure of `e` its first pass computed, at
+/// `Precision::from_digits(digits).with_guard_bits(64)`, when that pass decided the point —
+/// exactly what [`eval_interval`](super::eval_interval) gives at that precision, so that a caller
+/// comparing at that precision need not evaluate `e` again.
+fn resolve_enclosed(
+    e: &Expr,
+    at: &Assignment,
+    digits: u32,
+    cap_digits: u32,
+) -> Result<(Resolution, Option<Interval>), EvalError> {
     let cap_digits = cap_digits.max(digits);
     let cap_bits = Precision::from_digits(cap_digits).with_guard_bits(64).bits();
-    let mut bits = Precision::from_digits(digits)
-        .with_guard_bits(64)
-        .bits()
-        .min(cap_bits);
+    let mut bits = first_pass_precision(digits, cap_digits).bits();
+    let first_bits = bits;
     loop {
         let attempt = sensitivities(e, at, bits, digits);
         let at_cap = bits >= cap_bits;
+        let first = bits == first_bits;
         match attempt {
             Ok(Pass {
-                worst_log10: _,
                 ambiguous: Some(part),
+                root,
+                ..
             }) => {
                 if at_cap {
-                    return Ok(Resolution::BeyondCap {
+                    let resolution = Resolution::BeyondCap {
                         needed_digits: cap_digits.saturating_add(1),
                         part,
-                    });
+                    };
+                    return Ok((resolution, first.then_some(root)));
                 }
             }
             Ok(Pass {
                 worst_log10,
                 ambiguous: None,
+                root,
             }) => {
                 let extra = extra_from(&worst_log10).saturating_mul(2);
                 let total = digits.saturating_add(extra);
-                return Ok(if total > cap_digits {
+                let resolution = if total > cap_digits {
                     Resolution::BeyondCap {
                         needed_digits: total,
                         part: "a part of the formula is smaller than the cap can resolve".into(),
                     }
                 } else {
                     Resolution::Resolved { extra_digits: extra }
-                });
+                };
+                return Ok((resolution, first.then_some(root)));
             }
             Err(EvalError::NotCertified { .. }) if !at_cap => {}
             Err(e) => return Err(e),
@@ -156,11 +176,47 @@ pub fn resolve_all(
     digits: u32,
     cap_digits: u32,
 ) -> Result<Resolution, EvalError> {
+    resolve_all_enclosed(exprs, at, digits, cap_digits).map(|(resolution, _)| resolution)
+}
+
+/// [`resolve_all`], plus, when every formula was decided by its first pass, their enclosures at
+/// [`first_pass_precision`]`(digits)` (in the order given): what
+/// [`eval_interval`](super::eval_interval) gives for each at that precision.
+///
+/// # Errors
+///
+/// The first evaluation error.
+pub fn resolve_all_enclosed(
+    exprs: &[&Expr],
+    at: &Assignment,
+    digits: u32,
+    cap_digits: u32,
+) -> Result<(Resolution, Option<Vec<Interval>>), EvalError> {
     let mut out = Resolution::Resolved { extra_digits: 0 };
+    let mut roots = Some(Vec::with_capacity(exprs.len()));
     for e in exprs {
-        out = out.max(resolve(e, at, digits, cap_digits)?);
+        let (resolution, root) = resolve_enclosed(e, at, digits, cap_digits)?;
+        out = out.max(resolution);
+        roots = roots.zip(root).map(|(mut all, r)| {
+            all.push(r);
+            all
+        });
     }
-    Ok(out)
+    Ok((out, roots))
+}
+
+/// The precision of the first pass of [`resolve`] for `digits` requested digits (it may go on
+/// at higher ones): the digits plus 64 guard bits, capped as `resolve` caps it.
+pub fn first_pass_precision(digits: u32, cap_digits: u32) -> Precision {
+    let cap_bits = Precision::from_digits(cap_digits.max(digits))
+        .with_guard_bits(64)
+        .bits();
+    Precision::from_bits(
+        Precision::from_digits(digits)
+            .with_guard_bits(64)
+            .bits()
+            .min(cap_bits),
+    )
 }
 
 fn extra_from(worst_log10: &Float) -> u32 {
@@ -179,6 +235,8 @@ struct Pass {
     worst_log10: Float,
     /// A node whose condition number could not be bounded away from zero at this precision.
     ambiguous: Option<String>,
+    /// The enclosure of the whole formula at this precision.
+    root: Interval,
 }
 
 fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pass, EvalError> {
@@ -208,6 +266,7 @@ fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pa
     Ok(Pass {
         worst_log10: pass.worst,
         ambiguous: pass.ambiguous,
+        root,
     })
 }
 
@@ -264,6 +323,16 @@ impl Arithmetic for Recording<'_> {
         Arithmetic::real_power(&self.inner, base, x, y)
     }
 
+    fn root_power(
+        &self,
+        base: &Expr,
+        x: &Interval,
+        y: &Interval,
+        root: &Root,
+    ) -> Result<Interval, EvalError> {
+        Arithmetic::root_power(&self.inner, base, x, y, root)
+    }
+
     fn call(&self, f: Func, x: &Interval) -> Result<Interval, EvalError> {
         Arithmetic::call(&self.inner, f, x)
     }
@@ -296,6 +365,8 @@ impl Shape {
 
     fn measure(&mut self, e: &Expr, at: &Assignment) -> (usize, bool) {
         let measured = match e {
+            // One value, as the walk evaluates it (see `folded_literal`).
+            _ if folded_literal(e).is_some() => (1, true),
             Expr::Num(_) | Expr::Pi => (1, true),
             Expr::Var(_) => (1, false),
             Expr::Neg(x) => {
@@ -423,6 +494,8 @@ impl Walker<'_> {
         }
         let node = self.value(start + self.shape.len(e) - 1);
         match e {
+            // A folded literal has no recorded children (and nothing inside to resolve).
+            _ if folded_literal(e).is_some() => {}
             Expr::Num(_) | Expr::Var(_) | Expr::Pi => {}
             Expr::Neg(x) => self.child(x, start, &log_s, one()),
             Expr::Call(f, x) => {
@@ -543,7 +616,9 @@ impl Walker<'_> {
             // zero or the walk already failed, so nothing below it needs resolving.
             Condition::Irrelevant
         } else {
-            let ln = x.ln();
+            let ln = self
+                .quick_then_full(x, |_, v| Ok(v.ln()))
+                .unwrap_or_else(|_| x.ln());
             match (self.size(exponent, y), ln.contains_zero()) {
                 (Size::Zero, _) => Condition::Irrelevant,
                 (Size::Unknown, _) | (_, true) => Condition::Unknown,
@@ -556,17 +631,45 @@ impl Walker<'_> {
         (base_condition, exponent_condition)
     }
 
+    /// `g` of the enclosure `x`, first with `x` rounded outward to [`QUICK_BITS`] and `g` at
+    /// that precision: a condition number is an order of magnitude, and computing it at the
+    /// point's full precision (a logarithm or sine at thousands of digits) cost more than the
+    /// evaluation it was about. An answer that contains zero decides a branch (flat point,
+    /// unknown size), so it is recomputed at the walk's precision before anyone relies on it.
+    fn quick_then_full(
+        &self,
+        x: &Interval,
+        g: impl Fn(&Enclose<'_>, &Interval) -> Result<Interval, EvalError>,
+    ) -> Result<Interval, EvalError> {
+        if self.bits > QUICK_BITS {
+            let coarse = Interval {
+                lo: down(QUICK_BITS, &x.lo),
+                hi: up(QUICK_BITS, &x.hi),
+            };
+            let quick = Enclose {
+                at: self.at,
+                bits: QUICK_BITS,
+            };
+            if let Ok(v) = g(&quick, &coarse)
+                && !v.contains_zero()
+            {
+                return Ok(v);
+            }
+        }
+        let full = Enclose {
+            at: self.at,
+            bits: self.bits,
+        };
+        g(&full, x)
+    }
+
     fn call_condition(&self, f: Func, x_expr: &Expr, x: &Interval, node: &Interval) -> Condition {
         let arg_size = || match self.size(x_expr, x) {
             Size::Zero => None,
             Size::AtLeast(m) => Some(m),
             Size::Unknown => Some(Float::new(ESTIMATE_BITS)),
         };
-        let enclose = Enclose {
-            at: self.at,
-            bits: self.bits,
-        };
-        let other = |g: Func| Arithmetic::call(&enclose, g, x).ok();
+        let other = |g: Func| self.quick_then_full(x, |e, v| Arithmetic::call(e, g, v)).ok();
         match f {
             Func::Abs | Func::Sinh => one(),
             Func::Sqrt => Condition::AtLeast(log10(&Float::with_val(ESTIMATE_BITS, 0.5))),
@@ -595,7 +698,7 @@ impl Walker<'_> {
                     return one();
                 }
                 let two_top = Interval::exact(Float::with_val(self.bits, &top * 2u32));
-                match Arithmetic::call(&enclose, Func::Sinh, &two_top) {
+                match self.quick_then_full(&two_top, |e, v| Arithmetic::call(e, Func::Sinh, v)) {
                     Ok(s) => ratio(&Float::with_val(ESTIMATE_BITS, &top * 2u32), &s.mag()),
                     Err(_) => Condition::Unknown,
                 }

@@ -3,12 +3,13 @@
 //! [`eval_float`](super::eval_float), [`eval_dual`](super::eval_dual),
 //! [`eval_interval`](super::eval_interval) and [`eval_interval_dual`](super::eval_interval_dual)
 //! differ only in their number type; the order in which subtrees are evaluated, the syntactic
-//! integer-exponent rule for `x^y` (decided by [`exact_integer`] on the exponent subtree) and
+//! integer-exponent rule for `x^y` (decided by [`exact_integer`] on the exponent subtree, and
+//! [`exact_root`] for the small-denominator exponents computed by roots) and
 //! the final finiteness check at every node live here once. Each evaluator supplies an
 //! [`Arithmetic`]: the number type's constants, `+ − × ÷`, powers and functions together with
 //! their domain checks, which report [`EvalError`].
 
-use super::exact::exact_integer;
+use super::exact::{Root, exact_integer, exact_root};
 use super::{Assignment, EvalError, lookup};
 use crate::expr::{BinOp, Expr, Func};
 use rug::{Integer, Rational};
@@ -63,6 +64,17 @@ pub(super) trait Arithmetic {
     /// `x^y` for an exponent that is not a proven integer; `base` is the base subtree.
     fn real_power(&self, base: &Expr, x: &Self::Num, y: &Self::Num) -> Result<Self::Num, EvalError>;
 
+    /// `x^y` where the exponent is exactly `root.p / root.q` at the point (`y` is its value in
+    /// this number type): the same value and domain rules as [`Arithmetic::real_power`], computed
+    /// from a `q`-th root and an integer power.
+    fn root_power(
+        &self,
+        base: &Expr,
+        x: &Self::Num,
+        y: &Self::Num,
+        root: &Root,
+    ) -> Result<Self::Num, EvalError>;
+
     /// `f(x)`, with the function's domain check.
     fn call(&self, f: Func, x: &Self::Num) -> Result<Self::Num, EvalError>;
 
@@ -78,6 +90,9 @@ pub(super) fn walk<A: Arithmetic>(a: &A, e: &Expr) -> Result<A::Num, EvalError> 
     if let Some(done) = a.shortcut(e) {
         return done;
     }
+    if let Some(q) = folded_literal(e) {
+        return a.finish(a.rational(&q));
+    }
     let value = match e {
         Expr::Num(q) => a.rational(q),
         Expr::Var(v) => a.variable(v, lookup(a.at(), v)?),
@@ -87,7 +102,13 @@ pub(super) fn walk<A: Arithmetic>(a: &A, e: &Expr) -> Result<A::Num, EvalError> 
             let x = walk(a, base)?;
             match exact_integer(exponent, a.at()) {
                 Some(n) => a.integer_power(&x, &n, exponent)?,
-                None => a.real_power(base, &x, &walk(a, exponent)?)?,
+                None => {
+                    let y = walk(a, exponent)?;
+                    match exact_root(exponent, a.at()) {
+                        Some(root) => a.root_power(base, &x, &y, &root)?,
+                        None => a.real_power(base, &x, &y)?,
+                    }
+                }
             }
         }
         Expr::Bin(op, l, r) => {
@@ -99,15 +120,47 @@ pub(super) fn walk<A: Arithmetic>(a: &A, e: &Expr) -> Result<A::Num, EvalError> 
                 BinOp::Mul => a.mul(&x, &y)?,
                 BinOp::Div => a.div(&x, &y)?,
                 // Handled by the arm above; repeated so the match needs no panic.
-                BinOp::Pow => match exact_integer(r, a.at()) {
-                    Some(n) => a.integer_power(&x, &n, r)?,
-                    None => a.real_power(l, &x, &y)?,
+                BinOp::Pow => match (exact_integer(r, a.at()), exact_root(r, a.at())) {
+                    (Some(n), _) => a.integer_power(&x, &n, r)?,
+                    (None, Some(root)) => a.root_power(l, &x, &y, &root)?,
+                    (None, None) => a.real_power(l, &x, &y)?,
                 },
             }
         }
         Expr::Call(f, x) => a.call(*f, &walk(a, x)?)?,
     };
     a.finish(value)
+}
+
+/// A product or quotient of two literals (`3/2` in `λ^(3/2)`, `1/1000`), as the one rational it
+/// is. The walk evaluates it as that literal: one correctly rounded conversion gives exactly the
+/// value (or, for intervals, the bounds) that rounding the one product or quotient of two exact
+/// operands gives — without a division at the working precision, which at thousands of digits
+/// cost as much as the rest of a small formula. A quotient by zero is left to the walk (and
+/// its error). [`walk`] records one value for such a node, not three; the magnitude pass
+/// (`resolve`) counts it so.
+pub(super) fn folded_literal(e: &Expr) -> Option<Rational> {
+    // A literal or a negated one (`-1/2` parses as (−1)/2): negation is exact everywhere.
+    fn number(e: &Expr) -> Option<Rational> {
+        match e {
+            Expr::Num(q) => Some(q.clone()),
+            Expr::Neg(x) => match &**x {
+                Expr::Num(q) => Some(Rational::from(-q)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let Expr::Bin(op, l, r) = e else { return None };
+    if !matches!(op, BinOp::Mul | BinOp::Div) {
+        return None;
+    }
+    let (a, b) = (number(l)?, number(r)?);
+    match op {
+        BinOp::Mul => Some(a * b),
+        _ if b.cmp0() != std::cmp::Ordering::Equal => Some(a / b),
+        _ => None,
+    }
 }
 
 /// The variables with a non-zero seed: the ones a directional derivative moves.

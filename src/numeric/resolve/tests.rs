@@ -137,3 +137,31 @@ fn a_flat_point_uses_the_second_order_term() {
 fn undefined_points_are_errors() {
     assert!(resolve(&parse("log(x)").expect("formula"), &at(&[("x", "-1")]), 50, 1000).is_err());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// The enclosures the magnitude pass hands back are exactly what `eval_interval` gives at
+    /// the first pass's precision (callers use them in its place), whenever it hands them back.
+    #[test]
+    fn handed_back_enclosures_are_eval_interval_at_the_first_precision(
+        e in crate::expr::strategies::expr(vec!["a", "b"], 4),
+        a in (1i64..40, 1i64..12),
+        b in (-40i64..40, 1i64..12),
+        digits in proptest::sample::select(vec![20u32, 50, 300]),
+    ) {
+        let point: Assignment = [("a", a), ("b", b)]
+            .into_iter()
+            .map(|(k, (n, d))| (k.to_string(), Rational::from((n, d))))
+            .collect();
+        let other = e.clone().call(crate::expr::Func::Exp);
+        if let Ok((_, Some(enclosures))) = resolve_all_enclosed(&[&e, &other], &point, digits, 2000) {
+            let prec = first_pass_precision(digits, 2000);
+            for (formula, got) in [&e, &other].into_iter().zip(&enclosures) {
+                let direct = crate::numeric::eval_interval(formula, &point, prec).expect("the pass evaluated it");
+                proptest::prop_assert_eq!(&got.lo, &direct.lo);
+                proptest::prop_assert_eq!(&got.hi, &direct.hi);
+            }
+        }
+    }
+}
