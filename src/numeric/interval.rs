@@ -623,20 +623,35 @@ impl Enclose<'_> {
         real_power_domain(x, y)?;
         // Now lo > 0, or lo = 0 with y > 0 where 0^y = 0: x^y is monotone in each argument on the
         // box, so the corners bound it.
-        // An exact exponent (the common case: `λ^0.3`, `t^(-1/7)`): x^y is monotone in x, so
-        // one end per bound — the same rounded bounds as the four corners, at half the cost.
-        if y.lo == y.hi && !y.lo.is_zero() {
-            let pow = |b: &Float, round: Round| rounded(bits, b.pow(&y.lo), round);
-            return Ok(if y.lo.is_sign_positive() {
-                Interval {
-                    lo: pow(&x.lo, Round::Down),
-                    hi: pow(&x.hi, Round::Up),
-                }
+        // Where x^y is monotone in one argument over the whole box, one corner per bound
+        // suffices: the same rounded bounds as the four corners (rounding is monotone), at half
+        // the cost — and a power is a logarithm and an exponential.
+        let pow = |b: &Float, e: &Float, round: Round| rounded(bits, b.pow(e), round);
+        let nonnegative = |v: &Float| v.cmp0() != Some(Ordering::Less);
+        let nonpositive = |v: &Float| v.cmp0() != Some(Ordering::Greater);
+        // a^y over the exponents: increasing where a ≥ 1, decreasing where a ≤ 1.
+        let exponent_end = |a: &Float, lowest: bool| if (*a >= 1u32) == lowest { &y.lo } else { &y.hi };
+        if nonnegative(&y.lo) || nonpositive(&y.hi) {
+            // The exponent has one sign: x^y increases in x (y ≥ 0) or decreases (y ≤ 0) for
+            // every y, so the lowest value lies at one end of x, then at one end of y.
+            let (x_low, x_high) = if nonnegative(&y.lo) {
+                (&x.lo, &x.hi)
             } else {
-                Interval {
-                    lo: pow(&x.hi, Round::Down),
-                    hi: pow(&x.lo, Round::Up),
-                }
+                (&x.hi, &x.lo)
+            };
+            return Ok(Interval {
+                lo: pow(x_low, exponent_end(x_low, true), Round::Down),
+                hi: pow(x_high, exponent_end(x_high, false), Round::Up),
+            });
+        }
+        if x.lo >= 1u32 || x.hi <= 1u32 {
+            // The base lies on one side of 1: x^y is monotone in y for every x, so the lowest
+            // value lies at one end of y, then at the end of x its sign picks.
+            let (y_low, y_high) = (exponent_end(&x.lo, true), exponent_end(&x.lo, false));
+            let base_end = |e: &Float, lowest: bool| if nonnegative(e) == lowest { &x.lo } else { &x.hi };
+            return Ok(Interval {
+                lo: pow(base_end(y_low, true), y_low, Round::Down),
+                hi: pow(base_end(y_high, false), y_high, Round::Up),
             });
         }
         let corners = |round: Round| -> [Float; 4] {
@@ -1308,6 +1323,30 @@ mod tests {
                     rounded(100, &x.lo / &y.hi, r),
                     rounded(100, &x.hi / &y.lo, r),
                     rounded(100, &x.hi / &y.hi, r),
+                ]
+            };
+            prop_assert_eq!(v.lo, min(corners(Round::Down)));
+            prop_assert_eq!(v.hi, max(corners(Round::Up)));
+        }
+
+        /// On any box the real power gets exactly the bounds of the four rounded corners, for
+        /// bases on either side of 1 and exponents of either sign.
+        #[test]
+        fn real_power_equals_the_four_corners(
+            x in ((1i64..400, 1u64..100), 0u32..4),
+            y in ((-30i64..30, 1u64..8), 0u32..3),
+        ) {
+            let lo = Float::with_val(100, Rational::from(x.0));
+            let x = Interval { hi: Float::with_val(100, &lo + x.1), lo };
+            let ylo = Float::with_val(100, Rational::from(y.0));
+            let y = Interval { hi: Float::with_val(100, &ylo + y.1), lo: ylo };
+            let v = enc_at(100).real_power(&x, &y).expect("defined");
+            let corners = |r: Round| -> [Float; 4] {
+                [
+                    rounded(100, (&x.lo).pow(&y.lo), r),
+                    rounded(100, (&x.lo).pow(&y.hi), r),
+                    rounded(100, (&x.hi).pow(&y.lo), r),
+                    rounded(100, (&x.hi).pow(&y.hi), r),
                 ]
             };
             prop_assert_eq!(v.lo, min(corners(Round::Down)));
