@@ -60,7 +60,7 @@ IDENTITIES = [
 
 def gallery():
     """The gallery's coupling formulas (examples/couplings/*.toml), each as `F == F`, with the
-    spec's fixed parameters substituted (ranges take their midpoint)."""
+    spec's parameters substituted (a range takes its midpoint)."""
     import tomllib
     out = []
     for f in sorted((ROOT / "examples/couplings").glob("*.toml")):
@@ -69,6 +69,8 @@ def gallery():
         if not expr:
             continue
         for name, value in (spec.get("params") or {}).items():
+            if isinstance(value, dict):
+                value = value["range"]
             if isinstance(value, list):
                 value = (Fraction(str(value[0])) + Fraction(str(value[1]))) / 2
             q = Fraction(str(value))
@@ -212,6 +214,13 @@ def main():
     if a.mode == "side":
         return side(a.case_file)
     digits = [int(d) for d in a.digits.split(",")]
+    ops = subprocess.run(["cargo", "bench", "--quiet", "--bench", "evaluation", "--", "--operations"],
+                         capture_output=True, text=True, cwd=ROOT)
+    if ops.returncode != 0:
+        raise SystemExit(ops.stderr)
+    print("What single MPFR operations cost (renorm's number types are built from them):")
+    print()
+    print(ops.stdout)
     cases = IDENTITIES + gallery()
     rows, side_cases = [], []
     load_before = loadavg()
@@ -229,15 +238,16 @@ def main():
     print(f"Per point, µs (load average before: {load_before}, after: {loadavg()}); ratios against Arb.")
     print()
     print("| formulas | D | renorm verification (status, digits confirmed) | renorm verification µs | "
-          "renorm one enclosure (both sides) µs | renorm one float evaluation µs | Arb µs (certified digits) | "
-          "mpmath µs | verification / Arb | enclosure / Arb |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "renorm one enclosure (both sides) µs | one float evaluation µs | one dual µs | one interval dual µs | "
+          "Arb µs (certified digits) | mpmath µs | verification / Arb | enclosure / Arb |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         key = (r["name"], r["digits"])
         o, e, v = others[key], enclosures[key], r["renorm"]
         lhs = r["lhs"] if r["lhs"] == r["rhs"] else f"{r['lhs']}` vs `{r['rhs']}"
         print(f"| {r['name']}: `{lhs}` | {r['digits']} | {v['status']}, {v['digits_confirmed']} | "
-              f"{us(v['per_point'])} | {us(e['interval'])} | {us(e['float'])} | "
+              f"{us(v['per_point'])} | {us(e['interval'])} | {us(e['float'])} | {us(e['dual'])} | "
+              f"{us(e['interval_dual'])} | "
               f"{us(o['arb'])} ({o['arb_digits']}) | {us(o['mpmath'])} | "
               f"{v['per_point'] / o['arb']:.1f} | {e['interval'] / o['arb']:.1f} |")
     print()

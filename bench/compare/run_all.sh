@@ -10,6 +10,8 @@
 #   digits      renorm identity at 50/1000/5000 digits, per point, vs mpmath; size families digits_mpmath.py
 #   curve       renorm rg curve vs NumPy float64 and mpmath (time and correct digits)         curve_numpy_mpmath.py
 #   langevin    renorm rg sample vs a vectorised NumPy Langevin sampler                       langevin_numpy.py
+#   arb         per-point evaluation vs Arb (python-flint) and mpmath, 50–20000 digits         arb_flint.py
+#               (also `cargo bench --bench evaluation`; only with PARTS=arb or PARTS="… arb")
 #
 # RENORM: the binary under test (default target/release/renorm, built with cargo only when RENORM is
 # not given). LOCK: the lock every renorm run that may use the symbolic engine holds (default
@@ -40,6 +42,12 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
 fi
 "$WORK/venv/bin/python" -c 'import sympy, mpmath, numpy, gmpy2' 2>/dev/null \
     || "$WORK/venv/bin/pip" install --quiet sympy mpmath numpy gmpy2
+case " $PARTS " in
+*" arb "*)
+    "$WORK/venv/bin/python" -c 'import flint' 2>/dev/null \
+        || "$WORK/venv/bin/pip" install --quiet python-flint
+    ;;
+esac
 PY="$WORK/venv/bin/python"
 B=bench/compare
 OUTFILE="$WORK/results-$(date +%Y%m%d-%H%M%S).md"
@@ -95,6 +103,11 @@ run() {
             echo "## 4. Langevin sampling: renorm rg sample vs NumPy"
             echo
             "$PY" $B/langevin_numpy.py
+            ;;
+        arb)
+            echo "## 5. Evaluation per point: renorm vs Arb (python-flint) and mpmath"
+            echo
+            "$PY" $B/arb_flint.py
             ;;
         *)
             echo "unknown part $part" >&2
