@@ -42,12 +42,11 @@ from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import loadavg, quick, renorm_timed  # noqa: E402
+from common import loadavg, quick, rand_scale, renorm_timed, variables  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("WORK", "target/bench-compare")) / "arb"
 GUARD_DIGITS = 19  # renorm's 64 guard bits
-FUNCS = {"sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "cosh", "sinh", "abs", "pi"}
 
 IDENTITIES = [
     ("sqrt form", "sqrt(lam^3/t)", "lam^(3/2)*t^(-1/2)"),
@@ -78,18 +77,6 @@ def gallery():
             expr = re.sub(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text, expr)
         out.append((f"gallery {f.stem[:2]}", expr, expr))
     return out
-
-
-def variables(*exprs):
-    names = set()
-    for e in exprs:
-        names |= set(re.findall(r"[A-Za-z_]\w*", e))
-    return sorted(names - FUNCS)
-
-
-def rand_scale(rng):
-    e = rng.uniform(-1, 1) if rng.random() < 1 / 3 else rng.uniform(-30, 30)
-    return Fraction(10) ** math.floor(e) * Fraction(round(10 ** (e - math.floor(e)) * 10 ** 10), 10 ** 10)
 
 
 def to_python(expr, wrap):

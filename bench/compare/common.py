@@ -8,10 +8,13 @@
 """
 
 import json
+import math
 import os
+import re
 import statistics
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -64,3 +67,22 @@ def fmt_ms(s, digits=1):
 
 def quick():
     return os.environ.get("QUICK", "0") not in ("", "0")
+
+
+# Names in formulas that are functions or constants, not variables.
+FUNCS = {"sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "cosh", "sinh", "abs", "pi"}
+
+
+def variables(*exprs):
+    """The variables of renorm formulas, sorted."""
+    names = set()
+    for e in exprs:
+        names |= set(re.findall(r"[A-Za-z_]\w*", e))
+    return sorted(names - FUNCS)
+
+
+def rand_scale(rng):
+    """An exact rational from renorm's point distribution: log-uniform in [1e-30, 1e30], a third
+    of the draws in [0.1, 10], ten significant digits."""
+    e = rng.uniform(-1, 1) if rng.random() < 1 / 3 else rng.uniform(-30, 30)
+    return Fraction(10) ** math.floor(e) * Fraction(round(10 ** (e - math.floor(e)) * 10 ** 10), 10 ** 10)

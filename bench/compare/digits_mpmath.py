@@ -45,15 +45,13 @@ import statistics
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import loadavg, quick, renorm_timed, waits_note  # noqa: E402
+from common import loadavg, quick, rand_scale, renorm_timed, variables, waits_note  # noqa: E402
 
 OUT = Path(os.environ.get("WORK", "target/bench-compare")) / "digits"
 ENGINE_TIMEOUT = float(os.environ.get("TIMEOUT", "120"))
-FUNCS = {"sqrt", "exp", "log", "sin", "cos", "tan", "tanh", "cosh", "sinh", "abs", "pi"}
 
 CASES = [
     ("sqrt form", "sqrt(lam^3/t)", "lam^(3/2)*t^(-1/2)"),
@@ -79,18 +77,6 @@ def size_cases(ks):
 def to_python(expr):
     expr = expr.replace("^", "**")
     return re.sub(r"(?<![\w.])(\d+)(?![\w.])", r"mpf(\1)", expr)
-
-
-def variables(*exprs):
-    names = set()
-    for e in exprs:
-        names |= set(re.findall(r"[A-Za-z_]\w*", e))
-    return sorted(names - FUNCS)
-
-
-def rand_scale(rng):
-    e = rng.uniform(-1, 1) if rng.random() < 1 / 3 else rng.uniform(-30, 30)
-    return Fraction(10) ** math.floor(e) * Fraction(round(10 ** (e - math.floor(e)) * 10 ** 10), 10 ** 10)
 
 
 def mp_side(case_file):
