@@ -2,7 +2,8 @@
 """Per-point evaluation cost at 50 / 1000 / 5000 / 20000 digits: renorm against Arb
 (python-flint) and mpmath, on the gallery's formulas and the identities of issue 17.
 
-    arb_flint.py [--digits 50,1000,5000,20000]      # Markdown tables (QUICK=1: 50,1000,5000)
+    arb_flint.py [--digits 50,1000,5000,20000] [--only NAME]   # Markdown tables (QUICK=1: 50,1000,5000);
+                                                               # --only: the cases whose name contains NAME
     arb_flint.py side CASES.json                      # internal: the Arb and mpmath sides
 
 What is compared, per point, for an identity `LHS == RHS` at D digits:
@@ -197,6 +198,7 @@ def main():
     ap.add_argument("mode", nargs="?", default="bench")
     ap.add_argument("case_file", nargs="?")
     ap.add_argument("--digits", default="50,1000,5000" if quick() else "50,1000,5000,20000")
+    ap.add_argument("--only", default="", help="only the cases whose name contains this")
     a = ap.parse_args()
     if a.mode == "side":
         return side(a.case_file)
@@ -208,7 +210,7 @@ def main():
     print("What single MPFR operations cost (renorm's number types are built from them):")
     print()
     print(ops.stdout)
-    cases = IDENTITIES + gallery()
+    cases = [c for c in IDENTITIES + gallery() if a.only in c[0]]
     rows, side_cases = [], []
     load_before = loadavg()
     for name, lhs, rhs in cases:
