@@ -5,7 +5,8 @@
 #
 # SECONDS (default 60) is the time per target; without TARGETs every target runs, one after
 # the other. Each target runs on a fresh copy of its committed seed corpus (fuzz/corpus/<target>)
-# in a temporary work directory, so the tree is never modified; crash artifacts go there too.
+# and of its past crashes (fuzz/regressions/<target>-*, replayed first) in a temporary work
+# directory, so the tree is never modified; crash artifacts go there too.
 # Exits 0 when every target ran clean, 1 when any target crashed (panic, failed assertion,
 # timeout, out-of-memory; the artifact path is printed), 2 on a usage or build error.
 #
@@ -119,6 +120,10 @@ for t in "${targets[@]}"; do
     rm -rf "$corpus" "$artifacts"
     mkdir -p "$corpus" "$artifacts"
     if [ -d "corpus/$t" ]; then cp -R "corpus/$t/." "$corpus/"; fi
+    # Every crash found so far (fuzz/regressions/<target>-*) is replayed first, as a seed.
+    for r in regressions/"$t"-*; do
+        [ -f "$r" ] && cp "$r" "$corpus/regression-${r##*/}"
+    done
     args=(
         -max_total_time="$secs"
         -rss_limit_mb=2048
