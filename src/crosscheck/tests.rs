@@ -181,3 +181,47 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn false_identities_near_rational_powers_are_never_confirmed() {
+    // The rational-power path (a root and powering), the reused enclosure of the difference
+    // and the 64-bit digit count must not let a near-miss through: each of these differs from
+    // the truth by far less than the requested 50 digits, or only off the positive axis.
+    let numeric_only = CheckOptions {
+        use_symbolic: false,
+        ..CheckOptions::default()
+    };
+    for (lhs, rhs) in [
+        ("lam^(3/2)", "lam*sqrt(lam) + lam/10^60"),
+        ("lam^(3/2)", "lam*sqrt(lam)*(1 + 1/10^70)"),
+        ("lam^(2/3)", "lam^(666667/1000000)"),
+        ("lam^(1/3)*lam^(2/3)", "lam + 1/10^80"),
+        ("(lam^2 + 1)^(3/2)", "(lam^2 + 1)*sqrt(lam^2 + 1) + 1/10^65"),
+        ("t^(-1/2)", "1/sqrt(t) - 1/10^75"),
+    ] {
+        for options in [&numeric_only, &CheckOptions::default()] {
+            let outcome = check(&identity(lhs, rhs), options);
+            assert!(
+                matches!(outcome.status, Status::Refuted | Status::EngineDisagreement),
+                "{lhs} == {rhs}: {}",
+                outcome.to_text()
+            );
+            assert!(outcome.numeric.witness.is_some(), "{lhs} == {rhs}");
+        }
+    }
+    // The true ones still hold, numerically.
+    for (lhs, rhs) in [
+        ("lam^(3/2)", "lam*sqrt(lam)"),
+        ("lam^(1/3)*lam^(2/3)", "lam"),
+        ("t^(-1/2)", "1/sqrt(t)"),
+        ("(lam^2/t^4)^(1/3)", "lam^(2/3)*t^(-4/3)"),
+    ] {
+        let outcome = check(&identity(lhs, rhs), &numeric_only);
+        assert_eq!(
+            outcome.status,
+            Status::Confirmed,
+            "{lhs} == {rhs}: {}",
+            outcome.to_text()
+        );
+    }
+}
