@@ -55,7 +55,7 @@ pub(crate) fn exact_integer(e: &Expr, at: &Assignment) -> Option<Integer> {
     (*q.denom() == 1).then(|| q.into_numer_denom().0)
 }
 
-/// Largest root index `q` of an exponent `p/q` computed as a root (see [`exact_root`]).
+/// Largest root index `q` of an exponent `p/q` computed as a root (see [`ExactExponent::Root`]).
 pub(crate) const MAX_ROOT_INDEX: u32 = 64;
 
 /// Largest `|p|` of an exponent `p/q` computed as a root: the power costs `log2 |p|` squarings.
@@ -70,20 +70,33 @@ pub(crate) struct Root {
     pub(crate) q: u32,
 }
 
-/// The exponent `e` as an exact `p/q` with a small root index, if [`eval_exact`] proves it is
-/// one (`3/2`, `-1/2`, `2/3`, …). The evaluators compute such a power as `(x^(1/q))^p`, a root and
-/// an integer power, instead of `exp(y·ln x)`: the same real number (and the same domain rules
-/// as any non-integer exponent), at a fraction of the cost at high precision.
-pub(crate) fn exact_root(e: &Expr, at: &Assignment) -> Option<Root> {
+/// An exponent [`eval_exact`] decides: an integer, or `p/q` with a small root index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExactExponent {
+    /// `x^n`: an integer power (negative bases allowed).
+    Integer(Integer),
+    /// `x^(p/q)` with `2 ≤ q ≤` [`MAX_ROOT_INDEX`] (`3/2`, `-1/2`, `2/3`, …). The evaluators
+    /// compute it as `(x^(1/q))^p`, a root and an integer power, instead of `exp(y·ln x)`: the
+    /// same real number (and the same domain rules as any non-integer exponent), at a fraction
+    /// of the cost at high precision.
+    Root(Root),
+}
+
+/// The exponent `e` classified by one exact evaluation at `at`: an integer, a small-root
+/// rational, or `None` (a real exponent).
+pub(crate) fn exact_exponent(e: &Expr, at: &Assignment) -> Option<ExactExponent> {
     let y = eval_exact(e, at)?;
+    if *y.denom() == 1 {
+        return Some(ExactExponent::Integer(y.into_numer_denom().0));
+    }
     let q = y.denom().to_u32()?;
-    if !(2..=MAX_ROOT_INDEX).contains(&q) || y.numer().significant_bits() > MAX_ROOT_NUMERATOR_BITS {
+    if q > MAX_ROOT_INDEX || y.numer().significant_bits() > MAX_ROOT_NUMERATOR_BITS {
         return None;
     }
-    Some(Root {
+    Some(ExactExponent::Root(Root {
         p: y.into_numer_denom().0,
         q,
-    })
+    }))
 }
 
 fn exact_power(base: Rational, n: &Integer) -> Option<Rational> {

@@ -3,13 +3,13 @@
 //! [`eval_float`](super::eval_float), [`eval_dual`](super::eval_dual),
 //! [`eval_interval`](super::eval_interval) and [`eval_interval_dual`](super::eval_interval_dual)
 //! differ only in their number type; the order in which subtrees are evaluated, the syntactic
-//! integer-exponent rule for `x^y` (decided by [`exact_integer`] on the exponent subtree, and
-//! [`exact_root`] for the small-denominator exponents computed by roots) and
+//! integer-exponent rule for `x^y` (decided by [`exact_exponent`] on the exponent subtree, which
+//! also finds the small-denominator exponents computed by roots) and
 //! the final finiteness check at every node live here once. Each evaluator supplies an
 //! [`Arithmetic`]: the number type's constants, `+ − × ÷`, powers and functions together with
 //! their domain checks, which report [`EvalError`].
 
-use super::exact::{Root, exact_integer, exact_root};
+use super::exact::{ExactExponent, Root, exact_exponent};
 use super::{Assignment, EvalError, lookup};
 use crate::expr::{BinOp, Expr, Func};
 use rug::{Integer, Rational};
@@ -100,16 +100,7 @@ pub(super) fn walk<A: Arithmetic>(a: &A, e: &Expr) -> Result<A::Num, EvalError> 
         Expr::Neg(x) => a.neg(walk(a, x)?),
         Expr::Bin(BinOp::Pow, base, exponent) => {
             let x = walk(a, base)?;
-            match exact_integer(exponent, a.at()) {
-                Some(n) => a.integer_power(&x, &n, exponent)?,
-                None => {
-                    let y = walk(a, exponent)?;
-                    match exact_root(exponent, a.at()) {
-                        Some(root) => a.root_power(base, &x, &y, &root)?,
-                        None => a.real_power(base, &x, &y)?,
-                    }
-                }
-            }
+            power(a, base, &x, exponent)?
         }
         Expr::Bin(op, l, r) => {
             let x = walk(a, l)?;
@@ -120,16 +111,22 @@ pub(super) fn walk<A: Arithmetic>(a: &A, e: &Expr) -> Result<A::Num, EvalError> 
                 BinOp::Mul => a.mul(&x, &y)?,
                 BinOp::Div => a.div(&x, &y)?,
                 // Handled by the arm above; repeated so the match needs no panic.
-                BinOp::Pow => match (exact_integer(r, a.at()), exact_root(r, a.at())) {
-                    (Some(n), _) => a.integer_power(&x, &n, r)?,
-                    (None, Some(root)) => a.root_power(l, &x, &y, &root)?,
-                    (None, None) => a.real_power(l, &x, &y)?,
-                },
+                BinOp::Pow => power(a, l, &x, r)?,
             }
         }
         Expr::Call(f, x) => a.call(*f, &walk(a, x)?)?,
     };
     a.finish(value)
+}
+
+/// `x^exponent` where `x` is the value of the subtree `base`: the exponent is classified by one
+/// exact evaluation (integer, small-root rational, or real) and walked only when not an integer.
+fn power<A: Arithmetic>(a: &A, base: &Expr, x: &A::Num, exponent: &Expr) -> Result<A::Num, EvalError> {
+    match exact_exponent(exponent, a.at()) {
+        Some(ExactExponent::Integer(n)) => a.integer_power(x, &n, exponent),
+        Some(ExactExponent::Root(root)) => a.root_power(base, x, &walk(a, exponent)?, &root),
+        None => a.real_power(base, x, &walk(a, exponent)?),
+    }
 }
 
 /// A product or quotient of two literals (`3/2` in `λ^(3/2)`, `1/1000`), as the one rational it
