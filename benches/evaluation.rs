@@ -19,7 +19,9 @@
 //! and 20000 digits (plus 64 guard bits) on full-length operands: where the time of an
 //! evaluation goes.
 
-use renorm::numeric::{Assignment, Precision, eval_dual, eval_float, eval_interval, eval_interval_dual};
+use renorm::numeric::{
+    Assignment, Precision, eval_ball, eval_dual, eval_float, eval_interval, eval_interval_dual,
+};
 use rug::{Float, Integer, Rational};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -78,6 +80,9 @@ fn main() {
         let float = per_point(&|at| {
             let _ = std::hint::black_box((eval_float(&lhs, at, prec), eval_float(&rhs, at, prec)));
         });
+        let ball = per_point(&|at| {
+            let _ = std::hint::black_box((eval_ball(&lhs, at, prec), eval_ball(&rhs, at, prec)));
+        });
         let first = lhs.variables().into_iter().chain(rhs.variables()).next();
         let seeds: BTreeMap<String, Rational> = first.into_iter().map(|v| (v, Rational::from(1))).collect();
         let dual = per_point(&|at| {
@@ -97,6 +102,7 @@ fn main() {
             "digits": digits,
             "float": float,
             "interval": interval,
+            "ball": ball,
             "dual": dual,
             "interval_dual": interval_dual,
         }));

@@ -227,18 +227,19 @@ def main():
     print(f"Per point, µs (load average before: {load_before}, after: {loadavg()}); ratios against Arb.")
     print()
     print("| formulas | D | renorm verification (status, digits confirmed) | renorm verification µs | "
-          "renorm one enclosure (both sides) µs | one float evaluation µs | one dual µs | one interval dual µs | "
-          "Arb µs (certified digits) | mpmath µs | verification / Arb | enclosure / Arb |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "renorm one enclosure (both sides) µs | one ball µs | one float evaluation µs | one dual µs | "
+          "one interval dual µs | Arb µs (certified digits) | mpmath µs | verification / Arb | ball / Arb | "
+          "float / Arb |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         key = (r["name"], r["digits"])
         o, e, v = others[key], enclosures[key], r["renorm"]
         lhs = r["lhs"] if r["lhs"] == r["rhs"] else f"{r['lhs']}` vs `{r['rhs']}"
         print(f"| {r['name']}: `{lhs}` | {r['digits']} | {v['status']}, {v['digits_confirmed']} | "
-              f"{us(v['per_point'])} | {us(e['interval'])} | {us(e['float'])} | {us(e['dual'])} | "
-              f"{us(e['interval_dual'])} | "
+              f"{us(v['per_point'])} | {us(e['interval'])} | {us(e['ball'])} | {us(e['float'])} | "
+              f"{us(e['dual'])} | {us(e['interval_dual'])} | "
               f"{us(o['arb'])} ({o['arb_digits']}) | {us(o['mpmath'])} | "
-              f"{v['per_point'] / o['arb']:.1f} | {e['interval'] / o['arb']:.1f} |")
+              f"{v['per_point'] / o['arb']:.1f} | {e['ball'] / o['arb']:.1f} | {e['float'] / o['arb']:.1f} |")
     print()
     flint_version = next(iter(others.values()))["flint"]
     print(f"python-flint {flint_version}; mpmath backend {next(iter(others.values()))['mpmath_backend']}.")

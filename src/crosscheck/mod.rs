@@ -987,22 +987,25 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
             evidence.extra_digits_max = evidence.extra_digits_max.max(extra);
             evidence.precision_bits = evidence.precision_bits.max(working.bits());
         }
-        // The magnitude pass enclosed both sides; at exactly the working precision (no extra
-        // digits, no escalation) their difference is the residual's enclosure, bit for bit what
-        // evaluating `lhs − rhs` again would give.
-        let residual_enclosure = match (&identity.claim, sides_enclosed.as_deref()) {
-            (Claim::Equal, Some([lhs, rhs]))
+        // The magnitude pass enclosed both sides and (on balls) rounded them to nearest; at
+        // exactly the working precision (no extra digits, no escalation) that is the residual's
+        // enclosure and the two values `eval_float` would give, bit for bit.
+        // A point that needs extra digits is evaluated again at the working precision, once per
+        // side, as balls: the same two values and an enclosure of their difference.
+        let first_pass = match (&identity.claim, sides_enclosed) {
+            (Claim::Equal, Some(sides))
                 if numeric::first_pass_precision(options.digits, evidence.digits_cap).bits()
                     == working.bits() =>
             {
-                Some(lhs.sub(rhs))
+                FirstPass::from_sides(sides)
             }
+            (Claim::Equal, _) => FirstPass::balls(identity, &at, working),
             _ => None,
         };
         match point_verdict(
             identity,
             &residual,
-            residual_enclosure,
+            first_pass,
             &at,
             working,
             options.digits,
@@ -1050,10 +1053,42 @@ pub(crate) fn decimal(x: &Float, digits: usize) -> String {
 
 /// One point of an identity at the working precision of a point needing `extra` digits beyond
 /// `digits`: agreement must reach `digits + extra` digits and reports the digits beyond `extra`.
+/// What the magnitude pass already computed for an `lhs == rhs` point at its working precision
+/// (or one ball evaluation per side there): an enclosure of the residual and, from balls, the two
+/// sides rounded to nearest — bit for bit what `eval_float` gives.
+struct FirstPass {
+    /// An enclosure of `lhs − rhs`.
+    residual: Interval,
+    /// Both sides rounded to nearest (what `eval_float` gives), when the pass ran on balls.
+    sides: Option<(Float, Float)>,
+}
+
+impl FirstPass {
+    fn from_sides(sides: Vec<numeric::Enclosed>) -> Option<FirstPass> {
+        let [lhs, rhs]: [numeric::Enclosed; 2] = sides.try_into().ok()?;
+        Some(FirstPass {
+            residual: lhs.enclosure.sub(&rhs.enclosure),
+            sides: lhs.nearest.zip(rhs.nearest),
+        })
+    }
+
+    /// Both sides as balls at `working`, when balls settle them (otherwise the point is
+    /// evaluated the interval way, whose errors are the reported ones).
+    fn balls(identity: &Identity, at: &Assignment, working: Precision) -> Option<FirstPass> {
+        let lhs = numeric::eval_ball(&identity.lhs, at, working).ok()?;
+        let rhs = numeric::eval_ball(&identity.rhs, at, working).ok()?;
+        let bits = working.bits();
+        Some(FirstPass {
+            residual: lhs.to_interval(bits).sub(&rhs.to_interval(bits)),
+            sides: Some((lhs.mid, rhs.mid)),
+        })
+    }
+}
+
 fn point_verdict(
     identity: &Identity,
     residual: &Expr,
-    residual_enclosure: Option<Interval>,
+    first_pass: Option<FirstPass>,
     at: &Assignment,
     working: Precision,
     digits: u32,
@@ -1095,12 +1130,20 @@ fn point_verdict(
             method: WitnessMethod::Exact,
         });
     }
-    let (lhs, rhs) = match (
-        numeric::eval_float(&identity.lhs, at, working),
-        numeric::eval_float(&identity.rhs, at, working),
-    ) {
-        (Ok(l), Ok(r)) => (l, r),
-        (Err(e), _) | (_, Err(e)) => return PointVerdict::Undefined(describe_error(&e)),
+    let (residual_enclosure, sides) = match first_pass {
+        Some(pass) => (Some(pass.residual), pass.sides),
+        None => (None, None),
+    };
+    let enclosed_by_balls = sides.is_some();
+    let (lhs, rhs) = match sides {
+        Some(both) => both,
+        None => match (
+            numeric::eval_float(&identity.lhs, at, working),
+            numeric::eval_float(&identity.rhs, at, working),
+        ) {
+            (Ok(l), Ok(r)) => (l, r),
+            (Err(e), _) | (_, Err(e)) => return PointVerdict::Undefined(describe_error(&e)),
+        },
     };
     // A certified difference outranks agreement to the requested digits: `exp(x)` and
     // `exp(x) + 1e-60` agree to 50 digits, but they are not equal, and the enclosure at the
@@ -1113,7 +1156,18 @@ fn point_verdict(
     if let Some(enclosure) = enclosure
         && enclosure.excludes_zero()
     {
-        return PointVerdict::Witness(witness(at, &lhs, &rhs, &enclosure, digits));
+        // A witness prints the interval enclosure of `lhs − rhs`, whichever way the pass ran
+        // (the same numbers as ever), unless only the balls' enclosure excludes zero. Refuting
+        // is rare, so the second evaluation costs nothing on true identities.
+        let printed = if enclosed_by_balls {
+            numeric::eval_interval(residual, at, working)
+                .ok()
+                .filter(Interval::excludes_zero)
+                .unwrap_or(enclosure)
+        } else {
+            enclosure
+        };
+        return PointVerdict::Witness(witness(at, &lhs, &rhs, &printed, digits));
     }
     let agreed = digits_of_agreement(&lhs, &rhs);
     if agreed >= digits.saturating_add(extra) {

@@ -105,18 +105,39 @@ impl Arithmetic for Nearest<'_> {
 
 /// `x^n` for an exact integer `n` (negative bases allowed, `0^0 = 1`, `0^n` with `n < 0` undefined).
 pub(crate) fn integer_power(x: &Float, n: &Integer, bits: u32) -> Result<Float, EvalError> {
+    integer_power_rounded(x, n, bits).map(|(value, _)| value)
+}
+
+/// [`integer_power`] with MPFR's ternary value (how the correctly rounded result compares with
+/// the exact one), which the ball evaluator turns into a rounding-error bound.
+pub(crate) fn integer_power_rounded(
+    x: &Float,
+    n: &Integer,
+    bits: u32,
+) -> Result<(Float, Ordering), EvalError> {
     if x.is_zero() && n.cmp0() == Ordering::Less {
         return Err(EvalError::undefined(reason::ZERO_NEG_POW));
     }
-    finite(Float::with_val(bits, x.pow(n)))
+    let (value, ternary) = Float::with_val_round(bits, x.pow(n), Round::Nearest);
+    Ok((finite(value)?, ternary))
 }
 
 /// `x^y` for an exponent that is not a proven integer: `exp(y ln x)` for `x > 0`, `0` for
 /// `x = 0, y > 0`, undefined otherwise.
 pub(crate) fn real_power(x: &Float, y: &Float, bits: u32) -> Result<Float, EvalError> {
+    real_power_rounded(x, y, bits).map(|(value, _)| value)
+}
+
+/// [`real_power`] with MPFR's ternary value (see [`integer_power_rounded`]).
+pub(crate) fn real_power_rounded(x: &Float, y: &Float, bits: u32) -> Result<(Float, Ordering), EvalError> {
     match x.cmp0() {
-        Some(Ordering::Greater) => finite(Float::with_val(bits, x.pow(y))),
-        Some(Ordering::Equal) if y.cmp0() == Some(Ordering::Greater) => Ok(Float::new(bits)),
+        Some(Ordering::Greater) => {
+            let (value, ternary) = Float::with_val_round(bits, x.pow(y), Round::Nearest);
+            Ok((finite(value)?, ternary))
+        }
+        Some(Ordering::Equal) if y.cmp0() == Some(Ordering::Greater) => {
+            Ok((Float::new(bits), Ordering::Equal))
+        }
         Some(Ordering::Equal) => Err(EvalError::undefined(reason::ZERO_NONPOS_REAL_POW)),
         _ => Err(EvalError::undefined(reason::NEG_BASE)),
     }
@@ -132,6 +153,14 @@ pub(crate) fn root_power(x: &Float, root: &Root, bits: u32) -> Result<Float, Eva
         Some(Ordering::Equal) => Err(EvalError::undefined(reason::ZERO_NONPOS_REAL_POW)),
         _ => Err(EvalError::undefined(reason::NEG_BASE)),
     }
+}
+
+/// The precision of the root and the repeated squaring in [`positive_root_power`] when the
+/// result is wanted at `bits` (the ball evaluator bounds the chain's rounding error from it).
+pub(crate) fn root_power_work_bits(root: &Root, bits: u32) -> u32 {
+    bits.saturating_add(root.p.significant_bits().saturating_mul(2))
+        .saturating_add(8)
+        .min(rug::float::prec_max())
 }
 
 /// `x^(p/q)` for `x > 0` (or `x = 0` with `p > 0`) at `bits`, rounded toward `round`.
@@ -161,10 +190,7 @@ pub(crate) fn positive_root_power(x: &Float, root: &Root, bits: u32, round: Roun
     let negative = root.p.cmp0() == Ordering::Less;
     let inner = if negative { away } else { round };
     let magnitude = root.p.significant_bits();
-    let work = bits
-        .saturating_add(magnitude.saturating_mul(2))
-        .saturating_add(8)
-        .min(rug::float::prec_max());
+    let work = root_power_work_bits(root, bits);
     let base = Float::with_val_round(work, x.root_ref(root.q), inner).0;
     // Left-to-right binary powering: |p| < 2^20 (`MAX_ROOT_NUMERATOR_BITS`), so at most 40
     // multiplications.
@@ -185,24 +211,30 @@ pub(crate) fn positive_root_power(x: &Float, root: &Root, bits: u32, round: Roun
 
 /// `f(x)` rounded to nearest, with the domain checks of [`crate::numeric`].
 pub(crate) fn apply(f: Func, x: &Float, bits: u32) -> Result<Float, EvalError> {
-    let value = match f {
-        Func::Exp => Float::with_val(bits, x.exp_ref()),
+    apply_rounded(f, x, bits).map(|(value, _)| value)
+}
+
+/// [`apply`] with MPFR's ternary value (see [`integer_power_rounded`]).
+pub(crate) fn apply_rounded(f: Func, x: &Float, bits: u32) -> Result<(Float, Ordering), EvalError> {
+    let near = Round::Nearest;
+    let (value, ternary) = match f {
+        Func::Exp => Float::with_val_round(bits, x.exp_ref(), near),
         Func::Log if x.cmp0() != Some(Ordering::Greater) => return Err(EvalError::undefined(reason::LOG)),
-        Func::Log => Float::with_val(bits, x.ln_ref()),
+        Func::Log => Float::with_val_round(bits, x.ln_ref(), near),
         Func::Sqrt if x.cmp0() == Some(Ordering::Less) => return Err(EvalError::undefined(reason::SQRT)),
-        Func::Sqrt => Float::with_val(bits, x.sqrt_ref()),
+        Func::Sqrt => Float::with_val_round(bits, x.sqrt_ref(), near),
         Func::Sin | Func::Cos | Func::Tan if !trig_argument_within_reach(x, bits) => {
             return Err(EvalError::not_certified(reason::TRIG_HUGE));
         }
-        Func::Sin => Float::with_val(bits, x.sin_ref()),
-        Func::Cos => Float::with_val(bits, x.cos_ref()),
-        Func::Tan => tan_checked(x, bits)?,
-        Func::Tanh => Float::with_val(bits, x.tanh_ref()),
-        Func::Cosh => Float::with_val(bits, x.cosh_ref()),
-        Func::Sinh => Float::with_val(bits, x.sinh_ref()),
-        Func::Abs => Float::with_val(bits, x.abs_ref()),
+        Func::Sin => Float::with_val_round(bits, x.sin_ref(), near),
+        Func::Cos => Float::with_val_round(bits, x.cos_ref(), near),
+        Func::Tan => tan_checked_rounded(x, bits)?,
+        Func::Tanh => Float::with_val_round(bits, x.tanh_ref(), near),
+        Func::Cosh => Float::with_val_round(bits, x.cosh_ref(), near),
+        Func::Sinh => Float::with_val_round(bits, x.sinh_ref(), near),
+        Func::Abs => Float::with_val_round(bits, x.abs_ref(), near),
     };
-    finite(value)
+    Ok((finite(value)?, ternary))
 }
 
 /// How far above the working precision the binary exponent of a sin/cos/tan argument may lie.
@@ -220,18 +252,18 @@ pub(crate) fn trig_argument_within_reach(x: &Float, bits: u32) -> bool {
         .is_none_or(|e| i64::from(e) <= i64::from(bits) + TRIG_EXP_HEADROOM)
 }
 
-/// `tan x`, refusing arguments whose cosine is below the noise floor of the argument.
+/// `tan x` with MPFR's ternary value, refusing arguments whose cosine is below the noise floor of the argument.
 ///
 /// A float argument already carries a relative error of at least half an ulp, so once
 /// `|cos x| ≤ 2^(−bits/2)·max(1, |x|)` a true pole (as in `tan(pi/2)`) cannot be told apart from a
 /// nearby regular point. Half the precision is a deliberately generous margin: genuine regular
 /// points that close to a pole need rationals with hundreds of digits.
-pub(crate) fn tan_checked(x: &Float, bits: u32) -> Result<Float, EvalError> {
+pub(crate) fn tan_checked_rounded(x: &Float, bits: u32) -> Result<(Float, Ordering), EvalError> {
     let cos = Float::with_val(bits, x.cos_ref());
     if near_zero_relative_to(&cos, x, bits) {
         return Err(EvalError::undefined(reason::TAN_POLE));
     }
-    finite(Float::with_val(bits, x.tan_ref()))
+    Ok(Float::with_val_round(bits, x.tan_ref(), Round::Nearest))
 }
 
 /// Whether `|c| ≤ 2^(−bits/2)·max(1, |x|)`, decided on binary exponents.

@@ -11,7 +11,11 @@
 //! * [`eval_dual`] — the value together with a directional derivative (forward-mode AD), used
 //!   for Euler operators such as `Σ λ_i ∂F/∂λ_i` and `t ∂F/∂t`;
 //! * [`eval_interval`] — an outward-rounded [`Interval`] guaranteed to contain the true real
-//!   value. This is the only evaluator whose output may certify a "refuted" verdict.
+//!   value; with [`eval_ball`], the only evaluators whose output may certify a "refuted" verdict.
+//! * [`eval_ball`] — a [`Ball`]: `eval_float`'s value (bit for bit) with a rigorous radius, from
+//!   one evaluation. It is the fast path of the magnitude pass and of a check's points; where a
+//!   ball cannot settle a node (an argument ball touching a domain boundary) the interval
+//!   evaluator decides.
 //!
 //! Two tools build on them: [`eval_interval_dual`] encloses a value *and* a directional derivative
 //! with the same outward rounding ([`IntervalDual`]), so that a derivative identity can be
@@ -53,6 +57,9 @@
 //! the working precision; interval bounds from one end each where the operation is monotone
 //! (quotients by sign, powers of a positive base); and the condition numbers of
 //! [`resolve`] computed at 128 bits first, at full precision only when that is inconclusive.
+//! Above all, a point of a check evaluates each side once, as a ball: the midpoint is the value
+//! whose digits are compared and the radius encloses it, where an interval needs two
+//! evaluations (its bounds) and the comparison a third (the value).
 //! * A variable missing from the [`Assignment`] is [`EvalError::Unbound`].
 //! * No NaN or infinity ever escapes: an MPFR overflow becomes [`EvalError::Overflow`]. (Exponent
 //!   underflow, far beyond anything a physical formula produces, rounds towards zero as MPFR
@@ -61,6 +68,7 @@
 //!   decide a domain condition (a divisor interval containing zero, a `log` argument interval
 //!   reaching zero, …) and `Undefined` only when the violation is certain.
 
+mod ball;
 mod dual;
 mod exact;
 mod float;
@@ -76,6 +84,7 @@ mod resolve;
 mod sample;
 mod walk;
 
+pub use ball::{Ball, RADIUS_BITS, eval_ball};
 pub use dual::{Dual, eval_dual};
 pub use exact::eval_exact;
 pub use float::eval_float;
@@ -87,7 +96,7 @@ pub use rational_identity::{
     Counterexample, ExactDecision, GridProof, MAX_DEGREE, RationalDegrees, ValuePool, decide, decide_over,
     rational_degrees,
 };
-pub use resolve::{Resolution, first_pass_precision, resolve, resolve_all, resolve_all_enclosed};
+pub use resolve::{Enclosed, Resolution, first_pass_precision, resolve, resolve_all, resolve_all_enclosed};
 pub use sample::{PointSampler, SampleRange, ScaleDomain};
 
 use rug::{Float, Rational};

@@ -41,6 +41,7 @@
 //! first-order condition number is zero although a change of `ε` still moves the value by about
 //! `(x ε)²/2`: the second-order term is used there, which asks for about twice the digits.
 
+use super::ball::{Ball, Midrad};
 use super::exact::{Root, eval_exact, exact_integer};
 use super::interval::{Enclose, down, up};
 use super::walk::{Arithmetic, folded_literal, walk};
@@ -109,16 +110,26 @@ pub fn resolve(e: &Expr, at: &Assignment, digits: u32, cap_digits: u32) -> Resul
     resolve_enclosed(e, at, digits, cap_digits).map(|(resolution, _)| resolution)
 }
 
-/// [`resolve`], plus the enclosure of `e` its first pass computed, at
-/// `Precision::from_digits(digits).with_guard_bits(64)`, when that pass decided the point —
-/// exactly what [`eval_interval`](super::eval_interval) gives at that precision, so that a caller
-/// comparing at that precision need not evaluate `e` again.
+/// What the first magnitude pass of one formula computed at [`first_pass_precision`]: a caller
+/// comparing at that precision need not evaluate the formula again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enclosed {
+    /// A rigorous enclosure of the value (from a ball, or from intervals when a ball could not
+    /// settle the formula: then exactly what [`eval_interval`](super::eval_interval) gives).
+    pub enclosure: Interval,
+    /// The value rounded to nearest, bit for bit what [`eval_float`](super::eval_float) gives at
+    /// that precision: the ball's midpoint. `None` when the pass fell back to intervals.
+    pub nearest: Option<Float>,
+}
+
+/// [`resolve`], plus what its first pass computed for `e` (at
+/// `Precision::from_digits(digits).with_guard_bits(64)`), when that pass decided the point.
 fn resolve_enclosed(
     e: &Expr,
     at: &Assignment,
     digits: u32,
     cap_digits: u32,
-) -> Result<(Resolution, Option<Interval>), EvalError> {
+) -> Result<(Resolution, Option<Enclosed>), EvalError> {
     let cap_digits = cap_digits.max(digits);
     let cap_bits = Precision::from_digits(cap_digits).with_guard_bits(64).bits();
     let mut bits = first_pass_precision(digits, cap_digits).bits();
@@ -179,9 +190,9 @@ pub fn resolve_all(
     resolve_all_enclosed(exprs, at, digits, cap_digits).map(|(resolution, _)| resolution)
 }
 
-/// [`resolve_all`], plus, when every formula was decided by its first pass, their enclosures at
-/// [`first_pass_precision`]`(digits)` (in the order given): what
-/// [`eval_interval`](super::eval_interval) gives for each at that precision.
+/// [`resolve_all`], plus, when every formula was decided by its first pass, what that pass
+/// computed for each at [`first_pass_precision`]`(digits)` (in the order given): an enclosure,
+/// and usually the value rounded to nearest ([`Enclosed`]).
 ///
 /// # Errors
 ///
@@ -191,7 +202,7 @@ pub fn resolve_all_enclosed(
     at: &Assignment,
     digits: u32,
     cap_digits: u32,
-) -> Result<(Resolution, Option<Vec<Interval>>), EvalError> {
+) -> Result<(Resolution, Option<Vec<Enclosed>>), EvalError> {
     let mut out = Resolution::Resolved { extra_digits: 0 };
     let mut roots = Some(Vec::with_capacity(exprs.len()));
     for e in exprs {
@@ -235,17 +246,48 @@ struct Pass {
     worst_log10: Float,
     /// A node whose condition number could not be bounded away from zero at this precision.
     ambiguous: Option<String>,
-    /// The enclosure of the whole formula at this precision.
-    root: Interval,
+    /// The enclosure of the whole formula at this precision (and its value rounded to nearest
+    /// when the pass ran on balls).
+    root: Enclosed,
 }
 
-fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pass, EvalError> {
-    let recorder = Recording {
+/// Every node's enclosure in the walk's post-order, and the root's: one ball walk (the
+/// midpoints are the round-to-nearest values, so the root's is returned too), or, when a ball
+/// cannot settle some node, the interval walk whose domain decisions and errors are the
+/// reference ones.
+fn recorded(e: &Expr, at: &Assignment, bits: u32) -> Result<(Vec<Interval>, Enclosed), EvalError> {
+    let balls = Recording {
+        inner: Midrad { at, bits },
+        values: RefCell::new(Vec::new()),
+    };
+    if let Ok(root) = walk(&balls, e) {
+        let values = balls.values.into_inner();
+        let enclosure = root.to_interval(bits);
+        return Ok((
+            values,
+            Enclosed {
+                enclosure,
+                nearest: Some(root.mid),
+            },
+        ));
+    }
+    let intervals = Recording {
         inner: Enclose { at, bits },
         values: RefCell::new(Vec::new()),
     };
-    let root = walk(&recorder, e)?;
-    let values = recorder.values.into_inner();
+    let enclosure = walk(&intervals, e)?;
+    Ok((
+        intervals.values.into_inner(),
+        Enclosed {
+            enclosure,
+            nearest: None,
+        },
+    ))
+}
+
+fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pass, EvalError> {
+    let (values, enclosed) = recorded(e, at, bits)?;
+    let root = &enclosed.enclosure;
     let mut pass = Walker {
         at,
         shape: Shape::of(e, at),
@@ -256,7 +298,7 @@ fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pa
         ambiguous: None,
     };
     // A root that is zero has no relative scale; the evaluators decide what a zero value means.
-    if !root.is_exact_zero() && !is_exactly_zero(e, &root, at) {
+    if !root.is_exact_zero() && !is_exactly_zero(e, root, at) {
         if root.contains_zero() {
             pass.ambiguous = Some(format!("the value of `{e}` could not be separated from zero"));
         } else {
@@ -266,80 +308,92 @@ fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pa
     Ok(Pass {
         worst_log10: pass.worst,
         ambiguous: pass.ambiguous,
-        root,
+        root: enclosed,
     })
 }
 
-/// [`Enclose`] that also records every node's enclosure, in the walk's post-order.
-struct Recording<'a> {
-    inner: Enclose<'a>,
+/// A number type whose values are enclosures, or convert to one.
+trait Encloses: Arithmetic {
+    /// The enclosure `x` stands for, at the walk's precision.
+    fn enclosure(&self, x: &Self::Num) -> Interval;
+}
+
+impl Encloses for Enclose<'_> {
+    fn enclosure(&self, x: &Interval) -> Interval {
+        x.clone()
+    }
+}
+
+impl Encloses for Midrad<'_> {
+    fn enclosure(&self, x: &Ball) -> Interval {
+        x.to_interval(self.bits)
+    }
+}
+
+/// An evaluator that also records every node's enclosure, in the walk's post-order.
+struct Recording<A> {
+    inner: A,
     values: RefCell<Vec<Interval>>,
 }
 
-impl Arithmetic for Recording<'_> {
-    type Num = Interval;
+impl<A: Encloses> Arithmetic for Recording<A> {
+    type Num = A::Num;
 
     fn at(&self) -> &Assignment {
-        self.inner.at
+        self.inner.at()
     }
 
-    fn rational(&self, q: &Rational) -> Interval {
+    fn rational(&self, q: &Rational) -> A::Num {
         self.inner.rational(q)
     }
 
-    fn pi(&self) -> Interval {
+    fn pi(&self) -> A::Num {
         self.inner.pi()
     }
 
-    fn variable(&self, name: &str, value: &Rational) -> Interval {
+    fn variable(&self, name: &str, value: &Rational) -> A::Num {
         self.inner.variable(name, value)
     }
 
-    fn neg(&self, x: Interval) -> Interval {
+    fn neg(&self, x: A::Num) -> A::Num {
         self.inner.neg(x)
     }
 
-    fn add(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+    fn add(&self, x: &A::Num, y: &A::Num) -> Result<A::Num, EvalError> {
         self.inner.add(x, y)
     }
 
-    fn sub(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+    fn sub(&self, x: &A::Num, y: &A::Num) -> Result<A::Num, EvalError> {
         self.inner.sub(x, y)
     }
 
-    fn mul(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+    fn mul(&self, x: &A::Num, y: &A::Num) -> Result<A::Num, EvalError> {
         self.inner.mul(x, y)
     }
 
-    fn div(&self, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
+    fn div(&self, x: &A::Num, y: &A::Num) -> Result<A::Num, EvalError> {
         self.inner.div(x, y)
     }
 
-    fn integer_power(&self, x: &Interval, n: &Integer, exponent: &Expr) -> Result<Interval, EvalError> {
-        Arithmetic::integer_power(&self.inner, x, n, exponent)
+    fn integer_power(&self, x: &A::Num, n: &Integer, exponent: &Expr) -> Result<A::Num, EvalError> {
+        self.inner.integer_power(x, n, exponent)
     }
 
-    fn real_power(&self, base: &Expr, x: &Interval, y: &Interval) -> Result<Interval, EvalError> {
-        Arithmetic::real_power(&self.inner, base, x, y)
+    fn real_power(&self, base: &Expr, x: &A::Num, y: &A::Num) -> Result<A::Num, EvalError> {
+        self.inner.real_power(base, x, y)
     }
 
-    fn root_power(
-        &self,
-        base: &Expr,
-        x: &Interval,
-        y: &Interval,
-        root: &Root,
-    ) -> Result<Interval, EvalError> {
-        Arithmetic::root_power(&self.inner, base, x, y, root)
+    fn root_power(&self, base: &Expr, x: &A::Num, y: &A::Num, root: &Root) -> Result<A::Num, EvalError> {
+        self.inner.root_power(base, x, y, root)
     }
 
-    fn call(&self, f: Func, x: &Interval) -> Result<Interval, EvalError> {
-        Arithmetic::call(&self.inner, f, x)
+    fn call(&self, f: Func, x: &A::Num) -> Result<A::Num, EvalError> {
+        self.inner.call(f, x)
     }
 
-    fn finish(&self, x: Interval) -> Result<Interval, EvalError> {
+    fn finish(&self, x: A::Num) -> Result<A::Num, EvalError> {
         let x = self.inner.finish(x)?;
-        self.values.borrow_mut().push(x.clone());
+        self.values.borrow_mut().push(self.inner.enclosure(&x));
         Ok(x)
     }
 }
@@ -615,6 +669,18 @@ impl Walker<'_> {
             // 0^y = 0 (and negative bases are undefined for real exponents): the node is exactly
             // zero or the walk already failed, so nothing below it needs resolving.
             Condition::Irrelevant
+        } else if self.shape.literal(exponent) {
+            // A literal exponent (the `3/2` of `λ^(3/2)`) has nothing inside to resolve, so the
+            // size of its condition number never matters, only whether it is unknown: that is
+            // when `ln x` cannot be separated from zero, i.e. (MPFR rounds `ln` correctly, and
+            // a coarse enclosure is only retried when it contains zero) exactly when the
+            // enclosure of `x` contains 1. Deciding that without the logarithm saves one or two
+            // of them per power node and point.
+            match (self.size(exponent, y), x.lo <= 1 && x.hi >= 1) {
+                (Size::Zero, _) => Condition::Irrelevant,
+                (Size::Unknown, _) | (_, true) => Condition::Unknown,
+                (Size::AtLeast(_), false) => one(),
+            }
         } else {
             let ln = self
                 .quick_then_full(x, |_, v| Ok(v.ln()))
