@@ -1174,8 +1174,15 @@ fn point_verdict(
         return PointVerdict::Agree(agreed.min(working.digits()).saturating_sub(extra));
     }
     // The sides look different; only a certified enclosure may call it. Retry at higher
-    // precision before giving up, since wide enclosures usually come from cancellation.
-    for bits in [working.bits() * 2, working.bits() * 4] {
+    // precision before giving up, since wide enclosures usually come from cancellation — first,
+    // after balls, with intervals at the working precision: an interval keeps the side on which
+    // a rounding fell (`cos(10⁻¹⁰⁰x) ≤ 1`), which a ball's symmetric radius gives up.
+    let retries = if enclosed_by_balls {
+        vec![working.bits(), working.bits() * 2, working.bits() * 4]
+    } else {
+        vec![working.bits() * 2, working.bits() * 4]
+    };
+    for bits in retries {
         if let Ok(enclosure) = numeric::eval_interval(residual, at, Precision::from_bits(bits))
             && enclosure.excludes_zero()
         {

@@ -225,3 +225,55 @@ fn false_identities_near_rational_powers_are_never_confirmed() {
         );
     }
 }
+
+#[test]
+fn true_identities_are_never_refuted_by_a_ball_and_false_ones_never_confirmed() {
+    // Every point of these runs on balls (one evaluation per side gives the value and the
+    // enclosure): a radius too small would refute a true identity somewhere among these
+    // functions, precisions and scales; one too loose, or midpoints not the float values, would
+    // let the near-misses below through or change the digits.
+    let at = |digits| CheckOptions {
+        use_symbolic: false,
+        digits,
+        points: 12,
+        ..CheckOptions::default()
+    };
+    let truths = [
+        ("exp(lam + t)", "exp(lam)*exp(t)"),
+        ("sin(lam)^2 + cos(lam)^2", "1"),
+        ("log(lam*t)", "log(lam) + log(t)"),
+        ("sinh(lam/10^29)", "(exp(lam/10^29) - exp(-lam/10^29))/2"),
+        ("tanh(lam)", "sinh(lam)/cosh(lam)"),
+        ("sqrt(lam^2)", "abs(lam)"),
+        ("lam^(7/3)*t^(-5/2)", "lam^2*lam^(1/3)/(t^2*sqrt(t))"),
+        ("lam^(1 + 1/(1 + t))", "exp(log(lam)*(1 + 1/(1 + t)))"),
+        ("tan(1/(1 + lam))", "sin(1/(1 + lam))/cos(1/(1 + lam))"),
+        ("exp(-lam*t)*lam^2", "lam^2/exp(lam*t)"),
+    ];
+    for digits in [60, 1000] {
+        for (lhs, rhs) in truths {
+            let outcome = check(&identity(lhs, rhs), &at(digits));
+            assert!(
+                matches!(outcome.status, Status::Confirmed | Status::Proved),
+                "{lhs} == {rhs} at {digits} digits: {}",
+                outcome.to_text()
+            );
+            assert!(outcome.numeric.witness.is_none(), "{lhs} == {rhs}");
+        }
+    }
+    let near_misses = [
+        ("exp(lam + t)", "exp(lam)*exp(t)*(1 + 1/10^90)"),
+        ("log(lam*t)", "log(lam) + log(t) + 1/10^120"),
+        ("sin(lam)^2 + cos(lam)^2", "1 + lam/10^200"),
+        ("lam^(7/3)", "lam^(7/3 + 1/10^150)"),
+    ];
+    for (lhs, rhs) in near_misses {
+        let outcome = check(&identity(lhs, rhs), &at(60));
+        assert_eq!(
+            outcome.status,
+            Status::Refuted,
+            "{lhs} == {rhs}: {}",
+            outcome.to_text()
+        );
+    }
+}

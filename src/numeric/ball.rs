@@ -97,9 +97,20 @@ fn uncertain(what: &str) -> EvalError {
 
 /// Half an ulp of `value` at `bits` — the error of one rounding to nearest — or zero when MPFR
 /// reported the result exact (`ternary` equal).
+///
+/// A result that underflowed to zero (`exp(−10^30)`) is within the smallest positive float of
+/// the true value: MPFR rounds to zero only what lies below half of it. (A result rounded up to
+/// the smallest positive float has no half-ulp bound; `half_ulp` then refuses.)
 fn rounding_error(value: &Float, ternary: Ordering, bits: u32) -> Result<Float, EvalError> {
     if ternary == Ordering::Equal {
         return Ok(zero_radius());
+    }
+    if value.is_zero() {
+        let smallest = Float::with_val(RADIUS_BITS, 1) << (rug::float::exp_min() - 1);
+        if smallest.is_zero() {
+            return Err(uncertain("a rounding error below the exponent range"));
+        }
+        return Ok(smallest);
     }
     half_ulp(value, bits)
 }
@@ -119,17 +130,11 @@ fn half_ulp(value: &Float, bits: u32) -> Result<Float, EvalError> {
     Ok(h)
 }
 
-/// An upper bound of `x^b` for `x > 0` given at [`RADIUS_BITS`], `b` an exact rational: `b` is
-/// rounded in the direction that makes `x^b` larger, then the power rounded up.
-fn pow_up(x: &Float, b: &Rational) -> Float {
-    let increasing_in_b = *x >= 1;
-    let b_rounded = Float::with_val_round(
-        RADIUS_BITS,
-        b,
-        if increasing_in_b { Round::Up } else { Round::Down },
-    )
-    .0;
-    up(RADIUS_BITS, x.pow(&b_rounded))
+/// An upper bound of `x^(p/q)` for `x > 0` given at [`RADIUS_BITS`]: the root-and-powering
+/// chain rounded up at every step (a general `pow` at 64 bits goes through a logarithm and an
+/// exponential, and cost more than the whole evaluation at a thousand digits).
+fn root_power_up(x: &Float, root: &Root) -> Float {
+    positive_root_power(x, root, RADIUS_BITS, Round::Up)
 }
 
 /// The value of `e` at `at` as a ball at `bits`: the midpoint is [`eval_float`](super::eval_float)'s
@@ -189,15 +194,22 @@ impl Midrad<'_> {
         let propagated = if x.rad.is_zero() {
             zero_radius()
         } else {
-            // |x^a − m^a| ≤ r·|a|·max over the ball of x^(a−1), at an end of the ball.
+            // |x^a − m^a| ≤ r·|a|·max over the ball of x^(a−1), at an end of the ball; a − 1 is
+            // (p − q)/q, again a non-integer in lowest terms.
             let a = Rational::from((root.p.clone(), root.q));
-            let b = Rational::from(&a - 1u32);
-            let end = if b.cmp0() == Ordering::Less {
+            let below_one = Root {
+                p: Integer::from(&root.p - root.q),
+                q: root.q,
+            };
+            let end = if below_one.p.cmp0() == Ordering::Less {
                 lo
             } else {
                 up(RADIUS_BITS, &x.mid + &x.rad)
             };
-            let slope = mul_up(&up(RADIUS_BITS, &Rational::from(a.abs_ref())), &pow_up(&end, &b));
+            let slope = mul_up(
+                &up(RADIUS_BITS, &Rational::from(a.abs_ref())),
+                &root_power_up(&end, &below_one),
+            );
             mul_up(&slope, &x.rad)
         };
         Ok(Ball {
@@ -357,24 +369,39 @@ impl Arithmetic for Midrad<'_> {
         } else {
             // Mean value theorem on the box: |∂/∂x x^y| = |y|·x^y/x, |∂/∂y x^y| = x^y·|ln x|,
             // with x^y largest at a corner (monotone in each variable).
+            // Only the corners that can be the largest are computed (x^y increases in x for
+            // y ≥ 0, decreases for y ≤ 0; increases in y for x ≥ 1, decreases for x ≤ 1).
             let x_hi = up(RADIUS_BITS, &x.mid + &x.rad);
             let y_lo = down(RADIUS_BITS, &y.mid - &y.rad);
             let y_hi = up(RADIUS_BITS, &y.mid + &y.rad);
-            let corner = |b: &Float, e: &Float| up(RADIUS_BITS, b.pow(e));
-            let f_max = [
-                corner(&x_lo, &y_lo),
-                corner(&x_lo, &y_hi),
-                corner(&x_hi, &y_lo),
-                corner(&x_hi, &y_hi),
-            ]
-            .into_iter()
-            .fold(zero_radius(), |m, v| if v > m { v } else { m });
-            let y_max = sum_up(&mag(&y.mid), &y.rad);
-            let ln_abs_max = [&x_lo, &x_hi]
-                .into_iter()
-                .flat_map(|v| [up(RADIUS_BITS, v.ln_ref()), down(RADIUS_BITS, v.ln_ref())])
-                .map(|v| v.abs())
+            let x_ends: &[&Float] = if y_lo.cmp0() != Some(Ordering::Less) {
+                &[&x_hi]
+            } else if y_hi.cmp0() != Some(Ordering::Greater) {
+                &[&x_lo]
+            } else {
+                &[&x_lo, &x_hi]
+            };
+            let f_max = x_ends
+                .iter()
+                .flat_map(|b| {
+                    let y_ends: &[&Float] = if **b >= 1 { &[&y_hi] } else { &[&y_lo] };
+                    y_ends
+                        .iter()
+                        .map(|e| up(RADIUS_BITS, b.pow(*e)))
+                        .collect::<Vec<_>>()
+                })
                 .fold(zero_radius(), |m, v| if v > m { v } else { m });
+            let y_max = sum_up(&mag(&y.mid), &y.rad);
+            // |ln| is largest at an end: ln rounded up above 1, −(ln rounded down) below.
+            let ln_abs = |v: &Float| {
+                if *v >= 1 {
+                    up(RADIUS_BITS, v.ln_ref())
+                } else {
+                    -down(RADIUS_BITS, v.ln_ref())
+                }
+            };
+            let (ln_lo, ln_hi) = (ln_abs(&x_lo), ln_abs(&x_hi));
+            let ln_abs_max = if ln_hi > ln_lo { ln_hi } else { ln_lo };
             let via_base = div_up(&mul_up(&y_max, &x.rad), &x_lo);
             let via_exponent = mul_up(&ln_abs_max, &y.rad);
             mul_up(&f_max, &sum_up(&via_base, &via_exponent))

@@ -40,6 +40,13 @@
 //! At a flat point of `sin`/`cos` (where the first derivative vanishes, e.g. `sin(π/2)`) the
 //! first-order condition number is zero although a change of `ε` still moves the value by about
 //! `(x ε)²/2`: the second-order term is used there, which asks for about twice the digits.
+//!
+//! The pass needs orders of magnitude, not digits. It first runs at 256 bits; that answer is
+//! taken when it is clean — every node exactly zero or separated from zero and known to 80 bits
+//! (so the 64-bit sizes and ratios are the ones any higher precision gives), no flat point, no
+//! evaluation error — and otherwise the pass runs again at the point's precision (the requested
+//! digits plus 64 guard bits) and on up to the cap. Enclosures come from one ball evaluation
+//! ([`eval_ball`](super::eval_ball)), or from intervals where a ball cannot settle a node.
 
 use super::ball::{Ball, Midrad};
 use super::exact::{Root, eval_exact, exact_integer};
@@ -48,7 +55,7 @@ use super::walk::{Arithmetic, folded_literal, walk};
 use super::{Assignment, EvalError, Interval, Precision};
 use crate::expr::{BinOp, Expr, Func};
 use rug::{Float, Integer, Rational};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -59,6 +66,20 @@ const ESTIMATE_BITS: u32 = 64;
 /// Precision at which condition numbers' logarithms, sines and hyperbolic functions are tried
 /// first (see `Walker::quick_then_full`).
 const QUICK_BITS: u32 = 128;
+
+/// Precision of the estimate pass tried before the pass at the point's precision (see
+/// [`resolve`]): about 77 digits, enough to place every node's size to far better than the 64
+/// bits the sensitivities are computed with, unless some node cancels to near zero — and then
+/// the pass is not clean and the point's precision decides.
+const ESTIMATE_PASS_BITS: u32 = 256;
+
+/// An estimate pass is clean only if every node's enclosure is relatively narrower than
+/// `2^−SETTLED_WIDTH_BITS` (or exactly zero): then the sizes and ratios the sensitivities are
+/// computed from (at [`ESTIMATE_BITS`]) are the ones a higher precision would give, up to the
+/// rounding of those 64-bit estimates. A cancellation that leaves a node known to fewer bits —
+/// `(x + 10⁻¹⁵⁰) − x` at 256 bits, whose exact size 10⁻¹⁵⁰ is known but whose enclosure is not
+/// — would make the estimate ask for other digits than the point's precision does.
+const SETTLED_WIDTH_BITS: u32 = ESTIMATE_BITS + 16;
 
 /// What a point needs so that every part of a formula is resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,9 +143,38 @@ pub struct Enclosed {
     pub nearest: Option<Float>,
 }
 
-/// [`resolve`], plus what its first pass computed for `e` (at
-/// `Precision::from_digits(digits).with_guard_bits(64)`), when that pass decided the point.
+/// [`resolve`], plus what its pass at [`first_pass_precision`] computed for `e`, when that pass
+/// decided the point (`None` when the 256-bit estimate pass did).
 fn resolve_enclosed(
+    e: &Expr,
+    at: &Assignment,
+    digits: u32,
+    cap_digits: u32,
+) -> Result<(Resolution, Option<Enclosed>), EvalError> {
+    let cap_digits = cap_digits.max(digits);
+    let first_bits = first_pass_precision(digits, cap_digits).bits();
+    // Sizes and condition numbers are orders of magnitude: a clean pass at 256 bits (every node
+    // separated from zero and known to 80 bits, no flat point of sin/cos, no error) decides
+    // them without evaluating
+    // the formula at thousands of digits just to look at its shape. The caller then evaluates
+    // once at the precision the answer asks for.
+    if first_bits > ESTIMATE_PASS_BITS
+        && let Ok(Pass {
+            worst_log10,
+            ambiguous: None,
+            flat_point: false,
+            sizes_settled: true,
+            ..
+        }) = sensitivities(e, at, ESTIMATE_PASS_BITS, digits)
+    {
+        return Ok((resolution_from(&worst_log10, digits, cap_digits), None));
+    }
+    resolve_at_point_precision(e, at, digits, cap_digits)
+}
+
+/// The magnitude pass at [`first_pass_precision`], then at four times the precision while some
+/// node cannot be separated from zero, up to the cap.
+fn resolve_at_point_precision(
     e: &Expr,
     at: &Assignment,
     digits: u32,
@@ -156,17 +206,9 @@ fn resolve_enclosed(
                 worst_log10,
                 ambiguous: None,
                 root,
+                ..
             }) => {
-                let extra = extra_from(&worst_log10).saturating_mul(2);
-                let total = digits.saturating_add(extra);
-                let resolution = if total > cap_digits {
-                    Resolution::BeyondCap {
-                        needed_digits: total,
-                        part: "a part of the formula is smaller than the cap can resolve".into(),
-                    }
-                } else {
-                    Resolution::Resolved { extra_digits: extra }
-                };
+                let resolution = resolution_from(&worst_log10, digits, cap_digits);
                 return Ok((resolution, first.then_some(root)));
             }
             Err(EvalError::NotCertified { .. }) if !at_cap => {}
@@ -190,9 +232,9 @@ pub fn resolve_all(
     resolve_all_enclosed(exprs, at, digits, cap_digits).map(|(resolution, _)| resolution)
 }
 
-/// [`resolve_all`], plus, when every formula was decided by its first pass, what that pass
-/// computed for each at [`first_pass_precision`]`(digits)` (in the order given): an enclosure,
-/// and usually the value rounded to nearest ([`Enclosed`]).
+/// [`resolve_all`], plus, when every formula was decided by a pass at
+/// [`first_pass_precision`]`(digits)`, what that pass computed for each (in the order given): an
+/// enclosure, and usually the value rounded to nearest ([`Enclosed`]).
 ///
 /// # Errors
 ///
@@ -230,6 +272,20 @@ pub fn first_pass_precision(digits: u32, cap_digits: u32) -> Precision {
     )
 }
 
+/// The resolution a conclusive pass found: `2H` extra digits, unless that exceeds the cap.
+fn resolution_from(worst_log10: &Float, digits: u32, cap_digits: u32) -> Resolution {
+    let extra = extra_from(worst_log10).saturating_mul(2);
+    let total = digits.saturating_add(extra);
+    if total > cap_digits {
+        Resolution::BeyondCap {
+            needed_digits: total,
+            part: "a part of the formula is smaller than the cap can resolve".into(),
+        }
+    } else {
+        Resolution::Resolved { extra_digits: extra }
+    }
+}
+
 fn extra_from(worst_log10: &Float) -> u32 {
     // Condition numbers down to 1/10 cost at most one digit, which the 64 guard bits of every
     // working precision (19 digits) absorb; below that every digit is asked for.
@@ -246,6 +302,12 @@ struct Pass {
     worst_log10: Float,
     /// A node whose condition number could not be bounded away from zero at this precision.
     ambiguous: Option<String>,
+    /// Whether a sine or cosine was judged at a flat point (its second-order condition), which
+    /// a wider enclosure makes more likely: an estimate pass that saw one is not conclusive.
+    flat_point: bool,
+    /// Whether every node's size is settled as well as at any higher precision: each enclosure
+    /// is exactly zero, or excludes zero and is relatively narrower than [`SETTLED_WIDTH_BITS`].
+    sizes_settled: bool,
     /// The enclosure of the whole formula at this precision (and its value rounded to nearest
     /// when the pass ran on balls).
     root: Enclosed,
@@ -285,8 +347,26 @@ fn recorded(e: &Expr, at: &Assignment, bits: u32) -> Result<(Vec<Interval>, Encl
     ))
 }
 
+/// Whether every enclosure is exactly zero, or excludes zero with relative width below
+/// `2^−SETTLED_WIDTH_BITS`.
+fn sizes_settled(values: &[Interval]) -> bool {
+    values.iter().all(|iv| {
+        if iv.is_exact_zero() {
+            return true;
+        }
+        if iv.contains_zero() {
+            return false;
+        }
+        let width = up(ESTIMATE_BITS, &iv.hi - &iv.lo);
+        let size = down(ESTIMATE_BITS, iv.mig());
+        let shift = i32::try_from(SETTLED_WIDTH_BITS).unwrap_or(i32::MAX);
+        width <= (size >> shift)
+    })
+}
+
 fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pass, EvalError> {
     let (values, enclosed) = recorded(e, at, bits)?;
+    let settled = sizes_settled(&values);
     let root = &enclosed.enclosure;
     let mut pass = Walker {
         at,
@@ -296,6 +376,7 @@ fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pa
         values: &values,
         worst: Float::with_val(ESTIMATE_BITS, 0),
         ambiguous: None,
+        flat_point: Cell::new(false),
     };
     // A root that is zero has no relative scale; the evaluators decide what a zero value means.
     if !root.is_exact_zero() && !is_exactly_zero(e, root, at) {
@@ -308,6 +389,8 @@ fn sensitivities(e: &Expr, at: &Assignment, bits: u32, digits: u32) -> Result<Pa
     Ok(Pass {
         worst_log10: pass.worst,
         ambiguous: pass.ambiguous,
+        flat_point: pass.flat_point.get(),
+        sizes_settled: settled,
         root: enclosed,
     })
 }
@@ -514,6 +597,7 @@ struct Walker<'a> {
     values: &'a [Interval],
     worst: Float,
     ambiguous: Option<String>,
+    flat_point: Cell<bool>,
 }
 
 fn log10(x: &Float) -> Float {
@@ -782,6 +866,7 @@ impl Walker<'_> {
                     return Condition::Unknown;
                 };
                 if p.contains_zero() {
+                    self.flat_point.set(true);
                     // A flat point: a relative change ε of x moves the value by about (x ε)²/2.
                     // With ε = 10^−digits that is a condition number of x²/2 · 10^−digits.
                     let second = Float::with_val(ESTIMATE_BITS, &m * &m) / 2u32;
