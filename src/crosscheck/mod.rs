@@ -990,8 +990,6 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
         // The magnitude pass enclosed both sides and (on balls) rounded them to nearest; at
         // exactly the working precision (no extra digits, no escalation) that is the residual's
         // enclosure and the two values `eval_float` would give, bit for bit.
-        // A point that needs extra digits is evaluated again at the working precision, once per
-        // side, as balls: the same two values and an enclosure of their difference.
         let first_pass = match (&identity.claim, sides_enclosed) {
             (Claim::Equal, Some(sides))
                 if numeric::first_pass_precision(options.digits, evidence.digits_cap).bits()
@@ -999,7 +997,6 @@ fn numeric_check(identity: &Identity, options: &CheckOptions) -> NumericEvidence
             {
                 FirstPass::from_sides(sides)
             }
-            (Claim::Equal, _) => FirstPass::balls(identity, &at, working),
             _ => None,
         };
         match point_verdict(
@@ -1130,7 +1127,10 @@ fn point_verdict(
             method: WitnessMethod::Exact,
         });
     }
-    let (residual_enclosure, sides) = match first_pass {
+    // Otherwise (extra digits, or the 256-bit estimate pass decided) both sides are evaluated at
+    // the working precision, once each, as balls: the same two values and an enclosure of their
+    // difference. Only now — an exact answer above needs neither.
+    let (residual_enclosure, sides) = match first_pass.or_else(|| FirstPass::balls(identity, at, working)) {
         Some(pass) => (Some(pass.residual), pass.sides),
         None => (None, None),
     };

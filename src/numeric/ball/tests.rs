@@ -209,18 +209,21 @@ fn check_binary(
     Ok(())
 }
 
-const FUNCS: [Func; 10] = [
-    Func::Exp,
-    Func::Log,
-    Func::Sqrt,
-    Func::Sin,
-    Func::Cos,
-    Func::Tan,
-    Func::Tanh,
-    Func::Cosh,
-    Func::Sinh,
-    Func::Abs,
-];
+/// [`check_unary`] for `x^(p/q)`, `exponent = p/q`.
+fn check_root_power(x: &Ball, exponent: &Rational, root: &Root, bits: u32) -> Result<(), TestCaseError> {
+    let at = Assignment::new();
+    let unused = Expr::int(0);
+    let exponent_ball = Midrad { at: &at, bits }.rational(exponent);
+    check_unary(
+        &|m, a| m.finish(m.root_power(&unused, a, &exponent_ball, root)?),
+        &|e, a| {
+            let y = e.rational(exponent);
+            Arithmetic::root_power(e, &unused, a, &y, root)
+        },
+        x,
+        bits,
+    )
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
@@ -257,9 +260,9 @@ proptest! {
         mid in rational_strategy(),
         rel in 2u32..120,
         bits in prop::sample::select(vec![64u32, 256, 1024]),
-        which in 0usize..FUNCS.len(),
+        which in 0usize..Func::ALL.len(),
     ) {
-        let f = FUNCS[which];
+        let f = Func::ALL[which];
         check_unary(
             &|m, x| m.finish(m.call(f, x)?),
             &|e, x| Arithmetic::call(e, f, x),
@@ -310,17 +313,7 @@ proptest! {
             let (p, q) = exponent.clone().into_numer_denom();
             if q != 1 {
                 let root = Root { p, q: q.to_u32().unwrap_or(2) };
-                let at = Assignment::new();
-                let exponent_ball = Midrad { at: &at, bits }.rational(&exponent);
-                check_unary(
-                    &|m, a| m.finish(m.root_power(&unused, a, &exponent_ball, &root)?),
-                    &|e, a| {
-                        let y = e.rational(&exponent);
-                        Arithmetic::root_power(e, &unused, a, &y, &root)
-                    },
-                    &x,
-                    bits,
-                )?;
+                check_root_power(&x, &exponent, &root, bits)?;
             }
         }
         // A real exponent of modest size, so that x^y stays in range.
@@ -353,17 +346,6 @@ proptest! {
         prop_assume!(q != 1);
         let root = Root { p, q: q.to_u32().unwrap_or(2) };
         let base = Ball { mid: Float::with_val(bits, x.abs()), rad: zero_radius() };
-        let at = Assignment::new();
-        let unused = Expr::int(0);
-        let exponent_ball = Midrad { at: &at, bits }.rational(&exponent);
-        check_unary(
-            &|m, a| m.finish(m.root_power(&unused, a, &exponent_ball, &root)?),
-            &|e, a| {
-                let y = e.rational(&exponent);
-                Arithmetic::root_power(e, &unused, a, &y, &root)
-            },
-            &base,
-            bits,
-        )?;
+        check_root_power(&base, &exponent, &root, bits)?;
     }
 }
