@@ -155,9 +155,8 @@ fn resolve_enclosed(
     let first_bits = first_pass_precision(digits, cap_digits).bits();
     // Sizes and condition numbers are orders of magnitude: a clean pass at 256 bits (every node
     // separated from zero and known to 80 bits, no flat point of sin/cos, no error) decides
-    // them without evaluating
-    // the formula at thousands of digits just to look at its shape. The caller then evaluates
-    // once at the precision the answer asks for.
+    // them without evaluating the formula at thousands of digits just to look at its shape.
+    // The caller then evaluates once at the precision the answer asks for.
     if first_bits > ESTIMATE_PASS_BITS
         && let Ok(Pass {
             worst_log10,
