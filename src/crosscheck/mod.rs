@@ -1048,8 +1048,6 @@ pub(crate) fn decimal(x: &Float, digits: usize) -> String {
     x.to_string_radix(10, Some(digits.max(2)))
 }
 
-/// One point of an identity at the working precision of a point needing `extra` digits beyond
-/// `digits`: agreement must reach `digits + extra` digits and reports the digits beyond `extra`.
 /// What the magnitude pass already computed for an `lhs == rhs` point at its working precision
 /// (or one ball evaluation per side there): an enclosure of the residual and, from balls, the two
 /// sides rounded to nearest — bit for bit what `eval_float` gives.
@@ -1058,6 +1056,8 @@ struct FirstPass {
     residual: Interval,
     /// Both sides rounded to nearest (what `eval_float` gives), when the pass ran on balls.
     sides: Option<(Float, Float)>,
+    /// Whether a ball enclosed either side (the residual is then not `eval_interval`'s).
+    from_balls: bool,
 }
 
 impl FirstPass {
@@ -1065,6 +1065,7 @@ impl FirstPass {
         let [lhs, rhs]: [numeric::Enclosed; 2] = sides.try_into().ok()?;
         Some(FirstPass {
             residual: lhs.enclosure.sub(&rhs.enclosure),
+            from_balls: lhs.nearest.is_some() || rhs.nearest.is_some(),
             sides: lhs.nearest.zip(rhs.nearest),
         })
     }
@@ -1078,10 +1079,13 @@ impl FirstPass {
         Some(FirstPass {
             residual: lhs.to_interval(bits).sub(&rhs.to_interval(bits)),
             sides: Some((lhs.mid, rhs.mid)),
+            from_balls: true,
         })
     }
 }
 
+/// One point of an identity at the working precision of a point needing `extra` digits beyond
+/// `digits`: agreement must reach `digits + extra` digits and reports the digits beyond `extra`.
 fn point_verdict(
     identity: &Identity,
     residual: &Expr,
@@ -1130,11 +1134,11 @@ fn point_verdict(
     // Otherwise (extra digits, or the 256-bit estimate pass decided) both sides are evaluated at
     // the working precision, once each, as balls: the same two values and an enclosure of their
     // difference. Only now — an exact answer above needs neither.
-    let (residual_enclosure, sides) = match first_pass.or_else(|| FirstPass::balls(identity, at, working)) {
-        Some(pass) => (Some(pass.residual), pass.sides),
-        None => (None, None),
-    };
-    let enclosed_by_balls = sides.is_some();
+    let (residual_enclosure, sides, enclosed_by_balls) =
+        match first_pass.or_else(|| FirstPass::balls(identity, at, working)) {
+            Some(pass) => (Some(pass.residual), pass.sides, pass.from_balls),
+            None => (None, None, false),
+        };
     let (lhs, rhs) = match sides {
         Some(both) => both,
         None => match (
